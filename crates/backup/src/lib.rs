@@ -1,0 +1,1 @@
+//! ksdm-backup (in progress).

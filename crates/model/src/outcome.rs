@@ -1,0 +1,143 @@
+//! Per-item outcomes and findings, the raw material of the report.
+
+use serde::{Deserialize, Serialize};
+
+/// What happened to one item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Outcome {
+    /// Migrated with nothing lost.
+    Successful,
+    /// Migrated, but something is lost or needs a manual step (see the findings).
+    #[serde(rename = "Partially successful")]
+    PartiallySuccessful,
+    /// Cannot be represented in v3.0 (unsupported type, name, class); nothing emitted.
+    Unsupported,
+    /// Could not be read or converted; nothing emitted.
+    Failed,
+    /// Deliberately not migrated (soft-deleted project, orphan, excluded by selection).
+    Skipped,
+}
+
+impl Outcome {
+    /// Label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Successful => "Successful",
+            Outcome::PartiallySuccessful => "Partially successful",
+            Outcome::Unsupported => "Unsupported",
+            Outcome::Failed => "Failed",
+            Outcome::Skipped => "Skipped",
+        }
+    }
+
+    /// All outcomes in report order.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Successful,
+        Outcome::PartiallySuccessful,
+        Outcome::Unsupported,
+        Outcome::Failed,
+        Outcome::Skipped,
+    ];
+}
+
+/// Kind of a reported item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    /// A DevOps project (MySQL row / Jenkins folder).
+    Project,
+    /// A pipeline job.
+    Pipeline,
+    /// A folder credential.
+    Credential,
+    /// A project membership.
+    Membership,
+}
+
+impl ItemKind {
+    /// All kinds in report order.
+    pub const ALL: [ItemKind; 4] =
+        [ItemKind::Project, ItemKind::Pipeline, ItemKind::Credential, ItemKind::Membership];
+
+    /// Plural label used in reports.
+    pub fn plural(self) -> &'static str {
+        match self {
+            ItemKind::Project => "projects",
+            ItemKind::Pipeline => "pipelines",
+            ItemKind::Credential => "credentials",
+            ItemKind::Membership => "memberships",
+        }
+    }
+}
+
+/// How serious a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// For information (e.g. a name was lower-cased).
+    Info,
+    /// Something is lost or changed; the item is still migrated.
+    Warning,
+    /// A person must act (it becomes a manual task).
+    Manual,
+    /// The item failed.
+    Error,
+}
+
+/// One observation about an item. Never contains a secret value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Severity.
+    pub severity: Severity,
+    /// Stable machine code, e.g. `pipeline.scm-script-lost`.
+    pub code: String,
+    /// Human-readable text naming what and why.
+    pub message: String,
+}
+
+impl Finding {
+    /// Creates a finding.
+    pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding { severity, code: code.into(), message: message.into() }
+    }
+    /// Shorthand for [`Severity::Info`].
+    pub fn info(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Info, code, message)
+    }
+    /// Shorthand for [`Severity::Warning`].
+    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, code, message)
+    }
+    /// Shorthand for [`Severity::Manual`].
+    pub fn manual(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Manual, code, message)
+    }
+    /// Shorthand for [`Severity::Error`].
+    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(Severity::Error, code, message)
+    }
+}
+
+/// The report line of one item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemReport {
+    /// Item kind.
+    pub kind: ItemKind,
+    /// v2.1 project id the item belongs to (the project itself for projects).
+    pub project: String,
+    /// Item id in v2.1 terms: project id, job name, credential id, `user/role`.
+    pub id: String,
+    /// The v3.0 object written (`namespace/name` or `name`), if any.
+    pub target: Option<String>,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Reasons and notes.
+    pub findings: Vec<Finding>,
+}
+
+impl ItemReport {
+    /// The findings a person must act on (manual tasks and errors).
+    pub fn manual_tasks(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| matches!(f.severity, Severity::Manual | Severity::Error))
+    }
+}

@@ -1,0 +1,192 @@
+//! KubeSphere v2.1 records: MySQL rows and what is read from Jenkins.
+//!
+//! Field meanings are in `spec/source-v21.md` §2 (MySQL) and §3–4 (Jenkins).
+
+use serde::{Deserialize, Serialize};
+
+/// A row of `devops.project`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Project {
+    /// `project_id`: mixed-case id such as `project-W4zNlwJLzgRB`; also the Jenkins folder name.
+    pub project_id: String,
+    /// `name`: display name (not unique, not validated by the v2.1 API).
+    pub name: String,
+    /// `description` (`""` when none).
+    pub description: String,
+    /// `creator`: KubeSphere username.
+    pub creator: String,
+    /// `create_time` as UTC text `YYYY-MM-DD HH:MM:SS`.
+    pub create_time: String,
+    /// `status`: `active` or `deleted` (soft delete).
+    pub status: String,
+    /// `visibility` (always `private`).
+    pub visibility: String,
+    /// `extra` (always `""`).
+    pub extra: String,
+    /// `workspace`; `None` when the column does not exist (schema before `V0_3__workspace`).
+    pub workspace: Option<String>,
+}
+
+impl Project {
+    /// True for `status = 'active'`, the only projects that are migrated.
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
+/// A row of `devops.project_membership`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// `username`.
+    pub username: String,
+    /// `project_id`.
+    pub project_id: String,
+    /// `role`: `owner` | `maintainer` | `developer` | `reporter` (others possible in damaged data).
+    pub role: String,
+    /// `status` (always `active`).
+    pub status: String,
+    /// `grant_by`.
+    pub grant_by: String,
+}
+
+/// A row of `devops.project_credential` (metadata only; values live in Jenkins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialMeta {
+    /// `project_id`.
+    pub project_id: String,
+    /// `credential_id` (the Jenkins credential id, case-sensitive).
+    pub credential_id: String,
+    /// `domain` (`_` = global).
+    pub domain: String,
+    /// `creator`.
+    pub creator: String,
+    /// `create_time` as UTC text.
+    pub create_time: String,
+}
+
+/// Everything read from the MySQL `devops` database. Small even for big estates (no pipelines).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MysqlData {
+    /// All `project` rows, active and deleted, in source order.
+    pub projects: Vec<Project>,
+    /// All `project_membership` rows.
+    pub memberships: Vec<Membership>,
+    /// All `project_credential` rows.
+    pub credentials: Vec<CredentialMeta>,
+    /// Whether the `project.workspace` column exists.
+    pub has_workspace_column: bool,
+}
+
+/// The Jenkins key material needed to decrypt `hudson.util.Secret` values offline.
+#[derive(Clone, Default)]
+pub struct JenkinsKeys {
+    /// Content of `secrets/master.key`, if present.
+    pub master_key: Option<Vec<u8>>,
+    /// Content of `secrets/hudson.util.Secret`, if present.
+    pub hudson_util_secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for JenkinsKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JenkinsKeys")
+            .field("master_key", &self.master_key.as_ref().map(|_| "<present>"))
+            .field("hudson_util_secret", &self.hudson_util_secret.as_ref().map(|_| "<present>"))
+            .finish()
+    }
+}
+
+/// One raw Jenkins file as read from a `jenkins_home` or the REST API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JenkinsFile {
+    /// Path relative to `JENKINS_HOME`, with `/` separators (e.g. `jobs/p/jobs/x/config.xml`).
+    pub path: String,
+    /// The bytes as stored.
+    pub bytes: Vec<u8>,
+}
+
+/// One project folder of Jenkins with its raw files, read lazily project by project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JenkinsFolder {
+    /// Folder name as stored in Jenkins (= v2.1 `project_id`, case as on disk).
+    pub name: String,
+    /// `jobs/<name>/config.xml`, or `None` if the folder has no config file.
+    pub config_xml: Option<Vec<u8>>,
+    /// Child items: `(item name, config.xml bytes)` in name order.
+    pub jobs: Vec<(String, Vec<u8>)>,
+}
+
+/// A credential read from a folder credential store (`jobs/<projectId>/config.xml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JenkinsCredential {
+    /// Credential domain name; `_` for the global domain (a `Domain` without `<name>`).
+    pub domain: String,
+    /// Java class of the credential (XStream escaping removed).
+    pub class: String,
+    /// `<id>`; empty when missing.
+    pub id: String,
+    /// `<description>`; empty when missing.
+    pub description: String,
+    /// `<scope>`; `GLOBAL` when missing.
+    pub scope: String,
+    /// The typed content.
+    pub kind: CredentialKind,
+}
+
+/// A secret field as stored in Jenkins XML: `{…}` new format, legacy base64, or plain text.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredSecret(pub String);
+
+impl std::fmt::Debug for StoredSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The stored form may be plain text (Jenkins' fallback): never print it.
+        write!(f, "StoredSecret(<{} chars>)", self.0.len())
+    }
+}
+
+/// The content of a credential, by type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// `UsernamePasswordCredentialsImpl`.
+    UsernamePassword {
+        /// Plain username.
+        username: String,
+        /// Encrypted password.
+        password: Option<StoredSecret>,
+    },
+    /// `BasicSSHUserPrivateKey`.
+    SshPrivateKey {
+        /// Plain username.
+        username: String,
+        /// Encrypted passphrase (omitted by Jenkins when empty).
+        passphrase: Option<StoredSecret>,
+        /// Class of `privateKeySource` (only `…$DirectEntryPrivateKeySource` holds a key).
+        key_source_class: String,
+        /// Encrypted private key(s) of a direct-entry source.
+        private_key: Option<StoredSecret>,
+    },
+    /// `StringCredentialsImpl`.
+    SecretText {
+        /// Encrypted secret.
+        secret: Option<StoredSecret>,
+    },
+    /// `KubeconfigCredentials` (kubernetes-cd).
+    Kubeconfig {
+        /// Class of `kubeconfigSource` (only `…$DirectEntryKubeconfigSource` holds content).
+        source_class: String,
+        /// Encrypted kubeconfig content.
+        content: Option<StoredSecret>,
+    },
+    /// Any other class (secret file, certificate, …): not representable in v3.0.
+    Unsupported,
+}
+
+/// Kind of a Jenkins item, from its root element (or `_class` online).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum JobClass {
+    /// `flow-definition` (`org.jenkinsci.plugins.workflow.job.WorkflowJob`).
+    WorkflowJob,
+    /// `org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject`.
+    WorkflowMultiBranchProject,
+    /// Anything else (freestyle `project`, nested folder, …) with its class/element name.
+    Other(String),
+}

@@ -1,0 +1,5 @@
+//! Jenkins XML (XML 1.1, XStream name escaping) readers.
+
+pub mod dom;
+pub mod folder;
+pub mod pipeline;
