@@ -1,1 +1,30 @@
-//! placeholder
+//! # ksdm-convert
+//!
+//! Turns KubeSphere v2.1 DevOps records into v3.0 objects, one project at a time, and says what
+//! happened to every item ([`ksdm_model::ItemReport`]).
+//!
+//! Where it sits: `ksdm-source` reads MySQL rows and Jenkins folders → **this crate** builds
+//! `DevOpsProject`, `Pipeline`, credential `Secret` and `RoleBinding` objects
+//! ([`object::V30Object`]) → `ksdm-sink` writes the YAML tree and the report.
+//!
+//! The rules (naming, role mapping, credential types, the pipeline no-op condition) are those
+//! of `spec/target-v30.md`; each module handles one kind of item:
+//! [`project`], [`pipeline`], [`credential`], [`membership`]. [`estate`] streams a whole estate
+//! through them, in parallel, without holding it in memory.
+
+#![deny(missing_docs)]
+
+pub mod credential;
+pub mod estate;
+pub mod membership;
+pub mod naming;
+pub mod object;
+pub mod options;
+pub mod pipeline;
+pub mod project;
+pub mod select;
+
+pub use estate::{convert_estate, EstateSummary, ProjectOutput};
+pub use object::V30Object;
+pub use options::{ConvertOptions, SecretValues};
+pub use select::Selection;

@@ -180,6 +180,14 @@ pub enum CredentialKind {
     Unsupported,
 }
 
+/// Credential values revealed by a running Jenkins (script console), already decrypted:
+/// folder name → credential id → field (`password`, `passphrase`, `privateKey`, `secret`,
+/// `content`) → value.
+pub type RevealedValues = std::collections::BTreeMap<
+    String,
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, crate::Plaintext>>,
+>;
+
 /// Kind of a Jenkins item, from its root element (or `_class` online).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JobClass {

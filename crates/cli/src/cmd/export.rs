@@ -1,0 +1,225 @@
+//! `export`, `assess` and (for now) `migrate`: read → convert → YAML tree → report.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{bail, Context, Result};
+use ksdm_convert::select::Selector;
+use ksdm_convert::{convert_estate, ConvertOptions, ProjectOutput, SecretValues, Selection, V30Object};
+use ksdm_model::ItemKind;
+use ksdm_sink::tree::write_file;
+use ksdm_sink::{Report, YamlTree};
+
+use crate::args::{ConvertArgs, MigrateArgs, SecretValuesArg, SourceArgs};
+use crate::{exit, progress, sources};
+
+/// What to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// YAML tree + report.
+    Export,
+    /// Report only.
+    Assess,
+}
+
+/// The outcome of a conversion run.
+pub struct Converted {
+    /// The finished report.
+    pub report: Report,
+}
+
+pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
+    ConvertOptions {
+        secret_values: match a.secret_values {
+            SecretValuesArg::Auto => SecretValues::Auto,
+            SecretValuesArg::Include => SecretValues::Include,
+            SecretValuesArg::Omit => SecretValues::Omit,
+        },
+        developer_role: a.developer_role.clone(),
+        default_workspace: a.default_workspace.clone(),
+        selection: Selection {
+            only: a.only.iter().map(|s| Selector::parse(s)).collect(),
+            exclude: a.exclude.iter().map(|s| Selector::parse(s)).collect(),
+        },
+        revealed: None,
+    }
+}
+
+/// Runs read → convert → (YAML) → report into `out`.
+pub fn run_conversion(
+    source: &SourceArgs,
+    convert: &ConvertArgs,
+    out: &Path,
+    mode: Mode,
+    no_progress: bool,
+    command: &str,
+) -> Result<Option<Converted>> {
+    let src = match sources::open(source) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ks-devops-migrate: cannot read the inputs: {e:#}");
+            return Ok(None);
+        }
+    };
+    prepare_out_dir(out, mode)?;
+    let opts = convert_options(convert);
+    let tree = YamlTree::new(out);
+    let keys = src.keys()?;
+    let folders = src.folders()?;
+    let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
+    let bar = progress::projects(active, no_progress);
+
+    let report = Mutex::new(Report {
+        tool: format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION")),
+        command: command.to_string(),
+        inputs: src.descriptions.clone(),
+        output: (mode == Mode::Export).then(|| out.display().to_string()),
+        ..Report::default()
+    });
+    let write_errors = Mutex::new(Vec::<String>::new());
+    let emit = |p: ProjectOutput| {
+        if mode == Mode::Export {
+            for o in &p.objects {
+                if let Err(e) = write_object(&tree, o) {
+                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
+                }
+            }
+        }
+        if p.items.iter().any(|i| i.kind == ItemKind::Project) {
+            bar.inc(1);
+        }
+        report.lock().expect("lock").extend(p.items);
+    };
+    let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
+    bar.finish_and_clear();
+
+    let mut report = report.into_inner().expect("report lock");
+    report.run_errors.extend(src.mysql_errors.iter().cloned());
+    report.notes.extend(src.mysql_warnings.iter().cloned());
+    report.run_errors.extend(summary.errors);
+    report.run_errors.extend(write_errors.into_inner().expect("lock"));
+    report.notes.extend(summary.notes);
+    report.ignored_top_level_items = summary.ignored_top_level_items;
+    report.finish();
+    let layout = tree.layout();
+    write_file(&layout.report_md(), report.to_markdown().as_bytes(), false)?;
+    write_file(&layout.report_json(), report.to_json().as_bytes(), false)?;
+    Ok(Some(Converted { report }))
+}
+
+fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::TreeError> {
+    let (resource, ns, name) = (o.resource(), o.namespace(), o.name());
+    match o {
+        V30Object::DevOpsProject(x) => tree.write(resource, ns, name, x, false),
+        V30Object::Pipeline(x) => tree.write(resource, ns, name, &PipelineDoc(x), false),
+        V30Object::Secret(x) => tree.write(resource, ns, name, &TypedDoc::new("v1", "Secret", x), true),
+        V30Object::RoleBinding(x) => {
+            tree.write(resource, ns, name, &TypedDoc::new("rbac.authorization.k8s.io/v1", "RoleBinding", x), false)
+        }
+    }
+    .map(|_| ())
+}
+
+/// A Pipeline with `status: {}` as the CRD expects.
+struct PipelineDoc<'a>(&'a ksdm_model::v30::Pipeline);
+
+impl serde::Serialize for PipelineDoc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(5))?;
+        m.serialize_entry("apiVersion", &self.0.api_version)?;
+        m.serialize_entry("kind", &self.0.kind)?;
+        m.serialize_entry("metadata", &self.0.metadata)?;
+        m.serialize_entry("spec", &self.0.spec)?;
+        m.serialize_entry("status", &serde_json::Map::new())?;
+        m.end()
+    }
+}
+
+/// k8s-openapi types serialise without apiVersion/kind; this puts them first.
+struct TypedDoc<'a, T> {
+    api_version: &'static str,
+    kind: &'static str,
+    inner: &'a T,
+}
+
+impl<'a, T> TypedDoc<'a, T> {
+    fn new(api_version: &'static str, kind: &'static str, inner: &'a T) -> Self {
+        TypedDoc { api_version, kind, inner }
+    }
+}
+
+impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeMap};
+        let v = serde_json::to_value(self.inner).map_err(S::Error::custom)?;
+        let serde_json::Value::Object(fields) = v else { return Err(S::Error::custom("object expected")) };
+        let mut m = s.serialize_map(Some(fields.len() + 2))?;
+        m.serialize_entry("apiVersion", self.api_version)?;
+        m.serialize_entry("kind", self.kind)?;
+        // Conventional order: metadata first, then the rest as k8s-openapi orders them.
+        if let Some(meta) = fields.get("metadata") {
+            m.serialize_entry("metadata", meta)?;
+        }
+        for (k, v) in fields.iter().filter(|(k, _)| !["apiVersion", "kind", "metadata"].contains(&k.as_str())) {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// Makes `out` ready: creates it; replaces a previous export's `resources/` (recognised by its
+/// report.json); refuses a non-empty folder that is not ours.
+fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let layout = ksdm_sink::TreeLayout::new(out);
+    let ours = layout.report_json().is_file();
+    let non_empty = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if non_empty && !ours {
+        bail!(
+            "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",
+            out.display()
+        );
+    }
+    if mode == Mode::Export && layout.resources().exists() {
+        std::fs::remove_dir_all(layout.resources())
+            .with_context(|| format!("removing the previous {}", layout.resources().display()))?;
+    }
+    Ok(())
+}
+
+/// `export` / `assess`.
+pub fn export(source: &SourceArgs, convert: &ConvertArgs, out: &Path, mode: Mode, no_progress: bool) -> Result<i32> {
+    let command = if mode == Mode::Export { "export" } else { "assess" };
+    let Some(c) = run_conversion(source, convert, out, mode, no_progress, command)? else {
+        return Ok(exit::INPUT);
+    };
+    print_result(&c.report, out, mode);
+    Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
+}
+
+/// `migrate`: for now the offline part of the migration.
+pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
+    let Some(c) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "migrate")? else {
+        return Ok(exit::INPUT);
+    };
+    print_result(&c.report, &a.out, Mode::Export);
+    Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
+}
+
+fn print_result(report: &Report, out: &Path, mode: Mode) {
+    let layout = ksdm_sink::TreeLayout::new(out);
+    println!("{}", report.summary_line());
+    if mode == Mode::Export {
+        println!("v3.0 objects: {}", layout.resources().display());
+    }
+    println!("report:       {}", layout.report_md().display());
+    println!("              {}", layout.report_json().display());
+    let tasks = report.manual_tasks().len();
+    if tasks > 0 {
+        println!("manual tasks: {tasks} (listed in the report)");
+    }
+    if report.failed() {
+        println!("result:       FAILED — some items could not be migrated; see the report");
+    }
+}

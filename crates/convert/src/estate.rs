@@ -1,0 +1,447 @@
+//! Streams a whole v2.1 estate through the converters, project folder by project folder.
+//!
+//! MySQL rows are small and indexed up front; Jenkins folders arrive one at a time from an
+//! iterator (a directory walk or a tarball stream) and are converted in parallel on the rayon
+//! pool (`par_bridge`), with the jobs of a big folder again in parallel. Each finished project is
+//! handed to the caller's `emit` callback and dropped, so memory stays flat however big the
+//! estate is. Items are reported in a deterministic order by the sink (it sorts).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Mutex;
+
+use ksdm_model::v21::{
+    CredentialMeta, JenkinsFolder, JenkinsKeys, Membership, MysqlData, Project,
+};
+use ksdm_model::{Finding, ItemKind, ItemReport, Outcome};
+use ksdm_secret::{derive_key, SecretKey};
+use ksdm_source::jenkins_xml::folder::parse_folder_credentials;
+use rayon::prelude::*;
+
+use crate::credential::{convert_credential, ValueSource};
+use crate::membership::convert_membership;
+use crate::object::V30Object;
+use crate::options::{ConvertOptions, SecretValues};
+use crate::pipeline::convert_pipeline;
+use crate::project::{convert_project, project_name};
+
+/// Root element of a Jenkins folder item.
+const FOLDER_CLASS: &str = "com.cloudbees.hudson.plugins.folder.Folder";
+
+/// Everything produced for one project (or one orphan folder).
+#[derive(Debug, Default)]
+pub struct ProjectOutput {
+    /// v2.1 project id (or folder name for orphans).
+    pub project_id: String,
+    /// Objects to write (empty when the project failed or was skipped).
+    pub objects: Vec<V30Object>,
+    /// Report lines: the project and all of its items.
+    pub items: Vec<ItemReport>,
+}
+
+/// Run-level facts for the report.
+#[derive(Debug, Default, Clone)]
+pub struct EstateSummary {
+    /// Run-level problems (key files, unreadable folders, …); each also fails the run.
+    pub errors: Vec<String>,
+    /// Run-level notes.
+    pub notes: Vec<String>,
+    /// Top-level Jenkins items that are not folders (e.g. `init-job`), ignored.
+    pub ignored_top_level_items: Vec<String>,
+}
+
+struct Index<'a> {
+    active: HashMap<String, &'a Project>,          // lower(project_id) → row (unique ones)
+    deleted: HashMap<String, &'a Project>,         // lower(project_id) → row
+    memberships: HashMap<&'a str, Vec<&'a Membership>>,
+    credential_meta: HashMap<(&'a str, &'a str, &'a str), &'a CredentialMeta>,
+    credential_meta_by_project: HashMap<&'a str, Vec<&'a CredentialMeta>>,
+}
+
+/// Converts an estate. `folders` yields Jenkins folders (errors name the folder); `emit` is
+/// called once per project or orphan folder, possibly from several threads at once.
+pub fn convert_estate<I, E>(
+    mysql: &MysqlData,
+    keys: &JenkinsKeys,
+    folders: I,
+    opts: &ConvertOptions,
+    emit: &(dyn Fn(ProjectOutput) + Sync),
+) -> EstateSummary
+where
+    I: Iterator<Item = Result<JenkinsFolder, E>> + Send,
+    E: std::fmt::Display + Send,
+{
+    let summary = Mutex::new(EstateSummary::default());
+    let key_state = key_state(keys, opts, &mut summary.lock().expect("fresh mutex"));
+    let values = match &key_state {
+        KeyState::Key(k) => ValueSource::Decrypt(k),
+        KeyState::Placeholder(r) => ValueSource::Placeholder(r),
+        KeyState::Unavailable(r) => ValueSource::Unavailable(r),
+    };
+
+    // Index MySQL. Active projects that collide after lower-casing fail, both of them.
+    let mut by_lower: BTreeMap<String, Vec<&Project>> = BTreeMap::new();
+    let mut deleted = HashMap::new();
+    for p in &mysql.projects {
+        if p.is_active() {
+            by_lower.entry(project_name(&p.project_id)).or_default().push(p);
+        } else {
+            deleted.insert(project_name(&p.project_id), p);
+        }
+    }
+    let mut index = Index {
+        active: HashMap::new(),
+        deleted,
+        memberships: HashMap::new(),
+        credential_meta: HashMap::new(),
+        credential_meta_by_project: HashMap::new(),
+    };
+    for m in &mysql.memberships {
+        index.memberships.entry(m.project_id.as_str()).or_default().push(m);
+    }
+    for c in &mysql.credentials {
+        index.credential_meta.insert((c.project_id.as_str(), c.credential_id.as_str(), c.domain.as_str()), c);
+        index.credential_meta_by_project.entry(c.project_id.as_str()).or_default().push(c);
+    }
+    // Display-name duplicates within a workspace (the v3.0 API refuses the second one).
+    let mut display: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let mut collided: Vec<ProjectOutput> = Vec::new();
+    for (lower, rows) in by_lower {
+        if rows.len() > 1 {
+            let ids: Vec<&str> = rows.iter().map(|p| p.project_id.as_str()).collect();
+            for p in &rows {
+                collided.push(single_item(
+                    p,
+                    Outcome::Failed,
+                    Finding::error(
+                        "project.name-collision",
+                        format!(
+                            "project ids {ids:?} all become {lower:?} after lower-casing; none of them is \
+                             migrated (they would merge into one namespace and Jenkins folder)"
+                        ),
+                    ),
+                ));
+            }
+        } else if let Some(p) = rows.into_iter().next() {
+            display
+                .entry((p.workspace.clone().unwrap_or_default(), p.name.clone()))
+                .or_default()
+                .push(p.project_id.clone());
+            index.active.insert(lower, p);
+        }
+    }
+    let duplicate_names: HashMap<String, Vec<String>> = display
+        .into_values()
+        .filter(|ids| ids.len() > 1)
+        .flat_map(|ids| ids.clone().into_iter().map(move |id| (id, ids.clone())))
+        .collect();
+    for out in collided {
+        emit(out);
+    }
+    for p in mysql.projects.iter().filter(|p| !p.is_active()) {
+        emit(single_item(
+            p,
+            Outcome::Skipped,
+            Finding::info(
+                "project.soft-deleted",
+                format!("project has status {:?} in MySQL (soft-deleted); not migrated", p.status),
+            ),
+        ));
+    }
+
+    let seen = Mutex::new(HashSet::<String>::new());
+    folders.par_bridge().for_each(|folder| {
+        let folder = match folder {
+            Ok(f) => f,
+            Err(e) => {
+                summary.lock().expect("summary lock").errors.push(format!("Jenkins: {e}"));
+                return;
+            }
+        };
+        let lower = project_name(&folder.name);
+        let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
+        match index.active.get(&lower) {
+            Some(p) => {
+                seen.lock().expect("seen lock").insert(lower);
+                if opts.selection.includes(p) {
+                    emit(ctx.project(p, Some(&folder)));
+                } else {
+                    emit(excluded(p));
+                }
+            }
+            None => {
+                if let Some(out) = ctx.orphan(&folder, &mut summary.lock().expect("summary lock")) {
+                    emit(out);
+                }
+            }
+        }
+    });
+
+    // Active projects without a Jenkins folder are still migrated (the controller creates one).
+    let seen = seen.into_inner().unwrap_or_default();
+    let mut missing: Vec<&&Project> =
+        index.active.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, p)| p).collect();
+    missing.sort_by(|a, b| a.project_id.cmp(&b.project_id));
+    let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
+    missing.par_iter().for_each(|p| {
+        if opts.selection.includes(p) {
+            emit(ctx.project(p, None));
+        } else {
+            emit(excluded(p));
+        }
+    });
+    summary.into_inner().unwrap_or_default()
+}
+
+enum KeyState {
+    Key(SecretKey),
+    Placeholder(String),
+    Unavailable(String),
+}
+
+fn key_state(keys: &JenkinsKeys, opts: &ConvertOptions, summary: &mut EstateSummary) -> KeyState {
+    if opts.secret_values == SecretValues::Omit {
+        summary.notes.push("credential values omitted (--secret-values=omit)".into());
+        return KeyState::Placeholder("--secret-values=omit".into());
+    }
+    let (Some(master), Some(hus)) = (&keys.master_key, &keys.hudson_util_secret) else {
+        let missing = match (&keys.master_key, &keys.hudson_util_secret) {
+            (None, None) => "secrets/master.key and secrets/hudson.util.Secret are missing",
+            (None, _) => "secrets/master.key is missing",
+            _ => "secrets/hudson.util.Secret is missing",
+        };
+        if opts.secret_values == SecretValues::Include {
+            summary.errors.push(format!("cannot decrypt credentials: {missing}"));
+            return KeyState::Unavailable(missing.into());
+        }
+        summary.notes.push(format!("credential values omitted: {missing} in the Jenkins home"));
+        return KeyState::Placeholder(format!("{missing} in the Jenkins home"));
+    };
+    match derive_key(master, hus) {
+        Ok(k) => KeyState::Key(k),
+        Err(e) => {
+            let reason = format!("{e}");
+            summary.errors.push(format!("cannot decrypt credentials: {reason}"));
+            KeyState::Unavailable(reason)
+        }
+    }
+}
+
+fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput {
+    ProjectOutput {
+        project_id: p.project_id.clone(),
+        objects: Vec::new(),
+        items: vec![ItemReport {
+            kind: ItemKind::Project,
+            project: p.project_id.clone(),
+            id: p.project_id.clone(),
+            target: None,
+            outcome,
+            findings: vec![finding],
+        }],
+    }
+}
+
+fn excluded(p: &Project) -> ProjectOutput {
+    single_item(
+        p,
+        Outcome::Skipped,
+        Finding::info("project.not-selected", "not selected by --only/--exclude"),
+    )
+}
+
+struct FolderCtx<'a> {
+    index: &'a Index<'a>,
+    opts: &'a ConvertOptions,
+    values: &'a ValueSource<'a>,
+    duplicate_names: &'a HashMap<String, Vec<String>>,
+}
+
+impl FolderCtx<'_> {
+    fn orphan(&self, folder: &JenkinsFolder, summary: &mut EstateSummary) -> Option<ProjectOutput> {
+        // Top-level items that are not folders (init-job and friends) are not projects.
+        let root = folder.config_xml.as_deref().and_then(|x| parse_folder_credentials(x).ok()).map(|f| f.root_class);
+        if let Some(root) = &root {
+            if root != FOLDER_CLASS {
+                summary.ignored_top_level_items.push(folder.name.clone());
+                return None;
+            }
+        }
+        let lower = project_name(&folder.name);
+        let why = match self.index.deleted.get(&lower) {
+            Some(p) => format!(
+                "Jenkins folder {:?} belongs to project {:?}, which is soft-deleted in MySQL; not migrated. \
+                 Delete the folder in Jenkins or restore the project",
+                folder.name, p.project_id
+            ),
+            None => format!(
+                "Jenkins folder {:?} has no active project in MySQL (orphan, {} jobs); not migrated. Delete it \
+                 in Jenkins or recreate the project in KubeSphere",
+                folder.name,
+                folder.jobs.len()
+            ),
+        };
+        Some(ProjectOutput {
+            project_id: folder.name.clone(),
+            objects: Vec::new(),
+            items: vec![ItemReport {
+                kind: ItemKind::Project,
+                project: folder.name.clone(),
+                id: folder.name.clone(),
+                target: None,
+                outcome: Outcome::Skipped,
+                findings: vec![Finding::manual("project.orphan-folder", why)],
+            }],
+        })
+    }
+
+    fn project(&self, p: &Project, folder: Option<&JenkinsFolder>) -> ProjectOutput {
+        let ns = project_name(&p.project_id);
+        let mut out = ProjectOutput { project_id: p.project_id.clone(), ..ProjectOutput::default() };
+        let converted = convert_project(p, self.opts.default_workspace.as_deref());
+        let mut findings = converted.findings;
+        if let Some(ids) = self.duplicate_names.get(&p.project_id) {
+            findings.push(Finding::warning(
+                "project.duplicate-display-name",
+                format!(
+                    "display name {:?} is used by several projects of the workspace ({ids:?}); the v3.0 API \
+                     refuses duplicates when editing — rename all but one in the console",
+                    p.name
+                ),
+            ));
+        }
+        if folder.is_none() {
+            findings.push(Finding::info(
+                "project.no-jenkins-folder",
+                "project has no Jenkins folder (no pipelines or credentials to migrate); the v3.0 controller \
+                 creates an empty one",
+            ));
+        }
+        let Some(dp) = converted.object else {
+            out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
+            return out;
+        };
+        let project_outcome = outcome_of(&findings);
+        out.items.push(item(ItemKind::Project, p, &p.project_id, Some(ns.clone()), project_outcome, findings));
+        out.objects.push(V30Object::DevOpsProject(dp));
+
+        if let Some(folder) = folder {
+            self.folder_contents(p, &ns, folder, &mut out);
+        }
+        for meta in self.index.credential_meta_by_project.get(p.project_id.as_str()).into_iter().flatten() {
+            if !out.items.iter().any(|i| i.kind == ItemKind::Credential && i.id == meta.credential_id) {
+                out.items.push(item(
+                    ItemKind::Credential,
+                    p,
+                    &meta.credential_id,
+                    None,
+                    Outcome::Skipped,
+                    vec![Finding::info(
+                        "credential.missing-in-jenkins",
+                        format!(
+                            "project_credential row for {:?} (domain {:?}) has no credential in Jenkins \
+                             (deleted there); nothing to migrate",
+                            meta.credential_id, meta.domain
+                        ),
+                    )],
+                ));
+            }
+        }
+        for m in self.index.memberships.get(p.project_id.as_str()).into_iter().flatten() {
+            let c = convert_membership(m, &ns, &self.opts.developer_role);
+            let id = format!("{}/{}", m.username, m.role);
+            let target = c.object.as_ref().and_then(|o| o.metadata.name.clone()).map(|n| format!("{ns}/{n}"));
+            out.items.push(item(ItemKind::Membership, p, &id, target, c.outcome, c.findings));
+            if let Some(o) = c.object {
+                out.objects.push(V30Object::RoleBinding(o));
+            }
+        }
+        out
+    }
+
+    fn folder_contents(&self, p: &Project, ns: &str, folder: &JenkinsFolder, out: &mut ProjectOutput) {
+        // Credentials from the folder store.
+        match folder.config_xml.as_deref().map(parse_folder_credentials) {
+            Some(Ok(cfg)) => {
+                let mut ids = HashSet::new();
+                for c in &cfg.credentials {
+                    if !ids.insert((c.domain.clone(), c.id.clone())) {
+                        continue;
+                    }
+                    let meta = self.index.credential_meta.get(&(p.project_id.as_str(), c.id.as_str(), c.domain.as_str()));
+                    let revealed = self.opts.revealed.as_deref().map(|r| r.get(&folder.name).and_then(|f| f.get(&c.id)));
+                    let values = match revealed {
+                        None => None,
+                        Some(Some(fields)) => Some(ValueSource::Revealed(fields)),
+                        Some(None) => Some(ValueSource::Placeholder("the Jenkins script console returned no values for it")),
+                    };
+                    let r = convert_credential(c, meta.copied(), ns, &p.creator, values.as_ref().unwrap_or(self.values));
+                    let target = r.object.as_ref().map(|_| format!("{ns}/{}", c.id));
+                    out.items.push(item(ItemKind::Credential, p, &c.id, target, r.outcome, r.findings));
+                    if let Some(o) = r.object {
+                        out.objects.push(V30Object::Secret(o));
+                    }
+                }
+            }
+            Some(Err(e)) => out.items.push(item(
+                ItemKind::Credential,
+                p,
+                "(folder credential store)",
+                None,
+                Outcome::Failed,
+                vec![Finding::error(
+                    "credential.store-unreadable",
+                    format!("jobs/{}/config.xml cannot be read: {e}; no credential of this project is migrated", folder.name),
+                )],
+            )),
+            None => {}
+        }
+
+        // Pipelines, in parallel; names that collide case-insensitively fail together.
+        let mut lower_count: HashMap<String, usize> = HashMap::new();
+        for (name, _) in &folder.jobs {
+            *lower_count.entry(name.to_ascii_lowercase()).or_default() += 1;
+        }
+        let creator = p.creator.as_str();
+        let results: Vec<(ItemReport, Option<V30Object>)> = folder
+            .jobs
+            .par_iter()
+            .map(|(name, xml)| {
+                if lower_count.get(&name.to_ascii_lowercase()).copied().unwrap_or(0) > 1 {
+                    let f = Finding::error(
+                        "pipeline.name-collision",
+                        format!("job {name:?} collides with another job of the folder after lower-casing"),
+                    );
+                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None);
+                }
+                let c = convert_pipeline(name, xml, ns, creator);
+                let target = c.object.as_ref().and_then(|o| o.metadata.name.clone()).map(|n| format!("{ns}/{n}"));
+                (item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings), c.object.map(V30Object::Pipeline))
+            })
+            .collect();
+        for (report, object) in results {
+            out.items.push(report);
+            if let Some(o) = object {
+                out.objects.push(o);
+            }
+        }
+    }
+}
+
+fn outcome_of(findings: &[Finding]) -> Outcome {
+    if findings.iter().any(|f| f.severity >= ksdm_model::Severity::Warning) {
+        Outcome::PartiallySuccessful
+    } else {
+        Outcome::Successful
+    }
+}
+
+fn item(
+    kind: ItemKind,
+    p: &Project,
+    id: &str,
+    target: Option<String>,
+    outcome: Outcome,
+    findings: Vec<Finding>,
+) -> ItemReport {
+    ItemReport { kind, project: p.project_id.clone(), id: id.to_string(), target, outcome, findings }
+}

@@ -1,0 +1,623 @@
+//! What a v3.0 controller rewrite of a pipeline job would drop (`spec/target-v30.md` §7.2, §7.3;
+//! `spec/migration.md` R7), as findings with stable codes.
+//!
+//! The controller leaves a job alone while the Pipeline spec equals its parse; the losses below
+//! happen on the first rewrite — after any later edit of the Pipeline in KubeSphere, or whenever
+//! the spec cannot match. Every message names the element or class concerned.
+
+use ksdm_model::v30::{GithubSource, MultiBranchPipeline, NoScmPipeline, PipelineSpec};
+use ksdm_model::Finding;
+
+use super::dom::Element;
+use super::pipeline::{source_class, tag, PARAMETER_TYPES};
+
+/// What every loss message ends with.
+const WHEN: &str =
+    "the controller keeps the Jenkins job as it is while the Pipeline spec matches, but any later \
+                    edit of the Pipeline in KubeSphere regenerates config.xml without it";
+
+/// Appends the loss findings for one job whose root is `root` and whose v3.0 parse is `spec`.
+pub fn report(job: &str, root: &Element, spec: &PipelineSpec, out: &mut Vec<Finding>) {
+    if let Some(p) = &spec.pipeline {
+        plain(job, root, p, out);
+    }
+    if let Some(m) = &spec.multi_branch_pipeline {
+        multibranch(job, root, m, out);
+    }
+    carriage_returns(job, spec, out);
+}
+
+fn lost(out: &mut Vec<Finding>, code: &str, job: &str, what: String) {
+    out.push(Finding::warning(
+        code,
+        format!("job `{job}`: {what}; {WHEN}"),
+    ));
+}
+
+/// Root children the plain-pipeline generator writes (or that carry nothing).
+const PLAIN_ROOT_KEPT: [&str; 8] = [
+    "actions",
+    "description",
+    "keepDependencies",
+    "properties",
+    "definition",
+    "triggers",
+    "authToken",
+    "disabled",
+];
+
+fn plain(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Vec<Finding>) {
+    // Definition.
+    match flow.child_raw("definition") {
+        None => lost(
+            out,
+            "pipeline.definition-missing",
+            job,
+            "config.xml has no <definition>; the rewrite writes an empty inline script".to_owned(),
+        ),
+        Some(def) => {
+            let class = def.attr("class").unwrap_or("");
+            if class == "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition" {
+                lost(
+                    out,
+                    "pipeline.scm-definition-lost",
+                    job,
+                    format!(
+                        "the Jenkinsfile comes from SCM (\"Pipeline script from SCM\", definition class `{class}`); v3.0 parses it as an empty jenkinsfile and a rewrite turns it into an empty inline script"
+                    ),
+                );
+            } else if class != "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" {
+                lost(
+                    out,
+                    "pipeline.definition-unsupported",
+                    job,
+                    format!(
+                        "the pipeline definition class `{class}` is not an inline CpsFlowDefinition; a rewrite replaces it with an inline script"
+                    ),
+                );
+            } else if def.child_raw("sandbox").map(|s| s.text.trim()) == Some("false") {
+                lost(out, "pipeline.sandbox-false", job, "the inline script runs outside the Groovy sandbox (<sandbox>false</sandbox>); a rewrite forces sandbox to true".to_owned());
+            }
+        }
+    }
+
+    // Properties.
+    if let Some(properties) = flow.child_raw("properties") {
+        for prop in &properties.children {
+            match prop.raw_name.as_str() {
+                tag::DISABLE_CONCURRENT | tag::PARAMETERS => {}
+                tag::BUILD_DISCARDER => discarder(job, prop, out),
+                tag::PIPELINE_TRIGGERS => {
+                    if let Some(triggers) = prop.child_raw("triggers") {
+                        for t in triggers
+                            .children
+                            .iter()
+                            .filter(|t| t.raw_name != tag::TIMER_TRIGGER)
+                        {
+                            lost(
+                                out,
+                                "pipeline.trigger-lost",
+                                job,
+                                format!("the build trigger `{}` is not modelled in v3.0", t.name),
+                            );
+                        }
+                        if triggers.children_named(tag::TIMER_TRIGGER).count() > 1 {
+                            lost(
+                                out,
+                                "pipeline.trigger-lost",
+                                job,
+                                "only the first hudson.triggers.TimerTrigger is kept".to_owned(),
+                            );
+                        }
+                    }
+                }
+                _ => lost(
+                    out,
+                    "pipeline.property-lost",
+                    job,
+                    format!("the job property `{}` is not modelled in v3.0", prop.name),
+                ),
+            }
+        }
+    }
+    // Legacy root <triggers>.
+    if let Some(triggers) = flow.child_raw("triggers") {
+        for t in &triggers.children {
+            lost(
+                out,
+                "pipeline.trigger-lost",
+                job,
+                format!(
+                    "the build trigger `{}` (in the job's <triggers>) is not modelled in v3.0",
+                    t.name
+                ),
+            );
+        }
+    }
+    if flow.child_raw("disabled").map(|d| d.text.trim()) == Some("true") {
+        lost(
+            out,
+            "pipeline.disabled-lost",
+            job,
+            "the job is disabled; a rewrite writes <disabled>false</disabled>".to_owned(),
+        );
+    }
+    if flow.child_raw("keepDependencies").map(|d| d.text.trim()) == Some("true") {
+        lost(
+            out,
+            "pipeline.setting-lost",
+            job,
+            "<keepDependencies>true</keepDependencies> is not modelled in v3.0".to_owned(),
+        );
+    }
+    for child in flow
+        .children
+        .iter()
+        .filter(|c| !PLAIN_ROOT_KEPT.contains(&c.raw_name.as_str()))
+    {
+        lost(
+            out,
+            "pipeline.setting-lost",
+            job,
+            format!("the job setting <{}> is not modelled in v3.0", child.name),
+        );
+    }
+
+    // Parameters.
+    for param in &p.parameters {
+        if !PARAMETER_TYPES.iter().any(|(_, t)| *t == param.type_) {
+            lost(
+                out,
+                "pipeline.parameter-type-unsupported",
+                job,
+                format!(
+                    "parameter `{}` has the class `{}`, which v3.0 does not support (parsed as type `{}` with default \"unknown\")",
+                    param.name, param.type_, param.type_
+                ),
+            );
+            out.push(Finding::warning(
+                "pipeline.round-trip-unstable",
+                format!("job `{job}`: parameter `{}` of class `{}` is parsed but cannot be written back; once the controller rewrites the job it differs from the spec again on every reconcile and is rewritten each time", param.name, param.type_),
+            ));
+        }
+        if param.type_ == "password" {
+            out.push(Finding::info(
+                "pipeline.password-default",
+                format!("job `{job}`: password parameter `{}`: the spec carries the parameter name as default value, as the v3.0 parser does; the Jenkins job keeps its real (encrypted) default until the job is rewritten", param.name),
+            ));
+        }
+    }
+}
+
+fn discarder(job: &str, prop: &Element, out: &mut Vec<Finding>) {
+    let Some(strategy) = prop.child_raw("strategy") else {
+        return;
+    };
+    let class = strategy.attr("class").unwrap_or("");
+    if class != "hudson.tasks.LogRotator" {
+        lost(
+            out,
+            "pipeline.discarder-lost",
+            job,
+            format!("the build discarder strategy `{class}` is not a LogRotator"),
+        );
+        return;
+    }
+    for name in ["artifactDaysToKeep", "artifactNumToKeep"] {
+        if let Some(v) = strategy.child_raw(name).map(|e| e.text.trim()) {
+            if v != "-1" && !v.is_empty() {
+                lost(
+                    out,
+                    "pipeline.discarder-artifacts-lost",
+                    job,
+                    format!("LogRotator <{name}> is {v}; a rewrite forces -1"),
+                );
+            }
+        }
+    }
+}
+
+/// Root children the multibranch generator writes (or that carry nothing).
+const MB_ROOT_KEPT: [&str; 11] = [
+    "actions",
+    "description",
+    "properties",
+    "folderViews",
+    "healthMetrics",
+    "icon",
+    "orphanedItemStrategy",
+    "triggers",
+    "disabled",
+    "sources",
+    "factory",
+];
+
+const FOLDER_CONFIGS: [&str; 2] = [
+    "org.jenkinsci.plugins.pipeline.modeldefinition.config.FolderConfig",
+    "org.jenkinsci.plugins.docker.workflow.declarative.FolderConfig",
+];
+
+fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut Vec<Finding>) {
+    if let Some(properties) = project.child_raw("properties") {
+        for prop in &properties.children {
+            let raw = prop.raw_name.as_str();
+            if FOLDER_CONFIGS.contains(&raw) {
+                let label = prop
+                    .child_raw("dockerLabel")
+                    .map(|e| e.text.trim())
+                    .unwrap_or("");
+                let registry = prop
+                    .child_raw("registry")
+                    .is_some_and(|r| !r.children.is_empty());
+                if !label.is_empty() || registry {
+                    lost(
+                        out,
+                        "pipeline.docker-label-lost",
+                        job,
+                        format!(
+                            "the Declarative Docker label/registry in `{}` is reset to empty",
+                            prop.name
+                        ),
+                    );
+                }
+            } else if raw == tag::MB_JOB_TRIGGER {
+                for (name, default) in [
+                    ("actionJobsToTriggerOnRunDelete", ""),
+                    ("quitePeriod", "0"),
+                    ("branchIncludeFilter", "*"),
+                    ("branchExcludeFilter", ""),
+                ] {
+                    if let Some(v) = prop.child_raw(name).map(|e| e.text.trim()) {
+                        if v != default {
+                            lost(
+                                out,
+                                "pipeline.trigger-setting-lost",
+                                job,
+                                format!(
+                                    "PipelineTriggerProperty <{name}> = `{v}` is not modelled in v3.0"
+                                ),
+                            );
+                        }
+                    }
+                }
+                if prop
+                    .child_raw("additionalParameters")
+                    .is_some_and(|a| !a.children.is_empty())
+                {
+                    lost(
+                        out,
+                        "pipeline.trigger-setting-lost",
+                        job,
+                        "PipelineTriggerProperty <additionalParameters> are not modelled in v3.0"
+                            .to_owned(),
+                    );
+                }
+            } else {
+                lost(
+                    out,
+                    "pipeline.property-lost",
+                    job,
+                    format!(
+                        "the folder property `{}` is not modelled in v3.0",
+                        prop.name
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(orphaned) = project.child_raw("orphanedItemStrategy") {
+        let class = orphaned.attr("class").unwrap_or("");
+        if class != "com.cloudbees.hudson.plugins.folder.computed.DefaultOrphanedItemStrategy" {
+            lost(
+                out,
+                "pipeline.orphaned-strategy-lost",
+                job,
+                format!(
+                    "the orphaned item strategy `{class}` is replaced by DefaultOrphanedItemStrategy"
+                ),
+            );
+        }
+        if orphaned
+            .child_raw("pruneDeadBranches")
+            .map(|e| e.text.trim())
+            == Some("false")
+        {
+            lost(
+                out,
+                "pipeline.orphaned-strategy-lost",
+                job,
+                "<pruneDeadBranches>false</pruneDeadBranches>: a rewrite forces true".to_owned(),
+            );
+        }
+        if orphaned.child_raw("abortBuilds").map(|e| e.text.trim()) == Some("true") {
+            lost(
+                out,
+                "pipeline.orphaned-strategy-lost",
+                job,
+                "<abortBuilds>true</abortBuilds> is not modelled in v3.0".to_owned(),
+            );
+        }
+    }
+    if let Some(triggers) = project.child_raw("triggers") {
+        for t in triggers
+            .children
+            .iter()
+            .filter(|t| t.raw_name != tag::PERIODIC_FOLDER_TRIGGER && t.raw_name != "disabled")
+        {
+            lost(
+                out,
+                "pipeline.trigger-lost",
+                job,
+                format!("the trigger `{}` is not modelled in v3.0", t.name),
+            );
+        }
+    }
+    if project.child_raw("disabled").map(|d| d.text.trim()) == Some("true") {
+        lost(
+            out,
+            "pipeline.disabled-lost",
+            job,
+            "the multibranch job is disabled; a rewrite enables it".to_owned(),
+        );
+    }
+    for child in project
+        .children
+        .iter()
+        .filter(|c| !MB_ROOT_KEPT.contains(&c.raw_name.as_str()))
+    {
+        lost(
+            out,
+            "pipeline.setting-lost",
+            job,
+            format!("the job setting <{}> is not modelled in v3.0", child.name),
+        );
+    }
+
+    // Sources.
+    if let Some(data) = project
+        .child_raw("sources")
+        .and_then(|s| s.child_raw("data"))
+    {
+        let sources: Vec<&Element> = data
+            .children
+            .iter()
+            .filter(|c| c.raw_name == tag::BRANCH_SOURCE)
+            .collect();
+        for extra in sources.iter().skip(1) {
+            let class = extra
+                .child_raw("source")
+                .and_then(|s| s.attr("class"))
+                .unwrap_or("");
+            lost(
+                out,
+                "pipeline.extra-branch-sources",
+                job,
+                format!(
+                    "only the first branch source is kept; the additional source `{class}` is dropped"
+                ),
+            );
+        }
+        for other in data
+            .children
+            .iter()
+            .filter(|c| c.raw_name != tag::BRANCH_SOURCE)
+        {
+            lost(
+                out,
+                "pipeline.extra-branch-sources",
+                job,
+                format!(
+                    "the branch source entry `{}` is not modelled in v3.0",
+                    other.name
+                ),
+            );
+        }
+        if let Some(first) = sources.first() {
+            branch_source(job, first, m, out);
+        }
+    }
+    match project.child_raw("factory") {
+        Some(factory) => {
+            let class = factory.attr("class").unwrap_or("");
+            if class != "org.jenkinsci.plugins.workflow.multibranch.WorkflowBranchProjectFactory" {
+                lost(
+                    out,
+                    "pipeline.factory-unsupported",
+                    job,
+                    format!(
+                        "the project factory `{class}` is replaced by WorkflowBranchProjectFactory"
+                    ),
+                );
+            }
+        }
+        None => lost(
+            out,
+            "pipeline.factory-unsupported",
+            job,
+            "config.xml has no <factory>".to_owned(),
+        ),
+    }
+}
+
+fn branch_source(job: &str, bs: &Element, m: &MultiBranchPipeline, out: &mut Vec<Finding>) {
+    if let Some(strategy) = bs.child_raw("strategy") {
+        let has_props = strategy
+            .children
+            .iter()
+            .any(|c| c.raw_name != "owner" && !c.children.is_empty());
+        if has_props {
+            lost(
+                out,
+                "pipeline.branch-property-strategy-lost",
+                job,
+                format!(
+                    "branch property strategy `{}` has branch properties (e.g. suppress SCM triggering); a rewrite writes an empty NamedExceptionsBranchPropertyStrategy",
+                    strategy.attr("class").unwrap_or("")
+                ),
+            );
+        }
+    }
+    if let Some(build) = bs.child_raw("buildStrategies") {
+        for s in &build.children {
+            lost(
+                out,
+                "pipeline.build-strategy-lost",
+                job,
+                format!("the build strategy `{}` is not modelled in v3.0", s.name),
+            );
+        }
+    }
+    let Some(source) = bs.child_raw("source") else {
+        return;
+    };
+    let class = source.attr("class").unwrap_or("");
+    let kept: &[&str] = match class {
+        source_class::GIT => &[
+            tag::GIT_BRANCH_DISCOVERY,
+            tag::CLONE_OPTION,
+            tag::REGEX_FILTER,
+        ],
+        source_class::GITHUB => &[
+            tag::GH_BRANCH_DISCOVERY,
+            tag::GH_ORIGIN_PR,
+            tag::GH_FORK_PR,
+            tag::CLONE_OPTION,
+            tag::REGEX_FILTER,
+        ],
+        source_class::BITBUCKET => &[
+            tag::BB_BRANCH_DISCOVERY,
+            tag::BB_ORIGIN_PR,
+            tag::BB_FORK_PR,
+            tag::CLONE_OPTION,
+            tag::REGEX_FILTER,
+        ],
+        source_class::SVN | source_class::SINGLE_SVN => &[],
+        _ => {
+            out.push(Finding::warning(
+                "pipeline.source-unsupported",
+                format!("job `{job}`: the branch source class `{class}` has no v3.0 source type (v3.0 knows git, GitHub, Bitbucket Server, Subversion and single-branch Subversion; GitLab arrived in 3.1): the spec gets source_type \"\", which the controller accepts while it matches the job, but the v3.0 generator refuses it (\"unsupport source type\"), so any later edit of this Pipeline in KubeSphere fails and the job cannot be changed from KubeSphere"),
+            ));
+            return;
+        }
+    };
+    if let Some(traits) = source.child_raw("traits") {
+        for t in traits
+            .children
+            .iter()
+            .filter(|t| !kept.contains(&t.raw_name.as_str()))
+        {
+            lost(
+                out,
+                "pipeline.trait-lost",
+                job,
+                format!("the source trait `{}` is not modelled in v3.0", t.name),
+            );
+        }
+        if let Some(ext) = traits
+            .child_raw(tag::CLONE_OPTION)
+            .and_then(|c| c.child_raw("extension"))
+        {
+            clone_extras(job, ext, out);
+        }
+    }
+    let gh_like: Option<(&GithubSource, &str)> = match class {
+        source_class::GITHUB => m.github_source.as_ref().map(|s| (s, tag::GH_FORK_PR)),
+        source_class::BITBUCKET => m
+            .bitbucket_server_source
+            .as_ref()
+            .map(|s| (s, tag::BB_FORK_PR)),
+        _ => None,
+    };
+    if let (Some((s, fork_tag)), Some(traits)) = (gh_like, source.child_raw("traits")) {
+        let fork = traits.child_raw(fork_tag);
+        if fork.is_none() {
+            for t in [tag::CLONE_OPTION, tag::REGEX_FILTER] {
+                if traits.child_raw(t).is_some() {
+                    lost(
+                        out,
+                        "pipeline.trait-lost",
+                        job,
+                        format!(
+                            "the trait `{t}` is ignored by the v3.0 parser without a fork pull-request trait"
+                        ),
+                    );
+                }
+            }
+        } else if s.discover_pr_from_forks.is_none() {
+            let trust = match fork.and_then(|f| f.child_raw("trust")) {
+                None => format!(
+                    "<{fork_tag}> has no <trust>, so the fork pull-request trust is unknown"
+                ),
+                Some(t) => format!(
+                    "the fork pull-request trust `{}` is not one v3.0 knows",
+                    t.attr("class").unwrap_or("")
+                ),
+            };
+            lost(
+                out,
+                "pipeline.fork-trust-unsupported",
+                job,
+                format!("{trust}: fork pull-request discovery is dropped from the spec"),
+            );
+            if s.git_clone_option.is_some() {
+                out.push(Finding::warning(
+                    "pipeline.round-trip-unstable",
+                    format!("job `{job}`: clone options are parsed while the fork pull-request trait is dropped; the generated config.xml has no fork trait, so after a rewrite the clone options are no longer parsed and the job is rewritten on every reconcile"),
+                ));
+            }
+        }
+    }
+}
+
+fn clone_extras(job: &str, ext: &Element, out: &mut Vec<Finding>) {
+    for (name, default) in [("noTags", "false"), ("honorRefspec", "true")] {
+        if let Some(v) = ext.child_raw(name).map(|e| e.text.trim()) {
+            if v != default {
+                lost(
+                    out,
+                    "pipeline.clone-option-lost",
+                    job,
+                    format!("clone option <{name}> = {v}; a rewrite writes {default}"),
+                );
+            }
+        }
+    }
+    if ext
+        .child_raw("reference")
+        .is_some_and(|e| !e.text.trim().is_empty())
+    {
+        lost(
+            out,
+            "pipeline.clone-option-lost",
+            job,
+            "clone option <reference> is not modelled in v3.0".to_owned(),
+        );
+    }
+}
+
+/// A CR (from `&#xd;`) in a parsed string: the generator writes it raw, and the next read turns
+/// it into LF.
+fn carriage_returns(job: &str, spec: &PipelineSpec, out: &mut Vec<Finding>) {
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    if let Some(p) = &spec.pipeline {
+        fields.push(("description", &p.description));
+        fields.push(("jenkinsfile", &p.jenkinsfile));
+        for param in &p.parameters {
+            fields.push(("parameter", &param.name));
+            fields.push(("parameter default", &param.default_value));
+            fields.push(("parameter description", &param.description));
+        }
+    }
+    if let Some(m) = &spec.multi_branch_pipeline {
+        fields.push(("description", &m.description));
+        fields.push(("script_path", &m.script_path));
+    }
+    for (what, value) in fields {
+        if value.contains('\r') {
+            out.push(Finding::warning(
+                "pipeline.round-trip-unstable",
+                format!("job `{job}`: the {what} holds a carriage return written as `&#xd;`; the v3.0 generator writes it back raw, it reads back as a line feed, and once rewritten the job is rewritten on every reconcile"),
+            ));
+        }
+    }
+}

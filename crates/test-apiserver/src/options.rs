@@ -1,0 +1,68 @@
+//! Start-up options of the test API server.
+
+use std::time::Duration;
+
+use crate::crd::{DEVOPSPROJECTS_CRD_YAML, PIPELINES_CRD_YAML};
+
+/// Kubernetes version reported when server-side apply is on and no version is given.
+pub const DEFAULT_VERSION_WITH_SSA: &str = "v1.18.6";
+/// Kubernetes version reported when server-side apply is off and no version is given.
+pub const DEFAULT_VERSION_WITHOUT_SSA: &str = "v1.15.12";
+
+/// How to start a [`crate::TestApiServer`].
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// CRD YAML documents installed at start (apiextensions v1beta1 or v1).
+    pub crd_yaml: Vec<String>,
+    /// Whether `application/apply-patch+yaml` is accepted (off = 415, like Kubernetes 1.15).
+    pub ssa_enabled: bool,
+    /// `gitVersion` served at `/version`; None = v1.18.6 with SSA, v1.15.12 without.
+    pub git_version: Option<String>,
+    /// Delay after which the simulated DevOpsProject controller handles a new project; None = never.
+    pub controller_delay: Option<Duration>,
+    /// Whether the simulated controller also adds `pipeline.finalizers.kubesphere.io` to Pipelines.
+    pub pipeline_finalizer: bool,
+    /// Namespaces that exist at start.
+    pub namespaces: Vec<String>,
+    /// User name the kubeconfig names and Forbidden messages quote.
+    pub user: String,
+    /// Bearer token written into the kubeconfig (not checked by the server).
+    pub token: String,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            crd_yaml: Vec::new(),
+            ssa_enabled: true,
+            git_version: None,
+            controller_delay: None,
+            pipeline_finalizer: false,
+            namespaces: vec!["default".into(), "kube-system".into(), "kube-public".into()],
+            user: "test-user".into(),
+            token: "test-token".into(),
+        }
+    }
+}
+
+impl ServerOptions {
+    /// Installs the KubeSphere v3.0.0 `devopsprojects` and `pipelines` CRDs at start.
+    pub fn with_kubesphere_crds(mut self) -> Self {
+        self.crd_yaml.push(DEVOPSPROJECTS_CRD_YAML.to_string());
+        self.crd_yaml.push(PIPELINES_CRD_YAML.to_string());
+        self
+    }
+
+    /// Runs the simulated DevOpsProject controller with `delay` (None = never).
+    pub fn with_controller_delay(mut self, delay: Option<Duration>) -> Self {
+        self.controller_delay = delay;
+        self
+    }
+
+    /// Emulates Kubernetes 1.15: server-side apply off, `/version` v1.15.12.
+    pub fn kubernetes_1_15(mut self) -> Self {
+        self.ssa_enabled = false;
+        self.git_version = Some(DEFAULT_VERSION_WITHOUT_SSA.into());
+        self
+    }
+}

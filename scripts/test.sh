@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: makes sure the real services the tests use are
+# there (MariaDB on 127.0.0.1:3306; the SeaweedFS S3 server binary), then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-mariadb.sh
+if [ -f scripts/ensure-seaweedfs.sh ]; then bash scripts/ensure-seaweedfs.sh >/dev/null; fi
+cargo test --workspace "$@"
