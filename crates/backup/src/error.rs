@@ -106,14 +106,12 @@ pub enum StoreError {
         reason: String,
     },
     /// Any other S3 error, with the server's code and message.
-    #[error("S3 {operation} failed for {bucket}/{key} at endpoint {endpoint}: {code}: {message}")]
+    #[error("S3 {operation} failed for {object} at endpoint {endpoint}: {code}: {message}")]
     S3 {
         /// The S3 operation.
         operation: &'static str,
-        /// Bucket name.
-        bucket: String,
-        /// Object key (full, with prefix) or empty for bucket operations.
-        key: String,
+        /// `bucket/key` (key in full, with prefix; only the bucket for bucket operations).
+        object: String,
         /// Endpoint URL.
         endpoint: String,
         /// Error code reported by the server or the SDK ("InternalError", "HTTP 500", …).

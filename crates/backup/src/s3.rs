@@ -147,16 +147,14 @@ impl S3Store {
             },
             (None, Some(403)) => StoreError::S3 {
                 operation,
-                bucket,
-                key: full_key,
+                object: format!("{bucket}/{full_key}"),
                 endpoint,
                 code: "HTTP 403".into(),
                 message: "forbidden: wrong access key or secret, or missing permission".into(),
             },
             (code, status) => StoreError::S3 {
                 operation,
-                bucket,
-                key: full_key,
+                object: format!("{bucket}/{full_key}"),
                 endpoint,
                 code: code
                     .map(str::to_string)
@@ -310,8 +308,7 @@ impl BackupStore for S3Store {
         let mut body = response.body.into_async_read();
         let n = tokio::io::copy(&mut body, &mut file).await.map_err(|e| StoreError::S3 {
             operation: "GetObject",
-            bucket: self.bucket.clone(),
-            key: full_key.clone(),
+            object: format!("{}/{full_key}", self.bucket),
             endpoint: self.endpoint.clone(),
             code: "download interrupted".into(),
             message: e.to_string(),

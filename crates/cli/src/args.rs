@@ -31,17 +31,45 @@ pub enum Command {
     Migrate(MigrateArgs),
 }
 
-/// Where the v2.1 data comes from.
+/// Where the v2.1 data comes from: a dump or a live MySQL, and a Jenkins home or a live Jenkins.
 #[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("mysql_source").args(["mysql_dump", "mysql", "sample"]).required(true)))]
+#[command(group(clap::ArgGroup::new("jenkins_source").args(["jenkins_home", "jenkins_url", "sample"]).required(true)))]
 pub struct SourceArgs {
     /// A mysqldump of the v2.1 `devops` database.
-    #[arg(long, value_name = "FILE", required_unless_present = "sample")]
+    #[arg(long, value_name = "FILE", conflicts_with = "mysql")]
     pub mysql_dump: Option<PathBuf>,
+    /// A live v2.1 MySQL: `mysql://user@host:port/devops`. The password comes from
+    /// --mysql-password-file, the MYSQL_PWD environment variable, or the URL.
+    #[arg(long, value_name = "URL")]
+    pub mysql: Option<String>,
+    /// File holding the MySQL password (first line).
+    #[arg(long, value_name = "FILE", requires = "mysql")]
+    pub mysql_password_file: Option<PathBuf>,
+    /// MySQL TLS: disabled, preferred, required, verify-ca[:CA_FILE], verify-full[:CA_FILE].
+    #[arg(long, value_name = "MODE", default_value = "preferred", requires = "mysql")]
+    pub mysql_tls: String,
     /// A JENKINS_HOME folder, or a .tar/.tar.gz/.tgz of one (streamed, never unpacked).
-    #[arg(long, value_name = "PATH", required_unless_present = "sample")]
+    #[arg(long, value_name = "PATH", conflicts_with = "jenkins_url")]
     pub jenkins_home: Option<PathBuf>,
-    /// Use the bundled sample v2.1 estate instead of --mysql-dump/--jenkins-home.
-    #[arg(long, conflicts_with_all = ["mysql_dump", "jenkins_home"])]
+    /// A live v2.1 Jenkins, e.g. http://ks-jenkins.kubesphere-devops-system.svc/ (REST API).
+    #[arg(long, value_name = "URL")]
+    pub jenkins_url: Option<String>,
+    /// Jenkins user for --jenkins-url.
+    #[arg(long, value_name = "USER", default_value = "admin", requires = "jenkins_url")]
+    pub jenkins_user: String,
+    /// File holding the Jenkins API token (else the JENKINS_API_TOKEN environment variable).
+    #[arg(long, value_name = "FILE", requires = "jenkins_url")]
+    pub jenkins_token_file: Option<PathBuf>,
+    /// Requests in flight to Jenkins at most.
+    #[arg(long, value_name = "N", default_value_t = 8, requires = "jenkins_url")]
+    pub jenkins_concurrency: usize,
+    /// Opt-in: read credential values through Jenkins' script console (POST /scriptText with a
+    /// read-only Groovy script, needs Overall/RunScripts; see the README for the script).
+    #[arg(long, requires = "jenkins_url")]
+    pub jenkins_script_console: bool,
+    /// Use the bundled sample v2.1 estate instead of the flags above.
+    #[arg(long, conflicts_with_all = ["mysql_dump", "mysql", "jenkins_home", "jenkins_url"])]
     pub sample: bool,
 }
 

@@ -33,10 +33,18 @@ pub(crate) async fn connect(target: &Target, opts: &MysqlOptions) -> Result<MySq
         TlsMode::Preferred => options.ssl_mode(MySqlSslMode::Preferred),
         TlsMode::Required => options.ssl_mode(MySqlSslMode::Required),
         TlsMode::VerifyCa { ca_file } => with_ca(options.ssl_mode(MySqlSslMode::VerifyCa), ca_file.as_deref()),
-        TlsMode::VerifyFull { ca_file } => {
-            with_ca(options.ssl_mode(MySqlSslMode::VerifyIdentity), ca_file.as_deref())
-        }
+        TlsMode::VerifyFull { ca_file } => with_ca(options.ssl_mode(MySqlSslMode::VerifyIdentity), ca_file.as_deref()),
     };
+    if let TlsMode::VerifyCa { ca_file: Some(ca) } | TlsMode::VerifyFull { ca_file: Some(ca) } = &opts.tls {
+        if let Err(e) = std::fs::metadata(ca) {
+            return Err(MysqlError::Tls {
+                host: target.host.clone(),
+                port: target.port,
+                database: target.database.clone(),
+                reason: format!("cannot read the CA file {}: {e}", ca.display()),
+            });
+        }
+    }
     tracing::debug!(target_db = %target.describe(), tls = ?opts.tls, "connecting to MySQL");
     match tokio::time::timeout(opts.connect_timeout, options.connect()).await {
         Ok(Ok(conn)) => Ok(conn),
@@ -71,11 +79,7 @@ fn connect_error(target: &Target, e: sqlx::Error) -> MysqlError {
                     MysqlError::AccessDenied { host, port, user: target.user.clone(), database, server_message }
                 }
                 Some(ER_BAD_DB_ERROR) => MysqlError::MissingDatabase { host, port, database },
-                _ => MysqlError::Query {
-                    target: target.describe(),
-                    what: "connecting".into(),
-                    reason: server_message,
-                },
+                _ => MysqlError::Query { target: target.describe(), what: "connecting".into(), reason: server_message },
             }
         }
         sqlx::Error::Io(io) => MysqlError::Unreachable { host, port, database, reason: target.scrub(&io.to_string()) },

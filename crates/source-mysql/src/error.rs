@@ -91,34 +91,28 @@ pub enum MysqlError {
         database: String,
     },
     /// A v2.1 DevOps table is missing.
-    #[error("{target}: table `{table}` is missing from database {database:?} (not a KubeSphere v2.1 devops database?)")]
+    #[error("{target}: table `{table}` is missing (not a KubeSphere v2.1 devops database?)")]
     MissingTable {
         /// The server and database, as `describe` shows them.
         target: String,
-        /// Database name.
-        database: String,
         /// The table.
         table: String,
     },
     /// A column of a v2.1 DevOps table is missing.
-    #[error("{target}: column `{table}`.`{column}` is missing from database {database:?}")]
+    #[error("{target}: column `{table}`.`{column}` is missing")]
     MissingColumn {
         /// The server and database, as `describe` shows them.
         target: String,
-        /// Database name.
-        database: String,
         /// The table.
         table: String,
         /// The column.
         column: String,
     },
     /// A column has a type the reader cannot take as text.
-    #[error("{target}: column `{table}`.`{column}` in database {database:?} has type {found}, expected {expected}")]
+    #[error("{target}: column `{table}`.`{column}` has type {found}, expected {expected}")]
     UnexpectedColumnType {
         /// The server and database, as `describe` shows them.
         target: String,
-        /// Database name.
-        database: String,
         /// The table.
         table: String,
         /// The column.
@@ -158,6 +152,14 @@ pub enum MysqlError {
         /// What was being read.
         what: String,
         /// The driver's or server's message.
+        reason: String,
+    },
+    /// The blocking wrapper could not run the read.
+    #[error("{target}: cannot run the MySQL read: {reason}")]
+    Runtime {
+        /// The server and database, as `describe` shows them.
+        target: String,
+        /// Why.
         reason: String,
     },
 }

@@ -16,10 +16,15 @@
 //! table or column, or a column of a type that is not text (or TIMESTAMP/DATETIME for
 //! `create_time`), is an error naming the server, database, table and column.
 //!
-//! TLS uses rustls with the `ring` provider chosen explicitly by the driver, so no
-//! process-level rustls `CryptoProvider` has to be installed by the caller.
+//! TLS uses rustls with the `ring` provider. The driver picks it explicitly except for the
+//! certificate verifier of `verify-ca`, which asks for the process-level `CryptoProvider`;
+//! in a binary that also links `aws-lc-rs`, rustls cannot choose one and would panic. The
+//! readers therefore call [`install_crypto_provider`] first, which installs `ring` only when no
+//! provider is installed yet; a binary that installs its own at the start of `main` keeps it.
 //!
 //! Library code never prints; passwords never appear in errors, logs or `Debug` output.
+
+#![warn(missing_docs)]
 
 mod connect;
 mod error;
@@ -48,13 +53,12 @@ pub async fn read_live(opts: &MysqlOptions) -> Result<MysqlData, MysqlError> {
 pub async fn read_live_with_warnings(opts: &MysqlOptions) -> Result<LiveRead, MysqlError> {
     let target = opts.target()?;
     let shown = target.describe();
+    if opts.tls != TlsMode::Disabled {
+        install_crypto_provider();
+    }
     let mut conn = connect::connect(&target, opts).await?;
-    let ctx = query::Ctx {
-        target: &shown,
-        database: &target.database,
-        timeout: opts.query_timeout,
-        conn_target: &target,
-    };
+    let ctx =
+        query::Ctx { target: &shown, database: &target.database, timeout: opts.query_timeout, conn_target: &target };
     let plans = schema::plan(&mut conn, &ctx).await?;
     let read = read::read_tables(&mut conn, &ctx, &plans).await?;
     // Closing politely is best effort: the rows are already read.
@@ -70,4 +74,30 @@ pub async fn read_live_with_warnings(opts: &MysqlOptions) -> Result<LiveRead, My
         "read the v2.1 devops database"
     );
     Ok(read)
+}
+
+/// [`read_live_with_warnings`] for synchronous callers: runs the read on its own thread with a
+/// single-threaded Tokio runtime, so it works inside or outside an existing runtime.
+pub fn read_live_blocking(opts: &MysqlOptions) -> Result<LiveRead, MysqlError> {
+    let runtime_error = |reason: String| MysqlError::Runtime { target: describe(opts), reason };
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| runtime_error(e.to_string()))?;
+            rt.block_on(read_live_with_warnings(opts))
+        });
+        worker.join().unwrap_or_else(|_| Err(runtime_error("the reading thread panicked".into())))
+    })
+}
+
+/// Installs rustls' `ring` provider as the process default when no provider is installed yet
+/// (a no-op otherwise). Called by the readers; a binary may call it, or install its own
+/// provider, at the start of `main`.
+pub fn install_crypto_provider() {
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Err means another thread installed one first: that one is used, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
 }

@@ -106,7 +106,7 @@ impl MysqlOptions {
     }
 
     /// Options for `url`, with the password taken, in this order, from `password_file` (its
-    /// content without one trailing line break), the environment variable `env_var` (when set
+    /// first line, without the line break), the environment variable `env_var` (when set
     /// and not empty, e.g. `MYSQL_PWD`), or the URL. The stored `url` never holds the password.
     pub fn from_url_and_env(url: &str, password_file: Option<&Path>, env_var: &str) -> Result<Self, MysqlError> {
         let parsed = parse_url(url)?;
@@ -135,13 +135,7 @@ impl MysqlOptions {
     pub(crate) fn target(&self) -> Result<Target, MysqlError> {
         let parsed = parse_url(&self.url)?;
         let password = self.password.clone().or(parsed.password);
-        Ok(Target {
-            host: parsed.host,
-            port: parsed.port,
-            user: parsed.user,
-            database: parsed.database,
-            password,
-        })
+        Ok(Target { host: parsed.host, port: parsed.port, user: parsed.user, database: parsed.database, password })
     }
 }
 
@@ -256,15 +250,10 @@ fn redacted(text: &str) -> String {
 }
 
 fn read_password_file(path: &Path) -> Result<SecretString, MysqlError> {
-    let mut text = std::fs::read_to_string(path)
+    let text = std::fs::read_to_string(path)
         .map_err(|source| MysqlError::PasswordFile { path: path.to_path_buf(), source })?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(SecretString::from(text))
+    let first = text.split('\n').next().unwrap_or_default();
+    Ok(SecretString::from(first.strip_suffix('\r').unwrap_or(first).to_string()))
 }
 
 #[cfg(test)]
@@ -274,7 +263,10 @@ mod tests {
     #[test]
     fn url_parts_and_defaults() {
         let t = MysqlOptions::new("mysql://root@127.0.0.1:3306/devops").target().unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.user.as_str(), t.database.as_str()), ("127.0.0.1", 3306, "root", "devops"));
+        assert_eq!(
+            (t.host.as_str(), t.port, t.user.as_str(), t.database.as_str()),
+            ("127.0.0.1", 3306, "root", "devops")
+        );
         assert!(t.password.is_none());
         let t = MysqlOptions::new("mysql://db.example").target().unwrap();
         assert_eq!((t.port, t.user.as_str(), t.database.as_str()), (DEFAULT_PORT, DEFAULT_USER, DEFAULT_DATABASE));
@@ -318,7 +310,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ksdm-mysql-opts-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("pw");
-        std::fs::write(&file, "from-file\r\n").unwrap();
+        std::fs::write(&file, "from-file\r\nsecond line\n").unwrap();
         let var = "KSDM_SOURCE_MYSQL_TEST_PWD_PRECEDENCE";
         std::env::set_var(var, "from-env");
         let url = "mysql://root:from-url@127.0.0.1/devops";

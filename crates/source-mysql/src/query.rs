@@ -39,7 +39,11 @@ pub(crate) async fn fetch_raw_rows(
         Ok(Ok(rows)) => rows,
         Ok(Err(e)) => return Err(query_error(ctx, what, e)),
         Err(_) => {
-            return Err(MysqlError::QueryTimeout { target: ctx.target.to_string(), what: what.to_string(), timeout: ctx.timeout })
+            return Err(MysqlError::QueryTimeout {
+                target: ctx.target.to_string(),
+                what: what.to_string(),
+                timeout: ctx.timeout,
+            })
         }
     };
     let mut out = Vec::with_capacity(rows.len());
@@ -73,15 +77,28 @@ pub(crate) async fn fetch_text_rows(
 }
 
 /// Runs a statement that returns no rows (transaction control).
-pub(crate) async fn execute(conn: &mut MySqlConnection, ctx: &Ctx<'_>, sql: &'static str, what: &str) -> Result<(), MysqlError> {
+pub(crate) async fn execute(
+    conn: &mut MySqlConnection,
+    ctx: &Ctx<'_>,
+    sql: &'static str,
+    what: &str,
+) -> Result<(), MysqlError> {
     use sqlx::Executor;
     match tokio::time::timeout(ctx.timeout, conn.execute(sqlx::raw_sql(sql))).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(e)) => Err(query_error(ctx, what, e)),
-        Err(_) => Err(MysqlError::QueryTimeout { target: ctx.target.to_string(), what: what.to_string(), timeout: ctx.timeout }),
+        Err(_) => Err(MysqlError::QueryTimeout {
+            target: ctx.target.to_string(),
+            what: what.to_string(),
+            timeout: ctx.timeout,
+        }),
     }
 }
 
 fn query_error(ctx: &Ctx<'_>, what: &str, e: sqlx::Error) -> MysqlError {
-    MysqlError::Query { target: ctx.target.to_string(), what: what.to_string(), reason: ctx.conn_target.scrub(&e.to_string()) }
+    MysqlError::Query {
+        target: ctx.target.to_string(),
+        what: what.to_string(),
+        reason: ctx.conn_target.scrub(&e.to_string()),
+    }
 }

@@ -151,11 +151,7 @@ pub(crate) async fn plan(conn: &mut MySqlConnection, ctx: &Ctx<'_>) -> Result<Ve
     let mut plans = Vec::new();
     for spec in TABLES {
         let Some(cols) = found.get(spec.name) else {
-            return Err(MysqlError::MissingTable {
-                target: ctx.target.to_string(),
-                database: ctx.database.to_string(),
-                table: spec.name.to_string(),
-            });
+            return Err(MysqlError::MissingTable { target: ctx.target.to_string(), table: spec.name.to_string() });
         };
         let mut columns = Vec::new();
         for &(name, kind) in spec.columns {
@@ -187,7 +183,6 @@ fn check_column(
     let Some((data_type, column_type)) = found else {
         return Err(MysqlError::MissingColumn {
             target: ctx.target.to_string(),
-            database: ctx.database.to_string(),
             table: table.to_string(),
             column: column.to_string(),
         });
@@ -205,7 +200,6 @@ fn check_column(
     } else {
         Err(MysqlError::UnexpectedColumnType {
             target: ctx.target.to_string(),
-            database: ctx.database.to_string(),
             table: table.to_string(),
             column: column.to_string(),
             found: if column_type.is_empty() { data_type.clone() } else { column_type.clone() },
@@ -235,7 +229,12 @@ mod tests {
 
     #[test]
     fn select_without_primary_key_has_no_order_by() {
-        let plan = TablePlan { table: "project", columns: vec![("name", Kind::Text)], has_optional: false, primary_key: vec![] };
+        let plan = TablePlan {
+            table: "project",
+            columns: vec![("name", Kind::Text)],
+            has_optional: false,
+            primary_key: vec![],
+        };
         assert_eq!(plan.select_sql("devops"), "SELECT t.`name` FROM `devops`.`project` AS t");
     }
 }

@@ -7,7 +7,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use ksdm_model::v21::{MysqlData, Project};
-use ksdm_source_mysql::{describe, read_live, read_live_with_warnings, MysqlError, MysqlOptions, SecretString, TlsMode};
+use ksdm_source_mysql::{
+    describe, read_live, read_live_with_warnings, MysqlError, MysqlOptions, SecretString, TlsMode,
+};
 use support::{closed_port, Generation, TestDb, TestUser, HOST, PORT};
 
 fn opts(db: &TestDb) -> MysqlOptions {
@@ -124,8 +126,12 @@ async fn soft_deleted_projects_and_their_memberships_and_credentials_are_kept() 
     let deleted = project(&data, "project-B6BZVN3mOPvx");
     assert_eq!(deleted.status, "deleted");
     assert!(!deleted.is_active());
-    let members: Vec<_> =
-        data.memberships.iter().filter(|m| m.project_id == "project-B6BZVN3mOPvx").map(|m| m.username.as_str()).collect();
+    let members: Vec<_> = data
+        .memberships
+        .iter()
+        .filter(|m| m.project_id == "project-B6BZVN3mOPvx")
+        .map(|m| m.username.as_str())
+        .collect();
     assert_eq!(members, ["bob", "zed"]);
     assert!(data.credentials.iter().any(|c| c.project_id == "project-B6BZVN3mOPvx" && c.credential_id == "kubeconfig"));
 }
@@ -133,10 +139,13 @@ async fn soft_deleted_projects_and_their_memberships_and_credentials_are_kept() 
 #[tokio::test]
 async fn credential_rows_are_read_whether_or_not_jenkins_has_them() {
     let db = TestDb::with_schema(Generation::WithWorkspace, PROJECTS_V01, &[]);
-    db.exec("INSERT INTO project_credential VALUES ('project-nowhere','orphan','_','ghost','2018-01-01 00:00:00'),
-             ('project-a1','ssh','my-domain','carol','2020-02-02 02:02:02');");
+    db.exec(
+        "INSERT INTO project_credential VALUES ('project-nowhere','orphan','_','ghost','2018-01-01 00:00:00'),
+             ('project-a1','ssh','my-domain','carol','2020-02-02 02:02:02');",
+    );
     let data = live_equals_dump(&db).await;
-    let ids: Vec<_> = data.credentials.iter().map(|c| (c.project_id.as_str(), c.credential_id.as_str(), c.domain.as_str())).collect();
+    let ids: Vec<_> =
+        data.credentials.iter().map(|c| (c.project_id.as_str(), c.credential_id.as_str(), c.domain.as_str())).collect();
     assert_eq!(
         ids,
         [
@@ -350,7 +359,53 @@ async fn required_tls_against_a_plain_server_is_a_tls_error() {
     let err = read_live(&o).await.expect_err("server without TLS");
     assert!(matches!(err, MysqlError::Tls { .. }), "{err}");
     assert!(err.to_string().contains(HOST), "{err}");
+    for mode in [TlsMode::VerifyCa { ca_file: None }, TlsMode::VerifyFull { ca_file: None }] {
+        o.tls = mode;
+        let err = read_live(&o).await.expect_err("server without TLS");
+        assert!(matches!(err, MysqlError::Tls { .. }), "{err}");
+    }
     // Preferred falls back to plain TCP.
     o.tls = TlsMode::Preferred;
     read_live(&o).await.expect("preferred TLS falls back");
+}
+
+#[tokio::test]
+async fn unreadable_ca_file_is_named() {
+    let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
+    let mut o = opts(&db);
+    o.tls = TlsMode::VerifyCa { ca_file: Some("/nonexistent/ksdm-ca.pem".into()) };
+    let err = read_live(&o).await.expect_err("missing CA file");
+    assert!(matches!(err, MysqlError::Tls { .. }) && err.to_string().contains("/nonexistent/ksdm-ca.pem"), "{err}");
+}
+
+#[test]
+fn crypto_provider_install_is_idempotent() {
+    ksdm_source_mysql::install_crypto_provider();
+    ksdm_source_mysql::install_crypto_provider();
+    assert!(rustls::crypto::CryptoProvider::get_default().is_some());
+}
+
+#[tokio::test]
+async fn bundled_sample_reads_the_same_live_from_its_mysqldump_and_from_the_file() {
+    let sample = support::repo().join("sample/devops.sql");
+    let db = TestDb::empty();
+    let text = std::fs::read(&sample).expect("sample/devops.sql");
+    let out = support::client(&["--batch", &db.name], &text);
+    assert!(out.status.success(), "loading the sample: {}", String::from_utf8_lossy(&out.stderr));
+    let live = live_equals_dump(&db).await;
+    let file = ksdm_source::mysqldump::read_dump_file(&sample).expect("read the sample");
+    assert_eq!(live, file.data, "the loaded sample reads back as the file does");
+    assert!(live.projects.iter().any(|p| !p.is_active()), "the sample has a deleted project");
+}
+
+#[test]
+fn blocking_read_works_outside_and_inside_a_runtime() {
+    let db = TestDb::with_schema(Generation::WithWorkspace, PROJECTS_V01, &[]);
+    let o = opts(&db);
+    let outside = ksdm_source_mysql::read_live_blocking(&o).expect("blocking read");
+    assert_eq!(outside.data.projects.len(), 3);
+    assert!(outside.warnings.is_empty());
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let inside = rt.block_on(async { ksdm_source_mysql::read_live_blocking(&o) }).expect("blocking read in a runtime");
+    assert_eq!(inside, outside);
 }

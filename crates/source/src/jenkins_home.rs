@@ -87,7 +87,9 @@ pub struct JenkinsHome {
 
 impl std::fmt::Debug for JenkinsHome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JenkinsHome").field("source", &self.source).finish()
+        f.debug_struct("JenkinsHome")
+            .field("source", &self.source)
+            .finish()
     }
 }
 
@@ -135,7 +137,9 @@ fn classify(comps: &[&str]) -> Rel {
         ["secrets", "master.key"] => Rel::MasterKey,
         ["secrets", "hudson.util.Secret"] => Rel::HudsonSecret,
         ["jobs", item, "config.xml"] => Rel::ItemConfig((*item).to_string()),
-        ["jobs", item, "jobs", child, "config.xml"] => Rel::ChildConfig((*item).to_string(), (*child).to_string()),
+        ["jobs", item, "jobs", child, "config.xml"] => {
+            Rel::ChildConfig((*item).to_string(), (*child).to_string())
+        }
         ["jobs", item, ..] => Rel::Item((*item).to_string()),
         _ => Rel::Other,
     }
@@ -143,7 +147,9 @@ fn classify(comps: &[&str]) -> Rel {
 
 /// Splits an archive path into normalised components (`./`, `/` and empty parts dropped).
 fn components(raw: &str) -> Vec<&str> {
-    raw.split('/').filter(|c| !c.is_empty() && *c != ".").collect()
+    raw.split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect()
 }
 
 /// The root prefix this entry reveals, if it is a root marker.
@@ -151,13 +157,20 @@ fn root_marker(comps: &[&str]) -> Option<Vec<String>> {
     let clean = |p: &[&str]| !p.iter().any(|c| *c == "jobs" || *c == "secrets");
     if let Some(i) = comps.iter().position(|c| *c == "jobs") {
         let rest = &comps[i..];
-        let is_config = matches!(rest, ["jobs", _, "config.xml"] | ["jobs", _, "jobs", _, "config.xml"]);
+        let is_config = matches!(
+            rest,
+            ["jobs", _, "config.xml"] | ["jobs", _, "jobs", _, "config.xml"]
+        );
         if is_config && clean(&comps[..i]) {
             return Some(comps[..i].iter().map(|c| (*c).to_string()).collect());
         }
     }
     let n = comps.len();
-    if n >= 2 && comps[n - 2] == "secrets" && matches!(comps[n - 1], "master.key" | "hudson.util.Secret") && clean(&comps[..n - 2]) {
+    if n >= 2
+        && comps[n - 2] == "secrets"
+        && matches!(comps[n - 1], "master.key" | "hudson.util.Secret")
+        && clean(&comps[..n - 2])
+    {
         return Some(comps[..n - 2].iter().map(|c| (*c).to_string()).collect());
     }
     None
@@ -239,14 +252,17 @@ impl TarSource {
         F: FnMut(u64, &[&str], &mut dyn Read, u64, bool) -> Result<bool, HomeError>,
     {
         for (ordinal, entry) in (0u64..).zip(entries) {
-            let mut entry = entry.map_err(|e| self.archive_err(format!("corrupt or truncated archive: {e}")))?;
+            let mut entry = entry
+                .map_err(|e| self.archive_err(format!("corrupt or truncated archive: {e}")))?;
             let path = entry
                 .path()
                 .map_err(|e| self.archive_err(format!("bad entry name: {e}")))?
                 .to_string_lossy()
                 .into_owned();
             let comps = components(&path);
-            let Some(rel) = self.relative(&comps) else { continue };
+            let Some(rel) = self.relative(&comps) else {
+                continue;
+            };
             let is_dir = entry.header().entry_type().is_dir();
             let size = entry.size();
             if !f(ordinal, rel, &mut entry, size, is_dir)? {
@@ -257,7 +273,12 @@ impl TarSource {
     }
 
     /// Reads an entry's data fully, checking that the archive holds all of it.
-    fn read_entry(&self, rel: &[&str], entry: &mut dyn Read, size: u64) -> Result<Vec<u8>, HomeError> {
+    fn read_entry(
+        &self,
+        rel: &[&str],
+        entry: &mut dyn Read,
+        size: u64,
+    ) -> Result<Vec<u8>, HomeError> {
         let mut buf = Vec::with_capacity(size.min(1 << 24) as usize);
         entry
             .read_to_end(&mut buf)
@@ -283,13 +304,11 @@ impl TarSource {
                     has_config.insert(item.clone());
                     last.insert(item, ordinal);
                 }
-                Rel::Item(item) => {
-                    // `jobs/<item>` as a plain file is not an item.
-                    if rel.len() > 2 || is_dir {
-                        names.insert(item.clone());
-                        if !has_config.contains(&item) {
-                            last.insert(item, ordinal);
-                        }
+                // `jobs/<item>` as a plain file is not an item.
+                Rel::Item(item) if rel.len() > 2 || is_dir => {
+                    names.insert(item.clone());
+                    if !has_config.contains(&item) {
+                        last.insert(item, ordinal);
                     }
                 }
                 _ => {}
@@ -307,7 +326,11 @@ impl TarSource {
     }
 
     /// The streaming pass: sends every item once it is complete.
-    fn stream(&self, index: &TarIndex, tx: &std::sync::mpsc::SyncSender<Result<JenkinsFolder, HomeError>>) {
+    fn stream(
+        &self,
+        index: &TarIndex,
+        tx: &std::sync::mpsc::SyncSender<Result<JenkinsFolder, HomeError>>,
+    ) {
         let mut open: HashMap<String, ItemAcc> = HashMap::new();
         let mut done: BTreeSet<String> = BTreeSet::new();
         let result = self.for_each(false, |ordinal, rel, entry, size, _| {
@@ -347,7 +370,10 @@ impl TarSource {
             }
         }
         for name in index.names.iter().filter(|n| !done.contains(*n)) {
-            if tx.send(Ok(ItemAcc::default().into_folder(name.clone()))).is_err() {
+            if tx
+                .send(Ok(ItemAcc::default().into_folder(name.clone())))
+                .is_err()
+            {
                 return;
             }
         }
@@ -393,7 +419,9 @@ impl JenkinsHome {
                 t.for_each(false, |_, rel, entry, size, _| {
                     match classify(rel) {
                         Rel::MasterKey => keys.master_key = Some(t.read_entry(rel, entry, size)?),
-                        Rel::HudsonSecret => keys.hudson_util_secret = Some(t.read_entry(rel, entry, size)?),
+                        Rel::HudsonSecret => {
+                            keys.hudson_util_secret = Some(t.read_entry(rel, entry, size)?)
+                        }
                         _ => {}
                     }
                     Ok(keys.master_key.is_none() || keys.hudson_util_secret.is_none())
@@ -415,12 +443,19 @@ impl JenkinsHome {
     /// Streams the top-level items one at a time with their `config.xml` and their child items'
     /// `config.xml` (see the module documentation for the archive strategy). A failure to read
     /// one item is an `Err` item for it (directory) or ends the stream with an `Err` (archive).
-    pub fn folders(&self) -> Result<Box<dyn Iterator<Item = Result<JenkinsFolder, HomeError>> + Send + '_>, HomeError> {
+    pub fn folders(
+        &self,
+    ) -> Result<Box<dyn Iterator<Item = Result<JenkinsFolder, HomeError>> + Send + '_>, HomeError>
+    {
         match &self.source {
             Source::Dir(root) => {
                 let names = list_dirs(&root.join("jobs"))?;
                 let root = root.clone();
-                Ok(Box::new(names.into_iter().map(move |name| read_dir_folder(&root, name))))
+                Ok(Box::new(
+                    names
+                        .into_iter()
+                        .map(move |name| read_dir_folder(&root, name)),
+                ))
             }
             Source::Tar(t) => {
                 let index = self.tar_index()?;
@@ -506,7 +541,10 @@ fn open_archive(path: &Path) -> Result<TarSource, HomeError> {
     }
     let _ = file.rewind();
     let gzip = got >= 2 && head[..2] == [0x1f, 0x8b];
-    let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let ustar = got >= 262 && &head[257..262] == b"ustar";
     if !gzip && !ustar && !name.ends_with(".tar") {
         return Err(HomeError::NotJenkinsHome {
@@ -591,7 +629,9 @@ fn list_dirs(dir: &Path) -> Result<Vec<String>, HomeError> {
         }
         match entry.file_name().into_string() {
             Ok(n) => names.push(n),
-            Err(raw) => tracing::warn!(path = %path.display(), name = ?raw, "skipping a Jenkins item whose name is not UTF-8"),
+            Err(raw) => {
+                tracing::warn!(path = %path.display(), name = ?raw, "skipping a Jenkins item whose name is not UTF-8")
+            }
         }
     }
     names.sort();
@@ -606,8 +646,14 @@ fn read_dir_folder(root: &Path, name: String) -> Result<JenkinsFolder, HomeError
         let path = dir.join("jobs").join(&child).join("config.xml");
         match read_optional(&path)? {
             Some(bytes) => jobs.push((child, bytes)),
-            None => tracing::debug!(path = %path.display(), "child directory without config.xml is not a Jenkins item"),
+            None => {
+                tracing::debug!(path = %path.display(), "child directory without config.xml is not a Jenkins item")
+            }
         }
     }
-    Ok(JenkinsFolder { name, config_xml, jobs })
+    Ok(JenkinsFolder {
+        name,
+        config_xml,
+        jobs,
+    })
 }

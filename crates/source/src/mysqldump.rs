@@ -97,7 +97,11 @@ impl fmt::Display for DumpIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = if self.is_error() { "error" } else { "warning" };
         match &self.table {
-            Some(t) => write!(f, "{level}: table `{t}` at byte {}: {}", self.offset, self.detail),
+            Some(t) => write!(
+                f,
+                "{level}: table `{t}` at byte {}: {}",
+                self.offset, self.detail
+            ),
             None => write!(f, "{level}: at byte {}: {}", self.offset, self.detail),
         }
     }
@@ -196,7 +200,13 @@ const PROJECT_COLUMNS: [&str; 9] = [
     "workspace",
 ];
 const MEMBERSHIP_COLUMNS: [&str; 5] = ["username", "project_id", "role", "status", "grant_by"];
-const CREDENTIAL_COLUMNS: [&str; 5] = ["project_id", "credential_id", "domain", "creator", "create_time"];
+const CREDENTIAL_COLUMNS: [&str; 5] = [
+    "project_id",
+    "credential_id",
+    "domain",
+    "creator",
+    "create_time",
+];
 
 impl Table {
     fn from_name(name: &str) -> Option<Self> {
@@ -392,7 +402,9 @@ impl HeadLexer<'_> {
                         continue;
                     }
                     self.i = j + 1;
-                    return Some(HeadToken::Quoted(String::from_utf8_lossy(&out).into_owned()));
+                    return Some(HeadToken::Quoted(
+                        String::from_utf8_lossy(&out).into_owned(),
+                    ));
                 }
                 out.push(b);
                 j += 1;
@@ -405,7 +417,9 @@ impl HeadLexer<'_> {
                 j += 1;
             }
             self.i = j;
-            return Some(HeadToken::Word(String::from_utf8_lossy(&self.s[start..j]).into_owned()));
+            return Some(HeadToken::Word(
+                String::from_utf8_lossy(&self.s[start..j]).into_owned(),
+            ));
         }
         self.i = start + 1;
         Some(HeadToken::Punct(first))
@@ -416,7 +430,10 @@ impl HeadLexer<'_> {
     }
 
     /// Reads `name` or `db.name`; returns `(db, name, next token)`.
-    fn qualified_name(&mut self, first: HeadToken) -> Option<(Option<String>, String, Option<HeadToken>)> {
+    fn qualified_name(
+        &mut self,
+        first: HeadToken,
+    ) -> Option<(Option<String>, String, Option<HeadToken>)> {
         let a = match first {
             HeadToken::Word(w) | HeadToken::Quoted(w) => w,
             HeadToken::Punct(_) => return Some((None, String::new(), None)),
@@ -436,9 +453,17 @@ impl HeadLexer<'_> {
 /// Classifies a statement from its head. `None` means the head is too short to tell.
 fn classify(head: &[u8], complete: bool) -> Option<Class> {
     let mut lx = HeadLexer { s: head, i: 0 };
-    let undecided = if complete { Some(Class::Discard(None)) } else { None };
-    let Some(first) = lx.next() else { return undecided };
-    let HeadToken::Word(first) = first else { return Some(Class::Discard(None)) };
+    let undecided = if complete {
+        Some(Class::Discard(None))
+    } else {
+        None
+    };
+    let Some(first) = lx.next() else {
+        return undecided;
+    };
+    let HeadToken::Word(first) = first else {
+        return Some(Class::Discard(None));
+    };
     if first.eq_ignore_ascii_case("INSERT") || first.eq_ignore_ascii_case("REPLACE") {
         let mut tok = lx.next();
         loop {
@@ -470,7 +495,10 @@ fn classify(head: &[u8], complete: bool) -> Option<Class> {
     }
     if first.eq_ignore_ascii_case("CREATE") {
         let mut tok = lx.next();
-        if tok.as_ref().is_some_and(|t| HeadLexer::is_word(t, "TEMPORARY")) {
+        if tok
+            .as_ref()
+            .is_some_and(|t| HeadLexer::is_word(t, "TEMPORARY"))
+        {
             tok = lx.next();
         }
         match &tok {
@@ -629,7 +657,9 @@ impl<R: BufRead> DumpReader<R> {
         loop {
             match self.lex {
                 Lex::Normal => {
-                    let Some(b) = self.input.peek(0)? else { return Ok(()) };
+                    let Some(b) = self.input.peek(0)? else {
+                        return Ok(());
+                    };
                     self.normal_byte(b)?;
                 }
                 Lex::Quote(q) => {
@@ -639,7 +669,10 @@ impl<R: BufRead> DumpReader<R> {
                     if avail.is_empty() {
                         return Ok(());
                     }
-                    let n = avail.iter().position(|&c| c == q || c == b'\\').unwrap_or(avail.len());
+                    let n = avail
+                        .iter()
+                        .position(|&c| c == q || c == b'\\')
+                        .unwrap_or(avail.len());
                     if n > 0 {
                         if keeps {
                             self.stmt.buf.extend_from_slice(&avail[..n]);
@@ -662,7 +695,9 @@ impl<R: BufRead> DumpReader<R> {
                     }
                 }
                 Lex::Backtick => {
-                    let Some(b) = self.input.peek(0)? else { return Ok(()) };
+                    let Some(b) = self.input.peek(0)? else {
+                        return Ok(());
+                    };
                     let off = self.input.offset;
                     self.stmt.push(b, off);
                     self.input.advance(1);
@@ -689,7 +724,9 @@ impl<R: BufRead> DumpReader<R> {
                     }
                 }
                 Lex::BlockComment => {
-                    let Some(b) = self.input.peek(0)? else { return Ok(()) };
+                    let Some(b) = self.input.peek(0)? else {
+                        return Ok(());
+                    };
                     if b == b'*' && self.input.peek(1)? == Some(b'/') {
                         self.input.advance(2);
                         self.lex = Lex::Normal;
@@ -802,7 +839,12 @@ impl<R: BufRead> DumpReader<R> {
                     tracing::debug!(database = %db, "mysqldump USE");
                     self.current_db = Some(db);
                 } else {
-                    self.truncated(None, stmt.start, eof, "the dump ends inside a USE statement");
+                    self.truncated(
+                        None,
+                        stmt.start,
+                        eof,
+                        "the dump ends inside a USE statement",
+                    );
                 }
             }
             Class::Discard(table) => {
@@ -813,7 +855,12 @@ impl<R: BufRead> DumpReader<R> {
             Class::Create { db, table } => {
                 let db = db.or_else(|| self.current_db.clone());
                 if !terminated {
-                    self.truncated(Some(table.name().into()), stmt.start, eof, "the dump ends inside CREATE TABLE");
+                    self.truncated(
+                        Some(table.name().into()),
+                        stmt.start,
+                        eof,
+                        "the dump ends inside CREATE TABLE",
+                    );
                     self.bucket(&db).seen[table.index()] = true;
                     return;
                 }
@@ -870,7 +917,11 @@ impl<R: BufRead> DumpReader<R> {
         match Parser::parse_sql(&MySqlDialect {}, &sql) {
             Ok(stmts) => {
                 if let Some(Statement::CreateTable(ct)) = stmts.first() {
-                    let cols: Vec<String> = ct.columns.iter().map(|c| c.name.value.to_ascii_lowercase()).collect();
+                    let cols: Vec<String> = ct
+                        .columns
+                        .iter()
+                        .map(|c| c.name.value.to_ascii_lowercase())
+                        .collect();
                     if table == Table::Project {
                         bucket.data.has_workspace_column = cols.iter().any(|c| c == "workspace");
                     }
@@ -881,12 +932,21 @@ impl<R: BufRead> DumpReader<R> {
                 kind: DumpIssueKind::UnparsableStatement,
                 table: Some(table.name().into()),
                 offset: stmt.start,
-                detail: format!("CREATE TABLE could not be parsed ({e}); the known v2.1 column order is used"),
+                detail: format!(
+                    "CREATE TABLE could not be parsed ({e}); the known v2.1 column order is used"
+                ),
             }),
         }
     }
 
-    fn insert(&mut self, db: Option<String>, table: Table, stmt: &Stmt, terminated: bool, eof: u64) {
+    fn insert(
+        &mut self,
+        db: Option<String>,
+        table: Table,
+        stmt: &Stmt,
+        terminated: bool,
+        eof: u64,
+    ) {
         let sql = self.text(stmt, stmt.buf.len(), table);
         let parsed = parse_insert(&sql);
         let (values, columns) = match parsed {
@@ -933,7 +993,11 @@ impl<R: BufRead> DumpReader<R> {
         };
         let bucket = self.bucket(&db);
         bucket.seen[table.index()] = true;
-        let fixed = if columns.is_empty() { bucket.ddl[table.index()].clone() } else { Some(columns) };
+        let fixed = if columns.is_empty() {
+            bucket.ddl[table.index()].clone()
+        } else {
+            Some(columns)
+        };
         let fixed_map = fixed.as_deref().map(|l| FieldMap::new(table, l));
         let mut by_count: HashMap<usize, Option<FieldMap>> = HashMap::new();
         for (row_no, row) in values.into_iter().enumerate() {
@@ -941,7 +1005,11 @@ impl<R: BufRead> DumpReader<R> {
                 Some(m) => Some(m),
                 None => by_count
                     .entry(row.len())
-                    .or_insert_with(|| table.default_layout(row.len()).map(|l| FieldMap::new(table, &l)))
+                    .or_insert_with(|| {
+                        table
+                            .default_layout(row.len())
+                            .map(|l| FieldMap::new(table, &l))
+                    })
                     .as_ref(),
             };
             let Some(map) = map.filter(|m| m.width == row.len()) else {
@@ -976,12 +1044,21 @@ impl<R: BufRead> DumpReader<R> {
         {
             Some(i) => i,
             None => match candidates.as_slice() {
-                [] => return Err(DumpError::NoProjectTable { input: name.to_string() }),
+                [] => {
+                    return Err(DumpError::NoProjectTable {
+                        input: name.to_string(),
+                    })
+                }
                 [only] => *only,
                 _ => {
                     let databases = candidates
                         .iter()
-                        .map(|&i| self.buckets[i].0.clone().unwrap_or_else(|| "(no USE)".into()))
+                        .map(|&i| {
+                            self.buckets[i]
+                                .0
+                                .clone()
+                                .unwrap_or_else(|| "(no USE)".into())
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     return Err(DumpError::AmbiguousDatabase {
@@ -997,7 +1074,9 @@ impl<R: BufRead> DumpReader<R> {
                 kind: DumpIssueKind::DatabaseChoice,
                 table: None,
                 offset: 0,
-                detail: format!("the dump has no database `devops`; rows of database `{db}` were read"),
+                detail: format!(
+                    "the dump has no database `devops`; rows of database `{db}` were read"
+                ),
             });
         }
         let mut nulls: Vec<_> = bucket.nulls.drain().collect();
@@ -1031,7 +1110,11 @@ fn parse_insert(sql: &str) -> Result<ParsedInsert, String> {
     let columns = ins
         .columns
         .iter()
-        .filter_map(|c| c.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_ascii_lowercase()))
+        .filter_map(|c| {
+            c.0.last()
+                .and_then(|p| p.as_ident())
+                .map(|i| i.value.to_ascii_lowercase())
+        })
         .collect();
     let Some(source) = ins.source else {
         return Err("INSERT without VALUES".into());
@@ -1082,7 +1165,11 @@ fn decode_hex(h: &str) -> String {
     let bytes: Vec<u8> = h
         .as_bytes()
         .chunks(2)
-        .filter_map(|c| std::str::from_utf8(c).ok().and_then(|s| u8::from_str_radix(s, 16).ok()))
+        .filter_map(|c| {
+            std::str::from_utf8(c)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+        })
         .collect();
     String::from_utf8_lossy(&bytes).into_owned()
 }
@@ -1112,7 +1199,13 @@ impl FieldMap {
 }
 
 impl Bucket {
-    fn store_row(&mut self, table: Table, map: &FieldMap, row: Vec<Result<Option<String>, String>>, offset: u64) {
+    fn store_row(
+        &mut self,
+        table: Table,
+        map: &FieldMap,
+        row: Vec<Result<Option<String>, String>>,
+        offset: u64,
+    ) {
         let mut vals: Vec<Option<String>> = vec![None; table.fields().len()];
         for (target, v) in map.targets.iter().zip(row) {
             let Some(fi) = *target else { continue };

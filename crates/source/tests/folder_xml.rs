@@ -1,7 +1,9 @@
 //! Tests of the folder / system credential store reader.
 
 use ksdm_model::v21::{CredentialKind, StoredSecret};
-use ksdm_source::jenkins_xml::folder::{parse_folder_credentials, FolderConfig, FOLDER_CLASS, SYSTEM_STORE_CLASS};
+use ksdm_source::jenkins_xml::folder::{
+    parse_folder_credentials, FolderConfig, FOLDER_CLASS, SYSTEM_STORE_CLASS,
+};
 
 fn fixture(rel: &str) -> Vec<u8> {
     let path = format!("{}/../../fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
@@ -18,7 +20,9 @@ fn secret(s: &str) -> Option<StoredSecret> {
 
 #[test]
 fn ssh_plugin_update_folder_fixture() {
-    let cfg = parse(&fixture("jenkins-xml/ssh-credentials-plugin/update_folder.xml"));
+    let cfg = parse(&fixture(
+        "jenkins-xml/ssh-credentials-plugin/update_folder.xml",
+    ));
     assert_eq!(cfg.root_class, FOLDER_CLASS);
     assert_eq!(cfg.description, "");
     assert_eq!(cfg.credentials.len(), 1);
@@ -27,7 +31,10 @@ fn ssh_plugin_update_folder_fixture() {
     assert_eq!(c.domain, "_");
     assert_eq!(c.scope, "GLOBAL", "missing scope is GLOBAL");
     assert_eq!(c.description, "");
-    assert_eq!(c.class, "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey");
+    assert_eq!(
+        c.class,
+        "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey"
+    );
     assert_eq!(
         c.kind,
         CredentialKind::SshPrivateKey {
@@ -41,7 +48,9 @@ fn ssh_plugin_update_folder_fixture() {
 
 #[test]
 fn hoto_2141_system_store_with_list_and_example_credential() {
-    let cfg = parse(&fixture("jenkins-secrets/hoto-jenkins_2.141/credentials.xml"));
+    let cfg = parse(&fixture(
+        "jenkins-secrets/hoto-jenkins_2.141/credentials.xml",
+    ));
     assert_eq!(cfg.root_class, SYSTEM_STORE_CLASS);
     let ids: Vec<&str> = cfg.credentials.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, vec!["gitlab", "production-bastion", "exampleId"]);
@@ -51,7 +60,9 @@ fn hoto_2141_system_store_with_list_and_example_credential() {
         up.kind,
         CredentialKind::UsernamePassword {
             username: "gitlabadmin".into(),
-            password: secret("{AQAAABAAAAAgPT7JbBVgyWiivobt0CJEduLyP0lB3uyTj+D5WBvVk6jyG6BQFPYGN4Z3VJN2JLDm}"),
+            password: secret(
+                "{AQAAABAAAAAgPT7JbBVgyWiivobt0CJEduLyP0lB3uyTj+D5WBvVk6jyG6BQFPYGN4Z3VJN2JLDm}"
+            ),
         }
     );
     match &cfg.credentials[1].kind {
@@ -62,10 +73,21 @@ fn hoto_2141_system_store_with_list_and_example_credential() {
             private_key,
         } => {
             assert_eq!(username, "root");
-            assert_eq!(passphrase, &secret("{AQAAABAAAAAQmEZaw8Ev9tClXWVQye1TR2KgF3p/wGoYs/TEQCmsxCk=}"));
-            assert!(key_source_class.ends_with("BasicSSHUserPrivateKey$DirectEntryPrivateKeySource"));
-            let key = private_key.as_ref().map(|k| k.0.as_str()).unwrap_or_default();
-            assert!(key.starts_with("{AQAAABAAAAOATgRVSIzrinNAlvbf"), "value kept as stored");
+            assert_eq!(
+                passphrase,
+                &secret("{AQAAABAAAAAQmEZaw8Ev9tClXWVQye1TR2KgF3p/wGoYs/TEQCmsxCk=}")
+            );
+            assert!(
+                key_source_class.ends_with("BasicSSHUserPrivateKey$DirectEntryPrivateKeySource")
+            );
+            let key = private_key
+                .as_ref()
+                .map(|k| k.0.as_str())
+                .unwrap_or_default();
+            assert!(
+                key.starts_with("{AQAAABAAAAOATgRVSIzrinNAlvbf"),
+                "value kept as stored"
+            );
             assert!(key.ends_with('}'));
         }
         other => panic!("not ssh: {other:?}"),
@@ -79,7 +101,9 @@ fn hoto_2141_system_store_with_list_and_example_credential() {
 
 #[test]
 fn hoto_1625_legacy_values_kept_verbatim_with_newlines() {
-    let cfg = parse(&fixture("jenkins-secrets/hoto-jenkins_1.625.1/credentials.xml"));
+    let cfg = parse(&fixture(
+        "jenkins-secrets/hoto-jenkins_1.625.1/credentials.xml",
+    ));
     assert_eq!(cfg.credentials.len(), 2);
     assert_eq!(
         cfg.credentials[0].kind,
@@ -89,9 +113,16 @@ fn hoto_1625_legacy_values_kept_verbatim_with_newlines() {
         }
     );
     match &cfg.credentials[1].kind {
-        CredentialKind::SshPrivateKey { private_key, passphrase, .. } => {
+        CredentialKind::SshPrivateKey {
+            private_key,
+            passphrase,
+            ..
+        } => {
             assert_eq!(private_key, &secret("LINE_1\nLINE_2\nLINE_2"));
-            assert_eq!(passphrase, &secret("7fPxAjao0hmb9ggFCSl8WsvF+p5YU4HmWy+MWldEdG4="));
+            assert_eq!(
+                passphrase,
+                &secret("7fPxAjao0hmb9ggFCSl8WsvF+p5YU4HmWy+MWldEdG4=")
+            );
         }
         other => panic!("not ssh: {other:?}"),
     }
@@ -99,14 +130,22 @@ fn hoto_1625_legacy_values_kept_verbatim_with_newlines() {
 
 #[test]
 fn ssh_fips_vector_two_keys() {
-    let cfg = parse(&fixture("jenkins-secrets/ssh-credentials-fips/credentials.xml"));
+    let cfg = parse(&fixture(
+        "jenkins-secrets/ssh-credentials-fips/credentials.xml",
+    ));
     let ids: Vec<&str> = cfg.credentials.iter().map(|c| c.id.as_str()).collect();
     assert_eq!(ids, vec!["valid-rsa-key", "invalid-rsa-key"]);
     for c in &cfg.credentials {
         match &c.kind {
-            CredentialKind::SshPrivateKey { username, private_key, .. } => {
+            CredentialKind::SshPrivateKey {
+                username,
+                private_key,
+                ..
+            } => {
                 assert_eq!(username, "");
-                assert!(private_key.as_ref().is_some_and(|k| k.0.starts_with("{AQAAABAAAA")));
+                assert!(private_key
+                    .as_ref()
+                    .is_some_and(|k| k.0.starts_with("{AQAAABAAAA")));
             }
             other => panic!("not ssh: {other:?}"),
         }
@@ -115,12 +154,20 @@ fn ssh_fips_vector_two_keys() {
 
 #[test]
 fn plain_credentials_file_credentials_are_unsupported() {
-    let cfg = parse(&fixture("jenkins-xml/plain-credentials-plugin/credentials.xml"));
+    let cfg = parse(&fixture(
+        "jenkins-xml/plain-credentials-plugin/credentials.xml",
+    ));
     assert_eq!(cfg.credentials.len(), 1);
     let c = &cfg.credentials[0];
-    assert_eq!(c.class, "org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl");
+    assert_eq!(
+        c.class,
+        "org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl"
+    );
     assert_eq!(c.kind, CredentialKind::Unsupported);
-    assert_eq!((c.id.as_str(), c.description.as_str()), ("secret-file", "a line"));
+    assert_eq!(
+        (c.id.as_str(), c.description.as_str()),
+        ("secret-file", "a line")
+    );
 }
 
 const KS_FOLDER: &str = r#"<?xml version='1.1' encoding='UTF-8'?>
@@ -215,7 +262,13 @@ fn kubesphere_folder_with_all_four_types_and_two_domains() {
             private_key: secret("{AQAAABAAAAAw}"),
         }
     );
-    assert_eq!(c[2].kind, CredentialKind::SecretText { secret: secret("  plain text with spaces  ") }, "not trimmed");
+    assert_eq!(
+        c[2].kind,
+        CredentialKind::SecretText {
+            secret: secret("  plain text with spaces  ")
+        },
+        "not trimmed"
+    );
     assert_eq!(
         c[3].kind,
         CredentialKind::Kubeconfig {
@@ -223,8 +276,13 @@ fn kubesphere_folder_with_all_four_types_and_two_domains() {
             content: secret("{AQAAABAAAABA}"),
         }
     );
-    assert!(c[..4].iter().all(|x| x.domain == "_" && x.scope == "GLOBAL"));
-    assert_eq!((c[4].id.as_str(), c[4].domain.as_str(), c[4].scope.as_str()), ("in-domain", "internal", "SYSTEM"));
+    assert!(c[..4]
+        .iter()
+        .all(|x| x.domain == "_" && x.scope == "GLOBAL"));
+    assert_eq!(
+        (c[4].id.as_str(), c[4].domain.as_str(), c[4].scope.as_str()),
+        ("in-domain", "internal", "SYSTEM")
+    );
     assert_eq!(c[4].description, "");
 }
 
@@ -243,7 +301,8 @@ fn folder_without_credentials_and_other_roots() {
 
 #[test]
 fn malformed_xml_is_an_error() {
-    let err = parse_folder_credentials(b"<com.cloudbees.hudson.plugins.folder.Folder><properties>").expect_err("malformed");
+    let err = parse_folder_credentials(b"<com.cloudbees.hudson.plugins.folder.Folder><properties>")
+        .expect_err("malformed");
     assert!(err.to_string().contains("not well-formed"), "{err}");
     assert!(parse_folder_credentials(b"").is_err());
 }

@@ -5,32 +5,84 @@ use std::path::{Path, PathBuf};
 use ksdm_model::v21::JenkinsFolder;
 use ksdm_source::jenkins_home::{HomeError, JenkinsHome};
 
-const FOLDER_XML: &[u8] = b"<?xml version='1.1' encoding='UTF-8'?><com.cloudbees.hudson.plugins.folder.Folder/>";
+const FOLDER_XML: &[u8] =
+    b"<?xml version='1.1' encoding='UTF-8'?><com.cloudbees.hudson.plugins.folder.Folder/>";
 
 /// The files of a small home: (relative path, content).
 fn home_files() -> Vec<(String, Vec<u8>)> {
     let mut v: Vec<(String, Vec<u8>)> = vec![
         ("config.xml".into(), b"<hudson/>".to_vec()),
         ("secrets/master.key".into(), b"abcdef0123\n".to_vec()),
-        ("secrets/hudson.util.Secret".into(), vec![0u8, 1, 2, 255, 254]),
+        (
+            "secrets/hudson.util.Secret".into(),
+            vec![0u8, 1, 2, 255, 254],
+        ),
         ("secrets/other.key".into(), b"x".to_vec()),
-        ("jobs/init-job/config.xml".into(), b"<flow-definition/>".to_vec()),
-        ("jobs/init-job/builds/1/build.xml".into(), b"<build/>".to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/config.xml".into(), FOLDER_XML.to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/Build_App/config.xml".into(), b"<flow-definition>a</flow-definition>".to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/Build_App/builds/7/log".into(), vec![b'L'; 70_000]),
-        ("jobs/project-W4zNlwJLzgRB/jobs/Build_App/nextBuildNumber".into(), b"8".to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/mb/config.xml".into(), b"<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject/>".to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/mb/branches/master/config.xml".into(), b"<branch/>".to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/mb/indexing/indexing.xml".into(), b"<i/>".to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/nested/config.xml".into(), FOLDER_XML.to_vec()),
-        ("jobs/project-W4zNlwJLzgRB/jobs/nested/jobs/deep/config.xml".into(), b"<flow-definition/>".to_vec()),
-        ("jobs/project-B6BZVN3mOPvx/config.xml".into(), FOLDER_XML.to_vec()),
-        ("jobs/project-B6BZVN3mOPvx/jobs/ünïcode-Job/config.xml".into(), b"<flow-definition>u</flow-definition>".to_vec()),
-        ("jobs/project-B6BZVN3mOPvx/jobs/no-config/builds/1/log".into(), b"l".to_vec()),
+        (
+            "jobs/init-job/config.xml".into(),
+            b"<flow-definition/>".to_vec(),
+        ),
+        (
+            "jobs/init-job/builds/1/build.xml".into(),
+            b"<build/>".to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/config.xml".into(),
+            FOLDER_XML.to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/Build_App/config.xml".into(),
+            b"<flow-definition>a</flow-definition>".to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/Build_App/builds/7/log".into(),
+            vec![b'L'; 70_000],
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/Build_App/nextBuildNumber".into(),
+            b"8".to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/mb/config.xml".into(),
+            b"<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject/>".to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/mb/branches/master/config.xml".into(),
+            b"<branch/>".to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/mb/indexing/indexing.xml".into(),
+            b"<i/>".to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/nested/config.xml".into(),
+            FOLDER_XML.to_vec(),
+        ),
+        (
+            "jobs/project-W4zNlwJLzgRB/jobs/nested/jobs/deep/config.xml".into(),
+            b"<flow-definition/>".to_vec(),
+        ),
+        (
+            "jobs/project-B6BZVN3mOPvx/config.xml".into(),
+            FOLDER_XML.to_vec(),
+        ),
+        (
+            "jobs/project-B6BZVN3mOPvx/jobs/ünïcode-Job/config.xml".into(),
+            b"<flow-definition>u</flow-definition>".to_vec(),
+        ),
+        (
+            "jobs/project-B6BZVN3mOPvx/jobs/no-config/builds/1/log".into(),
+            b"l".to_vec(),
+        ),
         ("jobs/empty-folder/.keep".into(), Vec::new()),
-        ("config-history/jobs/x/2020-01-01_00-00-00/config.xml".into(), b"<old/>".to_vec()),
-        ("workspace/project-W4zNlwJLzgRB/Build_App/file".into(), b"w".to_vec()),
+        (
+            "config-history/jobs/x/2020-01-01_00-00-00/config.xml".into(),
+            b"<old/>".to_vec(),
+        ),
+        (
+            "workspace/project-W4zNlwJLzgRB/Build_App/file".into(),
+            b"w".to_vec(),
+        ),
     ];
     v.sort();
     v
@@ -68,7 +120,8 @@ fn tar_bytes(prefix: &str, files: &[(String, Vec<u8>)], dirs: bool) -> Vec<u8> {
         h.set_size(bytes.len() as u64);
         h.set_mode(0o644);
         h.set_cksum();
-        b.append_data(&mut h, format!("{prefix}{rel}"), &bytes[..]).expect("file");
+        b.append_data(&mut h, format!("{prefix}{rel}"), &bytes[..])
+            .expect("file");
     }
     b.into_inner().expect("tar")
 }
@@ -92,10 +145,18 @@ fn collect(home: &JenkinsHome) -> Vec<JenkinsFolder> {
 fn check_home(home: &JenkinsHome) {
     let keys = home.keys().expect("keys");
     assert_eq!(keys.master_key.as_deref(), Some(&b"abcdef0123\n"[..]));
-    assert_eq!(keys.hudson_util_secret.as_deref(), Some(&[0u8, 1, 2, 255, 254][..]));
+    assert_eq!(
+        keys.hudson_util_secret.as_deref(),
+        Some(&[0u8, 1, 2, 255, 254][..])
+    );
     assert_eq!(
         home.folder_names().expect("names"),
-        vec!["empty-folder", "init-job", "project-B6BZVN3mOPvx", "project-W4zNlwJLzgRB"]
+        vec![
+            "empty-folder",
+            "init-job",
+            "project-B6BZVN3mOPvx",
+            "project-W4zNlwJLzgRB"
+        ]
     );
     let folders = collect(home);
     assert_eq!(folders.len(), 4);
@@ -106,20 +167,43 @@ fn check_home(home: &JenkinsHome) {
     assert_eq!(init.config_xml.as_deref(), Some(&b"<flow-definition/>"[..]));
     assert!(init.jobs.is_empty(), "builds/ are not child jobs");
     let b = &folders[2];
-    assert_eq!(b.jobs.len(), 1, "a child dir without config.xml is not an item");
+    assert_eq!(
+        b.jobs.len(),
+        1,
+        "a child dir without config.xml is not an item"
+    );
     assert_eq!(b.jobs[0].0, "ünïcode-Job");
     let w = &folders[3];
     assert_eq!(w.config_xml.as_deref(), Some(FOLDER_XML));
     let names: Vec<&str> = w.jobs.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, vec!["Build_App", "mb", "nested"], "branches/ and nested children are not read");
+    assert_eq!(
+        names,
+        vec!["Build_App", "mb", "nested"],
+        "branches/ and nested children are not read"
+    );
     assert_eq!(w.jobs[0].1, b"<flow-definition>a</flow-definition>");
-    assert_eq!(w.jobs[2].1, FOLDER_XML, "a nested folder is yielded with its config");
+    assert_eq!(
+        w.jobs[2].1, FOLDER_XML,
+        "a nested folder is yielded with its config"
+    );
 
-    assert_eq!(home.read_file("config.xml").expect("read"), Some(b"<hudson/>".to_vec()));
-    assert_eq!(home.read_file("./jobs/init-job/config.xml").expect("read"), Some(b"<flow-definition/>".to_vec()));
+    assert_eq!(
+        home.read_file("config.xml").expect("read"),
+        Some(b"<hudson/>".to_vec())
+    );
+    assert_eq!(
+        home.read_file("./jobs/init-job/config.xml").expect("read"),
+        Some(b"<flow-definition/>".to_vec())
+    );
     assert_eq!(home.read_file("nope.xml").expect("read"), None);
-    assert!(matches!(home.read_file("../etc/passwd"), Err(HomeError::InvalidPath { .. })));
-    assert!(matches!(home.read_file("/etc/passwd"), Err(HomeError::InvalidPath { .. })));
+    assert!(matches!(
+        home.read_file("../etc/passwd"),
+        Err(HomeError::InvalidPath { .. })
+    ));
+    assert!(matches!(
+        home.read_file("/etc/passwd"),
+        Err(HomeError::InvalidPath { .. })
+    ));
 }
 
 fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
@@ -145,7 +229,11 @@ fn plain_tar_without_prefix() {
 #[test]
 fn tar_gz_with_dot_slash_prefix() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let p = write_file(tmp.path(), "home.tar.gz", &gzip(&tar_bytes("./", &home_files(), true)));
+    let p = write_file(
+        tmp.path(),
+        "home.tar.gz",
+        &gzip(&tar_bytes("./", &home_files(), true)),
+    );
     check_home(&JenkinsHome::open(&p).expect("open"));
 }
 
@@ -167,7 +255,11 @@ fn non_contiguous_archive_is_merged() {
     let mut files = home_files();
     files.sort_by_key(|(p, _)| (p.matches('/').count(), p.clone()));
     let tmp = tempfile::tempdir().expect("tmp");
-    let p = write_file(tmp.path(), "list.tar.gz", &gzip(&tar_bytes("var/jenkins_home/", &files, false)));
+    let p = write_file(
+        tmp.path(),
+        "list.tar.gz",
+        &gzip(&tar_bytes("var/jenkins_home/", &files, false)),
+    );
     check_home(&JenkinsHome::open(&p).expect("open"));
 }
 
@@ -191,20 +283,31 @@ fn truncated_tar_gives_an_error_not_a_panic() {
     let tmp = tempfile::tempdir().expect("tmp");
     let full = tar_bytes("", &home_files(), true);
     // Cut inside the data of the big build log: later entries are missing.
-    let log_at = full.windows(64).position(|w| w.iter().all(|b| *b == b'L')).expect("log");
+    let log_at = full
+        .windows(64)
+        .position(|w| w.iter().all(|b| *b == b'L'))
+        .expect("log");
     let cut = log_at + 30_000;
     let p = write_file(tmp.path(), "cut.tar", &full[..cut]);
     let home = JenkinsHome::open(&p).expect("the head is fine");
     let results: Vec<_> = home.folders().expect("folders").collect();
-    let errors: Vec<String> = results.iter().filter_map(|r| r.as_ref().err().map(ToString::to_string)).collect();
-    assert_eq!(errors.len(), 1, "truncation must show as an error: {results:?}");
+    let errors: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(ToString::to_string))
+        .collect();
+    assert_eq!(
+        errors.len(),
+        1,
+        "truncation must show as an error: {results:?}"
+    );
     assert!(errors[0].contains("cut.tar"), "{}", errors[0]);
 
     let gz = write_file(tmp.path(), "cut.tar.gz", &gzip(&full)[..1500]);
     match JenkinsHome::open(&gz) {
         Err(e) => assert!(e.to_string().contains("cut.tar.gz"), "{e}"),
         Ok(home) => {
-            let any_err = home.keys().is_err() || home.folders().map_or(true, |mut it| it.any(|r| r.is_err()));
+            let any_err = home.keys().is_err()
+                || home.folders().map_or(true, |mut it| it.any(|r| r.is_err()));
             assert!(any_err, "a truncated gzip must yield an error somewhere");
         }
     }
@@ -213,21 +316,33 @@ fn truncated_tar_gives_an_error_not_a_panic() {
 #[test]
 fn not_a_home() {
     let tmp = tempfile::tempdir().expect("tmp");
-    assert!(matches!(JenkinsHome::open(tmp.path()), Err(HomeError::NotJenkinsHome { .. })));
+    assert!(matches!(
+        JenkinsHome::open(tmp.path()),
+        Err(HomeError::NotJenkinsHome { .. })
+    ));
     let p = write_file(tmp.path(), "x.txt", b"hello");
-    assert!(matches!(JenkinsHome::open(&p), Err(HomeError::NotJenkinsHome { .. })));
+    assert!(matches!(
+        JenkinsHome::open(&p),
+        Err(HomeError::NotJenkinsHome { .. })
+    ));
     let missing = tmp.path().join("missing");
     let err = JenkinsHome::open(&missing).expect_err("missing");
     assert!(err.to_string().contains("missing"), "{err}");
     let only_builds = vec![("workspace/a".to_string(), b"x".to_vec())];
     let p = write_file(tmp.path(), "other.tar", &tar_bytes("", &only_builds, true));
-    assert!(matches!(JenkinsHome::open(&p), Err(HomeError::NotJenkinsHome { .. })));
+    assert!(matches!(
+        JenkinsHome::open(&p),
+        Err(HomeError::NotJenkinsHome { .. })
+    ));
 }
 
 #[test]
 fn home_without_keys_or_jobs() {
     let tmp = tempfile::tempdir().expect("tmp");
-    write_dir(tmp.path(), &[("config.xml".to_string(), b"<hudson/>".to_vec())]);
+    write_dir(
+        tmp.path(),
+        &[("config.xml".to_string(), b"<hudson/>".to_vec())],
+    );
     let home = JenkinsHome::open(tmp.path()).expect("open");
     let keys = home.keys().expect("keys");
     assert!(keys.master_key.is_none() && keys.hudson_util_secret.is_none());

@@ -122,7 +122,10 @@ fn mariadb_dump_with_workspace_and_ddl() {
     let p = &d.projects[0];
     assert_eq!(p.project_id, "project-W4zNlwJLzgRB");
     assert_eq!(p.name, "demo");
-    assert_eq!(p.description, "It's a \"demo\"; with \\ backslash\nand newline");
+    assert_eq!(
+        p.description,
+        "It's a \"demo\"; with \\ backslash\nand newline"
+    );
     assert_eq!(p.creator, "admin");
     assert_eq!(p.create_time, "2020-01-02 03:04:05");
     assert_eq!(p.status, "active");
@@ -174,7 +177,14 @@ fn complete_insert_column_lists_in_any_order_and_extra_columns() {
     let r = read(sql);
     assert!(r.issues.is_empty(), "{:?}", r.issues);
     let p = &r.data.projects[0];
-    assert_eq!((p.project_id.as_str(), p.status.as_str(), p.workspace.as_deref()), ("p-9", "active", Some("w9")));
+    assert_eq!(
+        (
+            p.project_id.as_str(),
+            p.status.as_str(),
+            p.workspace.as_deref()
+        ),
+        ("p-9", "active", Some("w9"))
+    );
     assert_eq!(r.data.memberships[0].username, "u");
     assert_eq!(r.data.memberships[0].project_id, "p-9");
 }
@@ -223,10 +233,16 @@ fn null_values_become_empty_with_a_warning() {
     let r = read(sql);
     assert_eq!(r.data.projects.len(), 2);
     assert_eq!(r.data.projects[0].description, "");
-    let nulls: Vec<_> = r.issues.iter().filter(|i| i.kind == DumpIssueKind::NullValue).collect();
+    let nulls: Vec<_> = r
+        .issues
+        .iter()
+        .filter(|i| i.kind == DumpIssueKind::NullValue)
+        .collect();
     assert_eq!(nulls.len(), 2, "{:?}", r.issues);
     assert!(nulls.iter().all(|i| !i.is_error()));
-    assert!(nulls.iter().any(|i| i.detail.contains("2 NULL") && i.detail.contains("description")));
+    assert!(nulls
+        .iter()
+        .any(|i| i.detail.contains("2 NULL") && i.detail.contains("description")));
 }
 
 #[test]
@@ -236,14 +252,25 @@ fn truncated_dump_keeps_complete_rows_and_reports_table_and_offset() {
     let sql = format!("{head}{cut}");
     let r = read(&sql);
     assert_eq!(r.data.projects.len(), 1);
-    assert_eq!(r.data.memberships.len(), 2, "complete rows before the cut are kept");
-    let t: Vec<_> = r.issues.iter().filter(|i| i.kind == DumpIssueKind::Truncated).collect();
+    assert_eq!(
+        r.data.memberships.len(),
+        2,
+        "complete rows before the cut are kept"
+    );
+    let t: Vec<_> = r
+        .issues
+        .iter()
+        .filter(|i| i.kind == DumpIssueKind::Truncated)
+        .collect();
     assert_eq!(t.len(), 1, "{:?}", r.issues);
     assert!(t[0].is_error());
     assert_eq!(t[0].table.as_deref(), Some("project_membership"));
     assert_eq!(t[0].offset, head.len() as u64);
     let shown = t[0].to_string();
-    assert!(shown.contains("project_membership") && shown.contains(&head.len().to_string()), "{shown}");
+    assert!(
+        shown.contains("project_membership") && shown.contains(&head.len().to_string()),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -251,7 +278,10 @@ fn truncated_in_the_middle_of_the_first_row() {
     let sql = "INSERT INTO project VALUES ('p-1','a','','u','2020-01-01 00:00:00','act";
     let r = read(sql);
     assert!(r.data.projects.is_empty());
-    assert!(r.issues.iter().any(|i| i.kind == DumpIssueKind::Truncated && i.table.as_deref() == Some("project")));
+    assert!(r
+        .issues
+        .iter()
+        .any(|i| i.kind == DumpIssueKind::Truncated && i.table.as_deref() == Some("project")));
 }
 
 #[test]
@@ -273,17 +303,25 @@ fn empty_tables_are_fine_but_no_project_table_is_an_error() {
     assert!(r.data.has_workspace_column);
 
     let err = read_dump("CREATE TABLE other (a int);\nINSERT INTO other VALUES (1);".as_bytes());
-    assert!(matches!(err, Err(DumpError::NoProjectTable { .. })), "{err:?}");
+    assert!(
+        matches!(err, Err(DumpError::NoProjectTable { .. })),
+        "{err:?}"
+    );
     let err = read_dump(&b""[..]);
     assert!(matches!(err, Err(DumpError::NoProjectTable { .. })));
 }
 
 #[test]
 fn garbage_input_is_an_error_not_a_panic() {
-    let garbage: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let garbage: Vec<u8> = (0..5000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     assert!(read_dump(&garbage[..]).is_err());
     let text = "hello world; this is not ' a dump\n/* unterminated";
-    assert!(matches!(read_dump(text.as_bytes()), Err(DumpError::NoProjectTable { .. })));
+    assert!(matches!(
+        read_dump(text.as_bytes()),
+        Err(DumpError::NoProjectTable { .. })
+    ));
 }
 
 #[test]
@@ -295,8 +333,15 @@ fn unparsable_insert_is_reported_and_others_still_read() {
     let r = read(sql);
     assert_eq!(r.data.projects.len(), 1);
     assert_eq!(r.data.memberships.len(), 1);
-    assert!(r.issues.iter().any(|i| i.kind == DumpIssueKind::UnparsableStatement && i.table.as_deref() == Some("project")));
-    assert!(r.issues.iter().any(|i| i.kind == DumpIssueKind::ColumnCountMismatch));
+    assert!(r
+        .issues
+        .iter()
+        .any(|i| i.kind == DumpIssueKind::UnparsableStatement
+            && i.table.as_deref() == Some("project")));
+    assert!(r
+        .issues
+        .iter()
+        .any(|i| i.kind == DumpIssueKind::ColumnCountMismatch));
 }
 
 #[test]
@@ -320,10 +365,16 @@ fn only_other_database_is_used_with_a_warning_and_ambiguity_is_an_error() {
     let one = "USE `devops_copy`;\nINSERT INTO project VALUES ('p','a','','u','t','active','private','');";
     let r = read(one);
     assert_eq!(r.data.projects.len(), 1);
-    assert!(r.issues.iter().any(|i| i.kind == DumpIssueKind::DatabaseChoice && i.detail.contains("devops_copy")));
+    assert!(r
+        .issues
+        .iter()
+        .any(|i| i.kind == DumpIssueKind::DatabaseChoice && i.detail.contains("devops_copy")));
 
     let two = "USE a;\nINSERT INTO project VALUES ('p','a','','u','t','active','private','');\nUSE b;\nINSERT INTO project VALUES ('q','a','','u','t','active','private','');";
-    assert!(matches!(read_dump(two.as_bytes()), Err(DumpError::AmbiguousDatabase { .. })));
+    assert!(matches!(
+        read_dump(two.as_bytes()),
+        Err(DumpError::AmbiguousDatabase { .. })
+    ));
 }
 
 #[test]
@@ -357,7 +408,10 @@ fn read_dump_file_plain_and_gzip_and_missing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plain = dir.path().join("devops.sql");
     std::fs::write(&plain, mariadb_dump()).expect("write");
-    assert_eq!(read_dump_file(&plain).expect("plain").data.projects.len(), 3);
+    assert_eq!(
+        read_dump_file(&plain).expect("plain").data.projects.len(),
+        3
+    );
 
     let gz = dir.path().join("devops.sql.gz");
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -372,14 +426,17 @@ fn read_dump_file_plain_and_gzip_and_missing() {
 
 #[test]
 fn hundred_thousand_memberships() {
-    let mut sql = String::from("INSERT INTO project VALUES ('p-1','a','','u','t','active','private','');\n");
+    let mut sql =
+        String::from("INSERT INTO project VALUES ('p-1','a','','u','t','active','private','');\n");
     for chunk in 0..100 {
         sql.push_str("INSERT INTO `project_membership` VALUES ");
         for i in 0..1000 {
             if i > 0 {
                 sql.push(',');
             }
-            sql.push_str(&format!("('user{chunk}_{i}','project-W4zNlwJLzgRB','developer','active','admin')"));
+            sql.push_str(&format!(
+                "('user{chunk}_{i}','project-W4zNlwJLzgRB','developer','active','admin')"
+            ));
         }
         sql.push_str(";\n");
     }

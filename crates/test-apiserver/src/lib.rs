@@ -77,9 +77,16 @@
 //! # Ok(())
 //! # }
 //! ```
-//! The binary `ksdm-test-apiserver --kubeconfig-out FILE` runs one with the CRDs installed and the
-//! controller on (200 ms delay) until Ctrl-C, e.g. to try `ks-devops-migrate migrate --sample`
-//! with `KUBECONFIG=FILE`.
+//! ## Trying the CLI against it by hand
+//! The binary runs one server with the CRDs installed and the controller on (200 ms delay) until
+//! Ctrl-C, and writes a kubeconfig for it:
+//! ```text
+//! cargo run -p ksdm-test-apiserver -- --kubeconfig-out /tmp/ksdm-test-kubeconfig.yaml
+//! #   options: --k8s-1-15 (no server-side apply, /version v1.15.12), --no-crds (preflight),
+//! #            --controller-delay-ms N
+//! KUBECONFIG=/tmp/ksdm-test-kubeconfig.yaml ks-devops-migrate migrate --sample ...
+//! ```
+//! It listens on `127.0.0.1` only; its state lives in memory and is gone when it stops.
 
 #![warn(missing_docs)]
 

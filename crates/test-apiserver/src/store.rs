@@ -136,6 +136,27 @@ impl Store {
             meta.insert("uid".into(), json!(new_uid()));
             meta.insert("creationTimestamp".into(), json!(now_timestamp()));
         }
+        // Like a real API server once the CRD is served: names accepted, Established.
+        if let Some(map) = document.as_object_mut() {
+            let names = map
+                .get("spec")
+                .and_then(|s| s.get("names"))
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            let now = now_timestamp();
+            let condition = |kind: &str, reason: &str, message: &str| json!({"type": kind, "status": "True", "lastTransitionTime": now, "reason": reason, "message": message});
+            map.insert(
+                "status".into(),
+                json!({
+                    "acceptedNames": names,
+                    "conditions": [
+                        condition("NamesAccepted", "NoConflicts", "no conflicts found"),
+                        condition("Established", "InitialNamesAccepted", "the initial names have been accepted"),
+                    ],
+                    "storedVersions": [kind.version],
+                }),
+            );
+        }
         self.kinds
             .retain(|k| !(k.group == kind.group && k.plural == kind.plural));
         self.kinds.push(kind);

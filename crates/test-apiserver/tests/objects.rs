@@ -374,6 +374,14 @@ async fn crds_can_be_checked_and_are_missing_until_installed() {
             .expect("installed");
         assert_eq!(crd.spec.group, "devops.kubesphere.io");
         assert_eq!(crd.spec.scope, "Namespaced");
+        let status = crd.status.as_ref().expect("status");
+        assert_eq!(
+            status.accepted_names.as_ref().map(|n| n.plural.as_str()),
+            Some("pipelines")
+        );
+        assert!(status.conditions.as_ref().is_some_and(|c| c
+            .iter()
+            .any(|c| c.type_ == "Established" && c.status == "True")));
         let version = crd.spec.versions.first().expect("one version");
         assert_eq!(version.name, "v1alpha3");
         let schema = version

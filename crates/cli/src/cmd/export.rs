@@ -62,7 +62,8 @@ pub fn run_conversion(
         }
     };
     prepare_out_dir(out, mode)?;
-    let opts = convert_options(convert);
+    let mut opts = convert_options(convert);
+    opts.revealed = src.revealed.clone();
     let tree = YamlTree::new(out);
     let keys = src.keys()?;
     let folders = src.folders()?;

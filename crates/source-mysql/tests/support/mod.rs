@@ -142,7 +142,10 @@ impl TestDb {
     pub fn empty() -> Self {
         ensure_server();
         let db = TestDb { name: unique_name(), kubesphere: unique_name() };
-        sql(None, &format!("CREATE DATABASE `{}` DEFAULT CHARACTER SET utf8mb4 DEFAULT COLLATE utf8mb4_unicode_ci;", db.name));
+        sql(
+            None,
+            &format!("CREATE DATABASE `{}` DEFAULT CHARACTER SET utf8mb4 DEFAULT COLLATE utf8mb4_unicode_ci;", db.name),
+        );
         db
     }
 
@@ -217,7 +220,8 @@ impl Drop for TestDb {
         // Best effort, also while unwinding: never panic here.
         let _ = client(
             &["--batch"],
-            format!("DROP DATABASE IF EXISTS `{}`; DROP DATABASE IF EXISTS `{}`;", self.name, self.kubesphere).as_bytes(),
+            format!("DROP DATABASE IF EXISTS `{}`; DROP DATABASE IF EXISTS `{}`;", self.name, self.kubesphere)
+                .as_bytes(),
         );
     }
 }

@@ -24,13 +24,17 @@ pub const FOLDER_CREDENTIALS_PROPERTY: &str =
 /// Class of a credential domain (the key of a `domainCredentialsMap` entry).
 pub const DOMAIN_CLASS: &str = "com.cloudbees.plugins.credentials.domains.Domain";
 /// `username_password` credentials.
-pub const USERNAME_PASSWORD_CLASS: &str = "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
+pub const USERNAME_PASSWORD_CLASS: &str =
+    "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
 /// `ssh` credentials.
-pub const SSH_PRIVATE_KEY_CLASS: &str = "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
+pub const SSH_PRIVATE_KEY_CLASS: &str =
+    "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
 /// `secret_text` credentials.
-pub const SECRET_TEXT_CLASS: &str = "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
+pub const SECRET_TEXT_CLASS: &str =
+    "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
 /// `kubeconfig` credentials (kubernetes-cd plugin).
-pub const KUBECONFIG_CLASS: &str = "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
+pub const KUBECONFIG_CLASS: &str =
+    "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
 /// The credential scope Jenkins assumes when `<scope>` is missing.
 pub const DEFAULT_SCOPE: &str = "GLOBAL";
 /// The name of the global domain.
@@ -60,7 +64,10 @@ pub enum FolderXmlError {
 /// A document without a credential store yields an empty list.
 pub fn parse_folder_credentials(xml: &[u8]) -> Result<FolderConfig, FolderXmlError> {
     let root = dom::parse(xml)?;
-    let description = root.child_text("description").unwrap_or_default().to_string();
+    let description = root
+        .child_text("description")
+        .unwrap_or_default()
+        .to_string();
     let mut credentials = Vec::new();
     for map in credential_maps(&root) {
         for entry in map.children_named("entry") {
@@ -86,9 +93,7 @@ fn credential_maps(root: &Element) -> impl Iterator<Item = &Element> {
 
 /// Reads one map entry: a domain key and the credential list(s) that follow it.
 fn read_entry(entry: &Element, out: &mut Vec<JenkinsCredential>) {
-    let domain_el = entry
-        .child(DOMAIN_CLASS)
-        .or_else(|| entry.children.first());
+    let domain_el = entry.child(DOMAIN_CLASS).or_else(|| entry.children.first());
     let domain = domain_el
         .and_then(|d| d.child_text("name"))
         .filter(|n| !n.trim().is_empty())
@@ -125,7 +130,10 @@ fn read_credential(domain: &str, el: &Element) -> JenkinsCredential {
             CredentialKind::SshPrivateKey {
                 username: text(el, "username"),
                 passphrase: secret(Some(el), "passphrase"),
-                key_source_class: source.and_then(|s| s.attr("class")).unwrap_or_default().to_string(),
+                key_source_class: source
+                    .and_then(|s| s.attr("class"))
+                    .unwrap_or_default()
+                    .to_string(),
                 private_key: secret(source, "privateKey"),
             }
         }
@@ -135,7 +143,10 @@ fn read_credential(domain: &str, el: &Element) -> JenkinsCredential {
         KUBECONFIG_CLASS => {
             let source = el.child("kubeconfigSource");
             CredentialKind::Kubeconfig {
-                source_class: source.and_then(|s| s.attr("class")).unwrap_or_default().to_string(),
+                source_class: source
+                    .and_then(|s| s.attr("class"))
+                    .unwrap_or_default()
+                    .to_string(),
                 content: secret(source, "content"),
             }
         }

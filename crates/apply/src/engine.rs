@@ -1,0 +1,469 @@
+//! The apply engine: projects in parallel (bounded), each in order DevOpsProject → wait for the
+//! admin namespace → Secrets → Pipelines → RoleBindings; non-destructive by default; journaled.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use futures::StreamExt as _;
+use kube::Client;
+use serde_json::Value;
+
+use crate::cluster::Cluster;
+use crate::compare::{compare, creation_diff};
+use crate::error::ClusterError;
+use crate::journal::{mirror_project, Journal, JournalEntry};
+use crate::object::{DesiredObject, ObjectKind};
+use crate::options::{go_duration, ApplyOptions, ExistingPolicy, SsaMode};
+use crate::plan::{Plan, ProjectPlan};
+use crate::progress::{ApplyEvent, Progress};
+use crate::provenance::{run_id_of, with_provenance};
+use crate::report::{Action, ApplyReport, ObjectResult, ProjectResult, ProjectStatus, RightsChange};
+use crate::rights::{rights_changes, roles_by_user};
+
+/// Applies `plan` (or plans it, with `opts.dry_run`). Never fails as a whole: every problem is
+/// reported per object or project. `journal` records progress and enables a quick resume.
+pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journal: Option<&Journal>, progress: &Progress) -> ApplyReport {
+    let cluster = Cluster::new(client.clone(), opts.retry.clone(), &opts.field_manager);
+    let mut notes = Vec::new();
+    let ssa = match opts.ssa {
+        SsaMode::Never => false,
+        SsaMode::Always => true,
+        SsaMode::Auto => match server_supports_ssa(&cluster).await {
+            Ok(v) => v,
+            Err(e) => {
+                notes.push(format!("cannot read the server version ({e}); updating with get + replace"));
+                false
+            }
+        },
+    };
+    let engine = Engine { cluster, opts, journal, progress, ssa: AtomicBool::new(ssa), notes: Mutex::new(notes) };
+    progress.emit(ApplyEvent::RunStarted { projects: plan.projects.len(), objects: plan.object_count() });
+
+    let mut outcomes: Vec<(usize, ProjectOutcome)> = futures::stream::iter(plan.projects.iter().enumerate())
+        .map(|(i, p)| {
+            let engine = &engine;
+            async move { (i, engine.run_project(p).await) }
+        })
+        .buffer_unordered(opts.concurrency.max(1))
+        .collect()
+        .await;
+    outcomes.sort_by_key(|(i, _)| *i);
+
+    let mut report = ApplyReport {
+        run_id: opts.run_id.to_string(),
+        dry_run: opts.dry_run,
+        server_side_apply: engine.ssa.load(Ordering::SeqCst),
+        ..ApplyReport::default()
+    };
+    for problem in &plan.problems {
+        report.per_object.push(ObjectResult {
+            key: format!("file:{}", problem.path.display()),
+            project: problem.project.clone().unwrap_or_default(),
+            action: Action::Failed,
+            message: format!("{} cannot be used: {}", problem.path.display(), problem.reason),
+            diff: None,
+        });
+    }
+    for (_, outcome) in outcomes {
+        report.per_object.extend(outcome.objects);
+        report.per_project.push(outcome.project);
+        report.rights.extend(outcome.rights);
+    }
+    report.notes = engine.notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    report.recount();
+    report
+}
+
+async fn server_supports_ssa(cluster: &Cluster) -> Result<bool, ClusterError> {
+    let info = cluster.retry().run("version", || cluster.client().apiserver_version()).await?;
+    let num = |s: &str| s.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>().unwrap_or(0);
+    let (major, minor) = (num(&info.major), num(&info.minor));
+    Ok(major > 1 || (major == 1 && minor >= 16))
+}
+
+struct ProjectOutcome {
+    objects: Vec<ObjectResult>,
+    project: ProjectResult,
+    rights: Vec<RightsChange>,
+}
+
+struct Engine<'a> {
+    cluster: Cluster,
+    opts: &'a ApplyOptions,
+    journal: Option<&'a Journal>,
+    progress: &'a Progress,
+    ssa: AtomicBool,
+    notes: Mutex<Vec<String>>,
+}
+
+/// What reconciling one object produced.
+struct Step {
+    action: Action,
+    message: String,
+    diff: Option<String>,
+    resource_version: Option<String>,
+}
+
+impl Step {
+    fn new(action: Action, message: impl Into<String>) -> Self {
+        Step { action, message: message.into(), diff: None, resource_version: None }
+    }
+    fn diff(mut self, diff: String) -> Self {
+        self.diff = (!diff.is_empty()).then_some(diff);
+        self
+    }
+    fn rv(mut self, obj: &Value) -> Self {
+        self.resource_version = resource_version(obj);
+        self
+    }
+}
+
+fn resource_version(obj: &Value) -> Option<String> {
+    obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
+}
+
+fn set_field(target: &mut Value, field: &str, value: Option<&Value>) {
+    if let Some(map) = target.as_object_mut() {
+        match value {
+            Some(v) => {
+                map.insert(field.to_string(), v.clone());
+            }
+            None => {
+                map.remove(field);
+            }
+        }
+    }
+}
+
+/// `existing` with the desired (provenance-carrying) labels, annotations and owned fields laid over it.
+fn merge_into(existing: &Value, desired: &Value, kind: ObjectKind, keep_data: bool) -> Value {
+    let mut merged = existing.clone();
+    for field in ["labels", "annotations"] {
+        let Some(wanted) = desired.pointer(&format!("/metadata/{field}")).and_then(Value::as_object) else { continue };
+        if let Some(meta) = merged.get_mut("metadata").and_then(Value::as_object_mut) {
+            let entry = meta.entry(field).or_insert_with(|| Value::Object(Default::default()));
+            if !entry.is_object() {
+                *entry = Value::Object(Default::default());
+            }
+            if let Some(map) = entry.as_object_mut() {
+                for (k, v) in wanted {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    for field in kind.owned_fields() {
+        if keep_data && *field == "data" {
+            continue;
+        }
+        set_field(&mut merged, field, desired.get(*field));
+    }
+    merged
+}
+
+impl Engine<'_> {
+    fn note(&self, text: String) {
+        self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(text);
+    }
+
+    async fn run_project(&self, pp: &ProjectPlan) -> ProjectOutcome {
+        self.progress.emit(ApplyEvent::ProjectStarted { project: pp.name.clone() });
+        let mut objects = Vec::new();
+        let mut rights = Vec::new();
+        let mut parent_missing = false;
+        let failure = match &pp.project {
+            Some(dp) => {
+                let r = self.reconcile(&pp.name, dp, false).await;
+                let action = r.action;
+                let message = r.message.clone();
+                objects.push(r);
+                match action {
+                    Action::Failed => Some((ProjectStatus::Failed, format!("DevOpsProject {} could not be applied: {message}", pp.name))),
+                    Action::Skipped => Some((ProjectStatus::Skipped, message)),
+                    _ if self.opts.dry_run => {
+                        parent_missing = action == Action::Create || !self.cluster.namespace_exists(&pp.name).await.unwrap_or(false);
+                        None
+                    }
+                    _ => {
+                        self.progress.emit(ApplyEvent::WaitingForNamespace { project: pp.name.clone() });
+                        self.wait_for_namespace(pp).await.err().map(|m| (ProjectStatus::Failed, m))
+                    }
+                }
+            }
+            None => match self.cluster.namespace_exists(&pp.name).await {
+                Ok(true) => None,
+                Ok(false) => Some((
+                    ProjectStatus::Failed,
+                    format!("the export has objects for namespace {} but no DevOpsProject {0}, and that namespace does not exist", pp.name),
+                )),
+                Err(e) => Some((ProjectStatus::Failed, format!("cannot check namespace {}: {e}", pp.name))),
+            },
+        };
+        if let Some((status, message)) = failure {
+            for child in pp.children() {
+                let r = ObjectResult {
+                    key: child.key(),
+                    project: pp.name.clone(),
+                    action: Action::Skipped,
+                    message: format!("not applied: project {} {}", pp.name, if status == ProjectStatus::Failed { "failed" } else { "was skipped" }),
+                    diff: None,
+                };
+                self.progress.emit(ApplyEvent::ObjectDone { project: pp.name.clone(), key: r.key.clone(), action: r.action });
+                objects.push(r);
+            }
+            return self.finish(pp, objects, rights, status, message).await;
+        }
+
+        let mut held: Option<BTreeMap<String, Vec<String>>> = None;
+        for child in pp.children() {
+            if child.kind == ObjectKind::RoleBinding && held.is_none() {
+                let existing = if parent_missing {
+                    Vec::new()
+                } else {
+                    self.cluster.list(ObjectKind::RoleBinding, Some(&pp.name), "").await.unwrap_or_else(|e| {
+                        self.note(format!("cannot list the RoleBindings of {}: {e}; rights changes there are reported as new grants", pp.name));
+                        Vec::new()
+                    })
+                };
+                held = Some(roles_by_user(&existing));
+            }
+            let r = self.reconcile(&pp.name, child, parent_missing).await;
+            if child.kind == ObjectKind::RoleBinding && r.action == Action::Create {
+                if let Some(held) = &held {
+                    rights.extend(rights_changes(&pp.name, &child.body, held, self.opts.dry_run));
+                }
+            }
+            objects.push(r);
+        }
+        let failed = objects.iter().filter(|o| o.action == Action::Failed).count();
+        let (status, message) = if failed == 0 {
+            (ProjectStatus::Done, format!("{} objects", objects.len()))
+        } else {
+            (ProjectStatus::Partial, format!("{failed} of {} objects failed", objects.len()))
+        };
+        self.finish(pp, objects, rights, status, message).await
+    }
+
+    async fn finish(&self, pp: &ProjectPlan, objects: Vec<ObjectResult>, rights: Vec<RightsChange>, status: ProjectStatus, message: String) -> ProjectOutcome {
+        let project = ProjectResult { project: pp.name.clone(), status, message };
+        if !self.opts.dry_run {
+            if let Some(mirror) = self.journal.and_then(Journal::mirror) {
+                if let Err(e) = mirror_project(&self.cluster, mirror, self.opts.run_id.as_str(), &project).await {
+                    self.note(format!("cannot record the progress of project {} in ConfigMap {}/{}: {e}", pp.name, mirror.namespace, mirror.name));
+                }
+            }
+        }
+        self.progress.emit(ApplyEvent::ProjectFinished { project: pp.name.clone(), status });
+        ProjectOutcome { objects, project, rights }
+    }
+
+    /// Polls (with backoff, bounded by the namespace timeout) until the controller has set
+    /// `status.adminNamespace` and that Namespace exists.
+    async fn wait_for_namespace(&self, pp: &ProjectPlan) -> Result<(), String> {
+        let wait = &self.opts.namespace_wait;
+        let name = pp.name.as_str();
+        let poll = async {
+            let mut interval = wait.initial_interval.max(Duration::from_millis(1));
+            loop {
+                match self.cluster.get(ObjectKind::DevOpsProject, None, name).await {
+                    Ok(Some(project)) => {
+                        let admin = project.pointer("/status/adminNamespace").and_then(Value::as_str).filter(|s| !s.is_empty());
+                        if let Some(admin) = admin {
+                            if admin != name {
+                                return Err(format!(
+                                    "the controller set status.adminNamespace of DevOpsProject {name} to {admin:?}: the export's objects \
+                                     belong in namespace {name:?}; a Namespace labelled kubesphere.io/devopsproject={name} was adopted?"
+                                ));
+                            }
+                            match self.cluster.namespace_exists(admin).await {
+                                Ok(true) => return Ok(()),
+                                Ok(false) => {}
+                                Err(e) => tracing::debug!(project = name, error = %e, "checking the admin namespace failed; polling again"),
+                            }
+                        }
+                    }
+                    Ok(None) => return Err(format!("DevOpsProject {name} disappeared while waiting for its namespace")),
+                    Err(e) => tracing::debug!(project = name, error = %e, "reading the DevOpsProject failed; polling again"),
+                }
+                tokio::time::sleep(interval).await;
+                interval = (interval * 2).min(wait.max_interval.max(interval));
+            }
+        };
+        match tokio::time::timeout(wait.timeout, poll).await {
+            Ok(r) => r,
+            Err(_) => {
+                let ws = pp
+                    .workspace()
+                    .map(|w| format!("does workspace {w} exist?"))
+                    .unwrap_or_else(|| "the DevOpsProject has no kubesphere.io/workspace label".into());
+                Err(format!(
+                    "controller did not create namespace {name} within {}: is ks-controller-manager running? {ws}",
+                    go_duration(wait.timeout)
+                ))
+            }
+        }
+    }
+
+    async fn reconcile(&self, project: &str, obj: &DesiredObject, parent_missing: bool) -> ObjectResult {
+        let key = obj.key();
+        let step = if parent_missing {
+            Step::new(Action::Create, format!("would create (namespace {project} does not exist yet)")).diff(creation_diff(obj))
+        } else {
+            match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+                Err(e) => Step::new(Action::Failed, format!("cannot read {key}: {e}")),
+                Ok(None) => self.create_missing(obj, &key).await,
+                Ok(Some(existing)) => self.reconcile_existing(obj, &key, existing).await,
+            }
+        };
+        let mut message = step.message;
+        for note in &obj.notes {
+            message.push_str("; ");
+            message.push_str(note);
+        }
+        if !self.opts.dry_run {
+            if let Some(journal) = self.journal {
+                let entry = JournalEntry {
+                    run_id: self.opts.run_id.to_string(),
+                    key: key.clone(),
+                    digest: obj.digest(),
+                    result: step.action,
+                    resource_version: step.resource_version.clone(),
+                };
+                if let Err(e) = journal.record(&entry) {
+                    self.note(format!("cannot journal {key}: {e}"));
+                }
+            }
+        }
+        self.progress.emit(ApplyEvent::ObjectDone { project: project.to_string(), key: key.clone(), action: step.action });
+        ObjectResult { key, project: project.to_string(), action: step.action, message, diff: step.diff }
+    }
+
+    async fn create_missing(&self, obj: &DesiredObject, key: &str) -> Step {
+        if let Some(prev) = self.journal.and_then(|j| j.last_done(key)) {
+            if !self.opts.recreate_deleted {
+                return Step::new(
+                    Action::Skipped,
+                    format!(
+                        "run {} left {key} in place and it is gone now (deleted in the cluster since?): not recreated \
+                         (allow recreating deleted objects to create it again)",
+                        prev.run_id
+                    ),
+                );
+            }
+        }
+        let placeholder = if obj.placeholder_data { " with placeholder (empty) data" } else { "" };
+        if self.opts.dry_run {
+            return Step::new(Action::Create, format!("would create{placeholder}")).diff(creation_diff(obj));
+        }
+        let body = with_provenance(obj.body.clone(), &self.opts.run_id, &self.opts.tool_version);
+        match self.cluster.create(obj.kind, obj.namespace.as_deref(), &body).await {
+            Ok(created) => Step::new(Action::Create, format!("created{placeholder}")).rv(&created),
+            Err(e) if e.is_already_exists() => match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+                Ok(Some(existing)) => {
+                    // A retried create whose first answer was lost finds its own object.
+                    if run_id_of(&existing) == Some(self.opts.run_id.as_str()) && compare(obj, &existing).is_equal() {
+                        Step::new(Action::Create, format!("created{placeholder}")).rv(&existing)
+                    } else {
+                        self.reconcile_existing(obj, key, existing).await
+                    }
+                }
+                Ok(None) => Step::new(Action::Failed, format!("cannot create {key}: it exists and vanished again")),
+                Err(e) => Step::new(Action::Failed, format!("cannot read {key} after a create conflict: {e}")),
+            },
+            Err(e) => Step::new(Action::Failed, format!("cannot create {key}: {e}")),
+        }
+    }
+
+    async fn reconcile_existing(&self, obj: &DesiredObject, key: &str, existing: Value) -> Step {
+        if let Some(prev) = self.journal.and_then(|j| j.last_done(key)) {
+            if prev.digest == obj.digest() && prev.resource_version.is_some() && prev.resource_version == resource_version(&existing) {
+                return Step::new(Action::Unchanged, format!("unchanged since run {}", prev.run_id)).rv(&existing);
+            }
+        }
+        let cmp = compare(obj, &existing);
+        let placeholder_kept = obj.placeholder_data
+            && existing.get("data").and_then(Value::as_object).is_some_and(|d| d.values().any(|v| v.as_str().is_some_and(|s| !s.is_empty())));
+        let placeholder_note = if placeholder_kept {
+            if self.opts.overwrite_secret_data {
+                "; the export only has placeholder (empty) values: the cluster's data is kept even with overwrite of Secret data"
+            } else {
+                "; the export only has placeholder (empty) values: the cluster's data is kept"
+            }
+        } else {
+            ""
+        };
+        if cmp.is_equal() {
+            return Step::new(Action::Unchanged, format!("unchanged{placeholder_note}")).rv(&existing);
+        }
+        let fields = cmp.differing.join(", ");
+        if obj.kind == ObjectKind::RoleBinding && cmp.differing.iter().any(|f| f == "roleRef") {
+            return Step::new(
+                Action::Conflict,
+                format!("differs in {fields}; roleRef cannot be changed in place and this tool never deletes: left alone"),
+            )
+            .diff(cmp.diff)
+            .rv(&existing);
+        }
+        if self.opts.existing == ExistingPolicy::Keep {
+            return Step::new(Action::Conflict, format!("exists and differs in {fields}: left alone (update existing objects to change it)"))
+                .diff(cmp.diff)
+                .rv(&existing);
+        }
+        let keep_data = obj.kind == ObjectKind::Secret && (obj.placeholder_data || !self.opts.overwrite_secret_data);
+        if keep_data && cmp.differing.iter().all(|f| f == "data") {
+            return Step::new(Action::Conflict, "Secret data differs: left alone (overwriting Secret data was not allowed)")
+                .diff(cmp.diff)
+                .rv(&existing);
+        }
+        let data_note = if keep_data && cmp.differing.iter().any(|f| f == "data") { "; Secret data differs and is kept" } else { "" };
+        if self.opts.dry_run {
+            return Step::new(Action::Update, format!("would update {fields}{data_note}")).diff(cmp.diff).rv(&existing);
+        }
+        let desired = with_provenance(obj.body.clone(), &self.opts.run_id, &self.opts.tool_version);
+        if self.ssa.load(Ordering::SeqCst) {
+            let mut body = desired.clone();
+            if keep_data {
+                set_field(&mut body, "data", existing.get("data"));
+            }
+            match self.cluster.apply(obj.kind, obj.namespace.as_deref(), &obj.name, &body).await {
+                Ok(applied) => return Step::new(Action::Update, format!("updated {fields} (server-side apply){data_note}")).diff(cmp.diff).rv(&applied),
+                Err(e) if e.is_unsupported_media_type() => {
+                    if self.ssa.swap(false, Ordering::SeqCst) {
+                        self.note("the server does not accept server-side apply (415): updating with get + replace".into());
+                    }
+                }
+                Err(e) => return Step::new(Action::Failed, format!("cannot update {key}: {e}")).diff(cmp.diff),
+            }
+        }
+        self.replace_loop(obj, key, existing, &desired, keep_data, &fields, data_note, cmp.diff).await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn replace_loop(&self, obj: &DesiredObject, key: &str, mut existing: Value, desired: &Value, keep_data: bool, fields: &str, data_note: &str, diff: String) -> Step {
+        let attempts = self.opts.conflict_retries.max(1);
+        let mut last = String::new();
+        for _ in 0..attempts {
+            let merged = merge_into(&existing, desired, obj.kind, keep_data);
+            match self.cluster.replace(obj.kind, obj.namespace.as_deref(), &obj.name, &merged).await {
+                Ok(replaced) => return Step::new(Action::Update, format!("updated {fields}{data_note}")).diff(diff).rv(&replaced),
+                Err(e) if e.is_conflict() => {
+                    last = e.to_string();
+                    match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+                        Ok(Some(fresh)) => {
+                            if compare(obj, &fresh).is_equal() {
+                                return Step::new(Action::Unchanged, "unchanged (someone else made the same change)").rv(&fresh);
+                            }
+                            existing = fresh;
+                        }
+                        Ok(None) => return Step::new(Action::Failed, format!("{key} was deleted while it was being updated")),
+                        Err(e) => return Step::new(Action::Failed, format!("cannot re-read {key} after a conflict: {e}")),
+                    }
+                }
+                Err(e) => return Step::new(Action::Failed, format!("cannot update {key}: {e}")).diff(diff),
+            }
+        }
+        Step::new(Action::Failed, format!("cannot update {key}: still conflicting after {attempts} attempts ({last})")).diff(diff)
+    }
+}

@@ -1,0 +1,188 @@
+//! Manifests to run the migration in the cluster: ServiceAccount, least-privilege ClusterRole +
+//! binding, a Role for the journal ConfigMap, and the Job (or Jobs, when sharded).
+//!
+//! Sharding: pod `i` of `N` migrates the projects whose [`crate::shard_of`] is `i`. An Indexed
+//! Job (`completionMode: Indexed`) needs Kubernetes 1.21+; KubeSphere 3.0 runs on 1.15–1.18, where
+//! the plain per-shard Job list (one Job per shard, `indexed: false`) is the way. Rerunning is a
+//! plain rerun of the same Job(s) (delete and apply again): the journal ConfigMap and the
+//! non-destructive apply make it resume without duplicating or overwriting anything.
+
+use serde_json::{json, Value};
+
+/// Options of [`job_manifests`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobOptions {
+    /// Container image of the tool.
+    pub image: String,
+    /// Namespace of the ServiceAccount, Job and journal ConfigMap.
+    pub namespace: String,
+    /// Base name of every object (default `ks-devops-migrate`).
+    pub name: String,
+    /// The CLI arguments (e.g. `["migrate", "--mysql", …]`); shard arguments are appended.
+    pub args: Vec<String>,
+    /// Number of shards (None or 1 = a single unsharded Job).
+    pub shards: Option<u32>,
+    /// One Indexed Job (Kubernetes 1.21+) instead of one Job per shard.
+    pub indexed: bool,
+    /// Job `backoffLimit`.
+    pub backoff_limit: u32,
+    /// Job `activeDeadlineSeconds`.
+    pub active_deadline_seconds: u64,
+    /// A Secret whose keys become environment variables (database and Jenkins credentials), if any.
+    pub env_from_secret: Option<String>,
+    /// Name of the journal ConfigMap (the Role allows only this one to be updated).
+    pub journal_configmap: String,
+}
+
+impl JobOptions {
+    /// Defaults for `image` in `namespace` with `args`.
+    pub fn new(image: &str, namespace: &str, args: Vec<String>) -> Self {
+        JobOptions {
+            image: image.to_string(),
+            namespace: namespace.to_string(),
+            name: "ks-devops-migrate".into(),
+            args,
+            shards: None,
+            indexed: false,
+            backoff_limit: 3,
+            active_deadline_seconds: 6 * 3600,
+            env_from_secret: None,
+            journal_configmap: "ks-devops-migrate-journal".into(),
+        }
+    }
+}
+
+fn labels(o: &JobOptions) -> Value {
+    json!({"app.kubernetes.io/name": "ks-devops-migrate", "app.kubernetes.io/instance": o.name})
+}
+
+fn cluster_role(o: &JobOptions) -> Value {
+    let rw = ["get", "list", "watch", "create", "update", "patch"];
+    let rw_no_watch = ["get", "list", "create", "update", "patch"];
+    json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": o.name, "labels": labels(o)},
+        "rules": [
+            {"apiGroups": ["devops.kubesphere.io"], "resources": ["devopsprojects", "pipelines"], "verbs": rw},
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": rw_no_watch},
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": rw_no_watch},
+            // RBAC escalation prevention: creating a RoleBinding to a Role needs either every
+            // permission of that Role or `bind` on it. `bind` on the three DevOps roles is far
+            // narrower than holding `admin`'s `*` on `*`.
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["bind"], "resourceNames": ["admin", "operator", "viewer"]},
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
+            {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["get"]},
+            {"apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews"], "verbs": ["create"]},
+        ],
+    })
+}
+
+fn container(o: &JobOptions, args: Vec<String>, index_env: bool) -> Value {
+    let mut env = vec![
+        json!({"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}}),
+        json!({"name": "KSDM_JOURNAL_CONFIGMAP", "value": o.journal_configmap}),
+    ];
+    if index_env {
+        env.push(json!({"name": "JOB_COMPLETION_INDEX", "valueFrom": {"fieldRef": {"fieldPath": "metadata.annotations['batch.kubernetes.io/job-completion-index']"}}}));
+    }
+    let mut c = json!({"name": "migrate", "image": o.image, "args": args, "env": env});
+    if let (Some(secret), Some(map)) = (&o.env_from_secret, c.as_object_mut()) {
+        map.insert("envFrom".into(), json!([{"secretRef": {"name": secret}}]));
+    }
+    c
+}
+
+fn job(o: &JobOptions, name: String, args: Vec<String>, indexed_shards: Option<u32>) -> Value {
+    let mut spec = json!({
+        "backoffLimit": o.backoff_limit,
+        "activeDeadlineSeconds": o.active_deadline_seconds,
+        "template": {
+            "metadata": {"labels": labels(o)},
+            "spec": {
+                "serviceAccountName": o.name,
+                "restartPolicy": "Never",
+                "containers": [container(o, args, indexed_shards.is_some())],
+            },
+        },
+    });
+    if let (Some(n), Some(map)) = (indexed_shards, spec.as_object_mut()) {
+        map.insert("completionMode".into(), json!("Indexed"));
+        map.insert("completions".into(), json!(n));
+        map.insert("parallelism".into(), json!(n));
+    }
+    json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": name, "namespace": o.namespace, "labels": labels(o)},
+        "spec": spec,
+    })
+}
+
+/// The manifests as multi-document YAML, with a comment header explaining sharding and reruns.
+pub fn job_manifests(o: &JobOptions) -> String {
+    let shards = o.shards.filter(|n| *n > 1);
+    let mut docs = vec![
+        json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": o.name, "namespace": o.namespace, "labels": labels(o)}}),
+        cluster_role(o),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": o.name, "labels": labels(o)},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": o.name},
+            "subjects": [{"kind": "ServiceAccount", "name": o.name, "namespace": o.namespace}],
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": o.name, "namespace": o.namespace, "labels": labels(o)},
+            "rules": [
+                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create"]},
+                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "update", "patch"], "resourceNames": [o.journal_configmap]},
+            ],
+        }),
+        json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "RoleBinding",
+            "metadata": {"name": o.name, "namespace": o.namespace, "labels": labels(o)},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": o.name},
+            "subjects": [{"kind": "ServiceAccount", "name": o.name, "namespace": o.namespace}],
+        }),
+    ];
+    let mut header = String::from(
+        "# ks-devops-migrate: in-cluster migration.\n\
+         # Rerun: delete the Job(s) and apply this file again; the run resumes (journal ConfigMap) and\n\
+         # changes nothing that is already migrated.\n",
+    );
+    match shards {
+        None => docs.push(job(o, o.name.clone(), o.args.clone(), None)),
+        Some(n) if o.indexed => {
+            header.push_str(&format!(
+                "# Sharded: one Indexed Job, pod i of {n} migrates the projects whose FNV-1a hash mod {n} is i.\n\
+                 # Indexed Jobs need Kubernetes 1.21+. KubeSphere 3.0 runs on 1.15-1.18: there, use the plain\n\
+                 # per-shard Job list instead (generate it without --indexed).\n"
+            ));
+            let mut args = o.args.clone();
+            args.extend(["--shards".to_string(), n.to_string(), "--shard-index".to_string(), "$(JOB_COMPLETION_INDEX)".to_string()]);
+            docs.push(job(o, o.name.clone(), args, Some(n)));
+        }
+        Some(n) => {
+            header.push_str(&format!(
+                "# Sharded: {n} Jobs; Job {}-shard-i migrates the projects whose FNV-1a hash mod {n} is i.\n\
+                 # (Kubernetes 1.21+ could run one Indexed Job instead.)\n",
+                o.name
+            ));
+            for i in 0..n {
+                let mut args = o.args.clone();
+                args.extend(["--shards".to_string(), n.to_string(), "--shard-index".to_string(), i.to_string()]);
+                docs.push(job(o, format!("{}-shard-{i}", o.name), args, None));
+            }
+        }
+    }
+    let mut out = header;
+    for doc in docs {
+        out.push_str("---\n");
+        out.push_str(&serde_saphyr::to_string(&doc).unwrap_or_else(|e| format!("# cannot render this document: {e}\n")));
+    }
+    out
+}
