@@ -24,18 +24,18 @@ DROP TABLE IF EXISTS `flyway_schema_history`;
 /*!40101 SET @saved_cs_client     = @@character_set_client */;
 /*!40101 SET character_set_client = utf8mb4 */;
 CREATE TABLE `flyway_schema_history` (
-`installed_rank` int(11) NOT NULL,
-`version` varchar(50) DEFAULT NULL,
-`description` varchar(200) NOT NULL,
-`type` varchar(20) NOT NULL,
-`script` varchar(1000) NOT NULL,
-`checksum` int(11) DEFAULT NULL,
-`installed_by` varchar(100) NOT NULL,
-`installed_on` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
-`execution_time` int(11) NOT NULL,
-`success` tinyint(1) NOT NULL,
-PRIMARY KEY (`installed_rank`),
-KEY `flyway_schema_history_s_idx` (`success`)
+  `installed_rank` int(11) NOT NULL,
+  `version` varchar(50) DEFAULT NULL,
+  `description` varchar(200) NOT NULL,
+  `type` varchar(20) NOT NULL,
+  `script` varchar(1000) NOT NULL,
+  `checksum` int(11) DEFAULT NULL,
+  `installed_by` varchar(100) NOT NULL,
+  `installed_on` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `execution_time` int(11) NOT NULL,
+  `success` tinyint(1) NOT NULL,
+  PRIMARY KEY (`installed_rank`),
+  KEY `flyway_schema_history_s_idx` (`success`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 /*!40101 SET character_set_client = @saved_cs_client */;
 
@@ -60,14 +60,14 @@ DROP TABLE IF EXISTS `project`;
 /*!40101 SET @saved_cs_client     = @@character_set_client */;
 /*!40101 SET character_set_client = utf8mb4 */;
 CREATE TABLE `project` (
-`project_id` varchar(50) NOT NULL,
-`name` varchar(50) NOT NULL,
-`description` text NOT NULL,
-`creator` varchar(50) NOT NULL,
-`create_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
-`status` varchar(50) NOT NULL,
-`visibility` varchar(50) NOT NULL,
-`extra` text NOT NULL,
+  `project_id` varchar(50) NOT NULL,
+  `name` varchar(50) NOT NULL,
+  `description` text NOT NULL,
+  `creator` varchar(50) NOT NULL,
+  `create_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  `status` varchar(50) NOT NULL,
+  `visibility` varchar(50) NOT NULL,
+  `extra` text NOT NULL,
   `workspace` varchar(255) NOT NULL DEFAULT '',
   PRIMARY KEY (`project_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -96,12 +96,12 @@ DROP TABLE IF EXISTS `project_credential`;
 /*!40101 SET @saved_cs_client     = @@character_set_client */;
 /*!40101 SET character_set_client = utf8mb4 */;
 CREATE TABLE `project_credential` (
-`project_id` varchar(50) NOT NULL,
-`credential_id` varchar(255) NOT NULL,
-`domain` varchar(255) NOT NULL,
-`creator` varchar(50) NOT NULL,
-`create_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
-PRIMARY KEY (`project_id`,`credential_id`,`domain`)
+  `project_id` varchar(50) NOT NULL,
+  `credential_id` varchar(255) NOT NULL,
+  `domain` varchar(255) NOT NULL,
+  `creator` varchar(50) NOT NULL,
+  `create_time` timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY (`project_id`,`credential_id`,`domain`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 /*!40101 SET character_set_client = @saved_cs_client */;
 
@@ -137,12 +137,12 @@ DROP TABLE IF EXISTS `project_membership`;
 /*!40101 SET @saved_cs_client     = @@character_set_client */;
 /*!40101 SET character_set_client = utf8mb4 */;
 CREATE TABLE `project_membership` (
-`username` varchar(50) NOT NULL,
-`project_id` varchar(50) NOT NULL,
-`role` varchar(50) NOT NULL,
-`status` varchar(50) NOT NULL,
-`grant_by` varchar(50) NOT NULL,
-PRIMARY KEY (`username`,`project_id`)
+  `username` varchar(50) NOT NULL,
+  `project_id` varchar(50) NOT NULL,
+  `role` varchar(50) NOT NULL,
+  `status` varchar(50) NOT NULL,
+  `grant_by` varchar(50) NOT NULL,
+  PRIMARY KEY (`username`,`project_id`)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 /*!40101 SET character_set_client = @saved_cs_client */;
 

@@ -164,6 +164,7 @@ pub async fn mirror_project(cluster: &Cluster, mirror: &ConfigMapMirror, run_id:
     let value = serde_json::to_string(&MirroredProject { run_id: run_id.to_string(), result: result.clone() })
         .map_err(|e| ClusterError::Other(e.to_string()))?;
     let key = format!("project.{}", result.project);
+    let pp = PostParams::default();
     let mut last = ClusterError::Other("no attempt".into());
     for _ in 0..5 {
         let existing = cluster.retry().run("get configmap", || api.get_opt(&mirror.name)).await?;
@@ -172,13 +173,13 @@ pub async fn mirror_project(cluster: &Cluster, mirror: &ConfigMapMirror, run_id:
                 let mut cm = ConfigMap::default();
                 cm.metadata.name = Some(mirror.name.clone());
                 cm.data = Some([("run-id".to_string(), run_id.to_string()), (key.clone(), value.clone())].into());
-                cluster.retry().run("create configmap", || api.create(&PostParams::default(), &cm)).await.map(|_| ())
+                cluster.retry().run("create configmap", || api.create(&pp, &cm)).await.map(|_| ())
             }
             Some(mut cm) => {
                 let data = cm.data.get_or_insert_with(Default::default);
                 data.insert("run-id".into(), run_id.to_string());
                 data.insert(key.clone(), value.clone());
-                cluster.retry().run("replace configmap", || api.replace(&mirror.name, &PostParams::default(), &cm)).await.map(|_| ())
+                cluster.retry().run("replace configmap", || api.replace(&mirror.name, &pp, &cm)).await.map(|_| ())
             }
         };
         match outcome {

@@ -131,7 +131,9 @@ pub fn object_key(kind: ObjectKind, namespace: Option<&str>, name: &str) -> Stri
 }
 
 /// One object to apply, cleaned of server-populated fields and provenance.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `Debug` shows Secret `data` values as `<redacted>`.
+#[derive(Clone, PartialEq)]
 pub struct DesiredObject {
     /// Kind.
     pub kind: ObjectKind,
@@ -253,6 +255,28 @@ impl DesiredObject {
     }
 }
 
+impl std::fmt::Debug for DesiredObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut body = self.body.clone();
+        for field in ["data", "stringData"] {
+            if let Some(data) = body.get_mut(field).and_then(Value::as_object_mut) {
+                for v in data.values_mut() {
+                    *v = Value::String("<redacted>".into());
+                }
+            }
+        }
+        f.debug_struct("DesiredObject")
+            .field("kind", &self.kind)
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .field("body", &body)
+            .field("source", &self.source)
+            .field("placeholder_data", &self.placeholder_data)
+            .field("notes", &self.notes)
+            .finish()
+    }
+}
+
 fn fold_string_data(body: &mut Map<String, Value>, string_data: Option<&Value>) -> Result<(), String> {
     let Some(Value::Object(sd)) = string_data else { return Ok(()) };
     let data = body.entry("data").or_insert_with(|| Value::Object(Map::new()));
@@ -327,6 +351,8 @@ mod tests {
         let s = secret(json!({"apiVersion": "v1", "kind": "Secret", "stringData": {"secret": "abc"}})).unwrap();
         assert!(!s.placeholder_data);
         assert_eq!(s.body["data"]["secret"], "YWJj");
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("YWJj") && debug.contains("<redacted>"), "{debug}");
     }
 
     #[test]

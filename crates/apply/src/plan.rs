@@ -207,8 +207,8 @@ mod tests {
     #[test]
     fn fnv1a_reference_values() {
         // FNV-1a 32-bit test vectors: "" → 0x811c9dc5, "a" → 0xe40c292c, "foobar" → 0xbf9cf968.
-        assert_eq!(shard_of("a", u32::MAX), 0xe40c_292c % u32::MAX);
-        assert_eq!(shard_of("foobar", u32::MAX), 0xbf9c_f968 % u32::MAX);
+        assert_eq!(shard_of("a", 1000), 0xe40c_292c % 1000);
+        assert_eq!(shard_of("foobar", 1000), 0xbf9c_f968 % 1000);
         assert_eq!(shard_of("anything", 1), 0);
         assert_eq!(shard_of("anything", 0), 0);
     }

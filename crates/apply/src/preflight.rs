@@ -124,7 +124,7 @@ struct Need {
     group: &'static str,
     resource: &'static str,
     namespace: Option<String>,
-    name: Option<&'static str>,
+    name: Option<String>,
     required: bool,
     purpose: &'static str,
 }
@@ -156,7 +156,7 @@ fn needs(opts: &PreflightOptions) -> Vec<Need> {
             group: "rbac.authorization.k8s.io",
             resource: "roles",
             namespace: None,
-            name: Some(role),
+            name: Some(role.to_string()),
             required: false,
             purpose: "RBAC escalation prevention: binding a Role needs bind on it or all of its permissions",
         });
@@ -168,7 +168,8 @@ fn needs(opts: &PreflightOptions) -> Vec<Need> {
                 group: "",
                 resource: "configmaps",
                 namespace: Some(cm.namespace.clone()),
-                name: None,
+                // create cannot be limited to a name; get and update are limited to the journal's.
+                name: (verb != "create").then(|| cm.name.clone()),
                 required: true,
                 purpose: "record progress in the journal ConfigMap",
             });
@@ -205,6 +206,7 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
         }
     }
     let api: Api<SelfSubjectAccessReview> = Api::all(client.clone());
+    let pp = PostParams::default();
     for need in needs(opts) {
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
@@ -213,14 +215,14 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
                     group: Some(need.group.into()),
                     resource: Some(need.resource.into()),
                     namespace: need.namespace.clone(),
-                    name: need.name.map(str::to_string),
+                    name: need.name.clone(),
                     ..ResourceAttributes::default()
                 }),
                 ..SelfSubjectAccessReviewSpec::default()
             },
             ..SelfSubjectAccessReview::default()
         };
-        let allowed = match retry.run("access review", || api.create(&PostParams::default(), &review)).await {
+        let allowed = match retry.run("access review", || api.create(&pp, &review)).await {
             Ok(r) => r.status.is_some_and(|s| s.allowed),
             Err(e) => {
                 report.warnings.push(format!("cannot check permission to {} {}: {e}", need.verb, need.resource));
@@ -232,7 +234,7 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
             group: need.group.into(),
             resource: need.resource.into(),
             namespace: need.namespace,
-            name: need.name.map(str::to_string),
+            name: need.name,
             allowed,
             required: need.required,
             purpose: need.purpose.into(),

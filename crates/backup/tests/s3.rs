@@ -34,12 +34,30 @@ impl Drop for Weed {
         let deadline = Instant::now() + Duration::from_secs(8);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
+                self.remove_sockets();
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        self.remove_sockets();
+    }
+}
+
+impl Weed {
+    /// weed leaves gRPC unix sockets named `seaweedfs-<service>-grpc-<port>.sock` in the
+    /// temporary folder; remove the ones of our ports.
+    fn remove_sockets(&self) {
+        let p = u32::from(self.port);
+        let ports: Vec<String> = (0..=4).flat_map(|i| [p + i, p + i + 10000]).map(|n| format!("-{n}.sock")).collect();
+        let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("seaweedfs-") && ports.iter().any(|suffix| name.ends_with(suffix.as_str())) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 }
 

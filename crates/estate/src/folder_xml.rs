@@ -84,13 +84,17 @@ impl std::fmt::Debug for SampleCredential {
 /// Class names of the credential types.
 pub mod class {
     /// Username with password.
-    pub const USERNAME_PASSWORD: &str = "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
+    pub const USERNAME_PASSWORD: &str =
+        "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
     /// SSH username with private key.
-    pub const SSH: &str = "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
+    pub const SSH: &str =
+        "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
     /// Secret text.
-    pub const SECRET_TEXT: &str = "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
+    pub const SECRET_TEXT: &str =
+        "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
     /// Kubeconfig (kubernetes-cd).
-    pub const KUBECONFIG: &str = "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
+    pub const KUBECONFIG: &str =
+        "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
     /// Secret file.
     pub const SECRET_FILE: &str = "org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl";
 }
@@ -105,7 +109,11 @@ fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -119,7 +127,11 @@ fn base64(data: &[u8]) -> String {
 }
 
 /// The XStream element of one credential, secret fields encrypted with `key`.
-fn credential_element<R: RngCore + ?Sized>(c: &SampleCredential, key: &SecretKey, rng: &mut R) -> El {
+fn credential_element<R: RngCore + ?Sized>(
+    c: &SampleCredential,
+    key: &SecretKey,
+    rng: &mut R,
+) -> El {
     let head = |class: &str, plugin: &str| {
         El::new(class)
             .attr("plugin", plugin)
@@ -133,27 +145,44 @@ fn credential_element<R: RngCore + ?Sized>(c: &SampleCredential, key: &SecretKey
                 .child(El::text("username", username))
                 .child(El::text("password", &encrypt(key, rng, password)))
         }
-        SampleCredentialKind::Ssh { username, passphrase, private_key } => {
-            let mut el = head(class::SSH, "ssh-credentials@1.17.1").child(El::text("username", username));
+        SampleCredentialKind::Ssh {
+            username,
+            passphrase,
+            private_key,
+        } => {
+            let mut el =
+                head(class::SSH, "ssh-credentials@1.17.1").child(El::text("username", username));
             if let Some(p) = passphrase.as_deref().filter(|p| !p.is_empty()) {
                 el.push_text("passphrase", &encrypt(key, rng, p));
             }
             el.child(
                 El::new("privateKeySource")
-                    .attr("class", &format!("{}$DirectEntryPrivateKeySource", class::SSH))
+                    .attr(
+                        "class",
+                        &format!("{}$DirectEntryPrivateKeySource", class::SSH),
+                    )
                     .child(El::text("privateKey", &encrypt(key, rng, private_key))),
             )
         }
-        SampleCredentialKind::SecretText { secret } => head(class::SECRET_TEXT, "plain-credentials@1.5")
-            .child(El::text("secret", &encrypt(key, rng, secret))),
-        SampleCredentialKind::Kubeconfig { content } => head(class::KUBECONFIG, "kubernetes-cd@2.3.0").child(
-            El::new("kubeconfigSource")
-                .attr("class", &format!("{}$DirectEntryKubeconfigSource", class::KUBECONFIG))
-                .child(El::text("content", &encrypt(key, rng, content))),
-        ),
-        SampleCredentialKind::SecretFile { file_name, data } => head(class::SECRET_FILE, "plain-credentials@1.5")
-            .child(El::text("fileName", file_name))
-            .child(El::text("secretBytes", &base64(data))),
+        SampleCredentialKind::SecretText { secret } => {
+            head(class::SECRET_TEXT, "plain-credentials@1.5")
+                .child(El::text("secret", &encrypt(key, rng, secret)))
+        }
+        SampleCredentialKind::Kubeconfig { content } => {
+            head(class::KUBECONFIG, "kubernetes-cd@2.3.0").child(
+                El::new("kubeconfigSource")
+                    .attr(
+                        "class",
+                        &format!("{}$DirectEntryKubeconfigSource", class::KUBECONFIG),
+                    )
+                    .child(El::text("content", &encrypt(key, rng, content))),
+            )
+        }
+        SampleCredentialKind::SecretFile { file_name, data } => {
+            head(class::SECRET_FILE, "plain-credentials@1.5")
+                .child(El::text("fileName", file_name))
+                .child(El::text("secretBytes", &base64(data)))
+        }
     }
 }
 
@@ -169,7 +198,8 @@ pub fn folder_config_xml<R: RngCore + ?Sized>(
     key: &SecretKey,
     rng: &mut R,
 ) -> String {
-    let mut root = El::new("com.cloudbees.hudson.plugins.folder.Folder").attr("plugin", "cloudbees-folder@6.9");
+    let mut root = El::new("com.cloudbees.hudson.plugins.folder.Folder")
+        .attr("plugin", "cloudbees-folder@6.9");
     root.push(El::new("actions"));
     root.push_text("description", description);
     let props = root.push(El::new("properties"));
@@ -201,7 +231,10 @@ pub fn folder_config_xml<R: RngCore + ?Sized>(
     }
     root.push(
         El::new("folderViews")
-            .attr("class", "com.cloudbees.hudson.plugins.folder.views.DefaultFolderViewHolder")
+            .attr(
+                "class",
+                "com.cloudbees.hudson.plugins.folder.views.DefaultFolderViewHolder",
+            )
             .child(
                 El::new("views").child(
                     El::new("hudson.model.AllView")
@@ -213,7 +246,9 @@ pub fn folder_config_xml<R: RngCore + ?Sized>(
                         .child(El::text("name", "All"))
                         .child(El::text("filterExecutors", "false"))
                         .child(El::text("filterQueue", "false"))
-                        .child(El::new("properties").attr("class", "hudson.model.View$PropertyList")),
+                        .child(
+                            El::new("properties").attr("class", "hudson.model.View$PropertyList"),
+                        ),
                 ),
             )
             .child(El::new("tabBar").attr("class", "hudson.views.DefaultViewsTabBar")),
@@ -224,7 +259,10 @@ pub fn folder_config_xml<R: RngCore + ?Sized>(
                 .child(El::text("nonRecursive", "false")),
         ),
     );
-    root.push(El::new("icon").attr("class", "com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon"));
+    root.push(El::new("icon").attr(
+        "class",
+        "com.cloudbees.hudson.plugins.folder.icons.StockFolderIcon",
+    ));
     document(&root, Dialect::XStream)
 }
 
@@ -238,7 +276,10 @@ mod tests {
         assert_eq!(base64(b"f"), "Zg==");
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"This is Base64 encoded plain text\n"), "VGhpcyBpcyBCYXNlNjQgZW5jb2RlZCBwbGFpbiB0ZXh0Cg==");
+        assert_eq!(
+            base64(b"This is Base64 encoded plain text\n"),
+            "VGhpcyBpcyBCYXNlNjQgZW5jb2RlZCBwbGFpbiB0ZXh0Cg=="
+        );
     }
 
     #[test]
@@ -246,7 +287,9 @@ mod tests {
         let c = SampleCredential {
             id: "x".into(),
             description: String::new(),
-            kind: SampleCredentialKind::SecretText { secret: "hunter2".into() },
+            kind: SampleCredentialKind::SecretText {
+                secret: "hunter2".into(),
+            },
         };
         let d = format!("{c:?}");
         assert!(d.contains("secret_text") && !d.contains("hunter2"), "{d}");

@@ -75,7 +75,11 @@ fn role(name: &str, pattern: &str, permissions: &[&str], sids: &[&str]) -> El {
     for s in sids {
         assigned.push_text("sid", s);
     }
-    El::new("role").attr("name", name).attr("pattern", pattern).child(perms).child(assigned)
+    El::new("role")
+        .attr("name", name)
+        .attr("pattern", pattern)
+        .child(perms)
+        .child(assigned)
 }
 
 /// The root `config.xml` of a KubeSphere v2.1 Jenkins 2.176.2: LDAP realm and a
@@ -92,14 +96,28 @@ pub fn root_config_xml(projects: &[ProjectRoles], ldap_manager_password: &str) -
 
     let global = El::new("roleMap")
         .attr("type", "globalRoles")
-        .child(role("admin", ".*", &["hudson.model.Hudson.Administer"], &["admin"]))
-        .child(role("kubesphere-user", ".*", &["hudson.model.Hudson.Read"], &all_users));
+        .child(role(
+            "admin",
+            ".*",
+            &["hudson.model.Hudson.Administer"],
+            &["admin"],
+        ))
+        .child(role(
+            "kubesphere-user",
+            ".*",
+            &["hudson.model.Hudson.Read"],
+            &all_users,
+        ));
 
     let mut project_roles: Vec<El> = Vec::new();
     for p in projects {
         for r in KUBESPHERE_ROLES {
-            let mut sids: Vec<&str> =
-                p.members.iter().filter(|(_, role)| role == r).map(|(u, _)| u.as_str()).collect();
+            let mut sids: Vec<&str> = p
+                .members
+                .iter()
+                .filter(|(_, role)| role == r)
+                .map(|(u, _)| u.as_str())
+                .collect();
             sids.sort_unstable();
             let perms = project_permissions(r);
             project_roles.push(role(
@@ -129,7 +147,10 @@ pub fn root_config_xml(projects: &[ProjectRoles], ldap_manager_password: &str) -
         .child(El::text("useSecurity", "true"))
         .child(
             El::new("authorizationStrategy")
-                .attr("class", "com.michelin.cio.hudson.plugins.rolestrategy.RoleBasedAuthorizationStrategy")
+                .attr(
+                    "class",
+                    "com.michelin.cio.hudson.plugins.rolestrategy.RoleBasedAuthorizationStrategy",
+                )
                 .child(global)
                 .child(project_map)
                 .child(El::new("roleMap").attr("type", "slaveRoles")),
@@ -142,11 +163,17 @@ pub fn root_config_xml(projects: &[ProjectRoles], ldap_manager_password: &str) -
                 .child(
                     El::new("configurations").child(
                         El::new("jenkins.security.plugins.ldap.LDAPConfiguration")
-                            .child(El::text("server", "ldap://openldap.kubesphere-system.svc:389"))
+                            .child(El::text(
+                                "server",
+                                "ldap://openldap.kubesphere-system.svc:389",
+                            ))
                             .child(El::text("rootDN", "dc=kubesphere,dc=io"))
                             .child(El::text("inhibitInferRootDN", "false"))
                             .child(El::text("userSearchBase", "ou=Users"))
-                            .child(El::text("userSearch", "(&(objectClass=inetOrgPerson)(|(uid={0})(mail={0})))"))
+                            .child(El::text(
+                                "userSearch",
+                                "(&(objectClass=inetOrgPerson)(|(uid={0})(mail={0})))",
+                            ))
                             .child(El::text("groupSearchBase", "ou=Groups"))
                             .child(El::text("managerDN", "cn=admin,dc=kubesphere,dc=io"))
                             .child(El::text("managerPasswordSecret", ldap_manager_password))
@@ -157,11 +184,14 @@ pub fn root_config_xml(projects: &[ProjectRoles], ldap_manager_password: &str) -
                 .child(El::text("disableRolePrefixing", "true")),
         )
         .child(El::text("disableRememberMe", "false"))
-        .child(
-            El::new("projectNamingStrategy")
-                .attr("class", "jenkins.model.ProjectNamingStrategy$DefaultProjectNamingStrategy"),
-        )
-        .child(El::text("workspaceDir", "${JENKINS_HOME}/workspace/${ITEM_FULL_NAME}"))
+        .child(El::new("projectNamingStrategy").attr(
+            "class",
+            "jenkins.model.ProjectNamingStrategy$DefaultProjectNamingStrategy",
+        ))
+        .child(El::text(
+            "workspaceDir",
+            "${JENKINS_HOME}/workspace/${ITEM_FULL_NAME}",
+        ))
         .child(El::text("buildsDir", "${ITEM_ROOTDIR}/builds"))
         .child(El::text("jdks", ""))
         .child(El::text("viewsTabBar", "").attr("class", "hudson.views.DefaultViewsTabBar"))
@@ -246,11 +276,17 @@ pub fn scm_pipeline_job_xml(remote: &str, credentials_id: &str) -> String {
     let root = El::new("flow-definition")
         .attr("plugin", "workflow-job@2.32")
         .child(El::new("actions"))
-        .child(El::text("description", "Jenkinsfile from the infra repository (set up in the Jenkins UI)"))
+        .child(El::text(
+            "description",
+            "Jenkinsfile from the infra repository (set up in the Jenkins UI)",
+        ))
         .child(El::text("keepDependencies", "false"))
         .child(
             El::new("properties").child(
-                El::new("org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty").child(
+                El::new(
+                    "org.jenkinsci.plugins.workflow.job.properties.PipelineTriggersJobProperty",
+                )
+                .child(
                     El::new("triggers").child(
                         El::new("hudson.triggers.SCMTrigger")
                             .child(El::text("spec", "H/15 * * * *"))
@@ -261,7 +297,10 @@ pub fn scm_pipeline_job_xml(remote: &str, credentials_id: &str) -> String {
         )
         .child(
             El::new("definition")
-                .attr("class", "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition")
+                .attr(
+                    "class",
+                    "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition",
+                )
                 .attr("plugin", "workflow-cps@2.73")
                 .child(
                     El::new("scm")
@@ -276,8 +315,10 @@ pub fn scm_pipeline_job_xml(remote: &str, credentials_id: &str) -> String {
                             ),
                         )
                         .child(
-                            El::new("branches")
-                                .child(El::new("hudson.plugins.git.BranchSpec").child(El::text("name", "*/master"))),
+                            El::new("branches").child(
+                                El::new("hudson.plugins.git.BranchSpec")
+                                    .child(El::text("name", "*/master")),
+                            ),
                         )
                         .child(El::text("doGenerateSubmoduleConfigurations", "false"))
                         .child(El::new("submoduleCfg").attr("class", "list"))
@@ -302,30 +343,39 @@ pub fn branch_job_xml(source_id: &str, branch: &str, remote: &str, script_path: 
         .child(El::text("keepDependencies", "false"))
         .child(
             El::new("properties").child(
-                El::new("jenkins.branch.BranchJobProperty").attr("plugin", "branch-api@2.2.0").child(
-                    El::new("branch")
-                        .child(El::text("sourceId", source_id))
-                        .child(
-                            El::new("head")
-                                .attr("class", "jenkins.plugins.git.GitBranchSCMHead")
-                                .attr("plugin", "git@3.9.3")
-                                .child(El::text("name", branch)),
-                        )
-                        .child(
-                            El::new("scm").attr("class", "hudson.plugins.git.GitSCM").attr("plugin", "git@3.9.3").child(
-                                El::new("userRemoteConfigs").child(
-                                    El::new("hudson.plugins.git.UserRemoteConfig").child(El::text("url", remote)),
-                                ),
-                            ),
-                        )
-                        .child(El::new("properties"))
-                        .child(El::new("actions")),
-                ),
+                El::new("jenkins.branch.BranchJobProperty")
+                    .attr("plugin", "branch-api@2.2.0")
+                    .child(
+                        El::new("branch")
+                            .child(El::text("sourceId", source_id))
+                            .child(
+                                El::new("head")
+                                    .attr("class", "jenkins.plugins.git.GitBranchSCMHead")
+                                    .attr("plugin", "git@3.9.3")
+                                    .child(El::text("name", branch)),
+                            )
+                            .child(
+                                El::new("scm")
+                                    .attr("class", "hudson.plugins.git.GitSCM")
+                                    .attr("plugin", "git@3.9.3")
+                                    .child(
+                                        El::new("userRemoteConfigs").child(
+                                            El::new("hudson.plugins.git.UserRemoteConfig")
+                                                .child(El::text("url", remote)),
+                                        ),
+                                    ),
+                            )
+                            .child(El::new("properties"))
+                            .child(El::new("actions")),
+                    ),
             ),
         )
         .child(
             El::new("definition")
-                .attr("class", "org.jenkinsci.plugins.workflow.multibranch.SCMBinder")
+                .attr(
+                    "class",
+                    "org.jenkinsci.plugins.workflow.multibranch.SCMBinder",
+                )
                 .attr("plugin", "workflow-multibranch@2.21")
                 .child(El::text("scriptPath", script_path)),
         )
@@ -358,13 +408,21 @@ mod tests {
 
     #[test]
     fn role_mirror_has_eight_roles_per_project() {
-        let xml = root_config_xml(&[ProjectRoles {
-            project_id: "project-Ab".into(),
-            members: vec![("alice".into(), "owner".into()), ("bob".into(), "guest".into())],
-        }], "{x}");
+        let xml = root_config_xml(
+            &[ProjectRoles {
+                project_id: "project-Ab".into(),
+                members: vec![
+                    ("alice".into(), "owner".into()),
+                    ("bob".into(), "guest".into()),
+                ],
+            }],
+            "{x}",
+        );
         assert_eq!(xml.matches("<role name=\"project-Ab-").count(), 8);
         assert!(xml.contains("<role name=\"project-Ab-owner-project\" pattern=\"^project-Ab$\">"));
-        assert!(xml.contains("<role name=\"project-Ab-owner-pipeline\" pattern=\"^project-Ab/.*\">"));
+        assert!(
+            xml.contains("<role name=\"project-Ab-owner-pipeline\" pattern=\"^project-Ab/.*\">")
+        );
         // Unknown roles get no Jenkins project role, but the user is still a kubesphere-user.
         assert_eq!(xml.matches("<sid>alice</sid>").count(), 3);
         assert_eq!(xml.matches("<sid>bob</sid>").count(), 1);

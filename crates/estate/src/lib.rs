@@ -59,9 +59,15 @@ pub enum EstateError {
 
 /// Writes `bytes` to `path`, creating parent directories.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), EstateError> {
-    let io = |source| EstateError::Io { path: path.to_owned(), source };
+    let io = |source| EstateError::Io {
+        path: path.to_owned(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    std::fs::write(path, bytes).map_err(|source| EstateError::Io { path: path.to_owned(), source })
+    std::fs::write(path, bytes).map_err(|source| EstateError::Io {
+        path: path.to_owned(),
+        source,
+    })
 }

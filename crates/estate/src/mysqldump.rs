@@ -88,7 +88,10 @@ const TABLE_SUFFIX: &str = ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8
 /// `CREATE TABLE` as MySQL 8.0.11's `SHOW CREATE TABLE` prints it: one definition per line,
 /// indented by two spaces.
 fn create_table(table: &str, definitions: &[&str]) -> String {
-    format!("CREATE TABLE `{table}` (\n  {}\n{TABLE_SUFFIX}", definitions.join(",\n  "))
+    format!(
+        "CREATE TABLE `{table}` (\n  {}\n{TABLE_SUFFIX}",
+        definitions.join(",\n  ")
+    )
 }
 
 fn flyway_ddl() -> String {
@@ -193,7 +196,10 @@ LOCK TABLES `{table}` WRITE;\n\
     if stmt_len > 0 {
         w.write_all(b";\n")?;
     }
-    write!(w, "/*!40000 ALTER TABLE `{table}` ENABLE KEYS */;\nUNLOCK TABLES;\n")
+    write!(
+        w,
+        "/*!40000 ALTER TABLE `{table}` ENABLE KEYS */;\nUNLOCK TABLES;\n"
+    )
 }
 
 fn header<W: Write + ?Sized>(w: &mut W, opts: &DumpOptions) -> io::Result<()> {
@@ -241,9 +247,33 @@ fn footer<W: Write + ?Sized>(w: &mut W, opts: &DumpOptions) -> io::Result<()> {
 /// The rows Flyway leaves in `flyway_schema_history` after the three DevOps migrations.
 fn flyway_rows() -> Vec<String> {
     let rows: [(i64, &str, &str, &str, i64, &str, i64); 3] = [
-        (1, "0.1", "init", "V0_1__init.sql", -1_405_373_337, "2019-12-10 06:31:02", 41),
-        (2, "0.2", "credential", "V0_2__credential.sql", 1_146_021_398, "2019-12-10 06:31:02", 15),
-        (3, "0.3", "workspace", "V0_3__workspace.sql", -684_221_510, "2019-12-10 06:31:03", 87),
+        (
+            1,
+            "0.1",
+            "init",
+            "V0_1__init.sql",
+            -1_405_373_337,
+            "2019-12-10 06:31:02",
+            41,
+        ),
+        (
+            2,
+            "0.2",
+            "credential",
+            "V0_2__credential.sql",
+            1_146_021_398,
+            "2019-12-10 06:31:02",
+            15,
+        ),
+        (
+            3,
+            "0.3",
+            "workspace",
+            "V0_3__workspace.sql",
+            -684_221_510,
+            "2019-12-10 06:31:03",
+            87,
+        ),
     ];
     rows.iter()
         .map(|(rank, version, desc, script, checksum, on, ms)| {
@@ -338,10 +368,20 @@ where
 {
     header(w, opts)?;
     if opts.flyway_history {
-        write_table(w, "flyway_schema_history", &flyway_ddl(), flyway_rows().into_iter())?;
+        write_table(
+            w,
+            "flyway_schema_history",
+            &flyway_ddl(),
+            flyway_rows().into_iter(),
+        )?;
     }
     let ws = opts.workspace_column;
-    write_table(w, "project", &project_ddl(ws), projects.into_iter().map(|p| project_row(&p, ws)))?;
+    write_table(
+        w,
+        "project",
+        &project_ddl(ws),
+        projects.into_iter().map(|p| project_row(&p, ws)),
+    )?;
     write_table(
         w,
         "project_credential",
@@ -386,8 +426,14 @@ mod tests {
     fn dump_layout_with_and_without_workspace() {
         let mut out = Vec::new();
         let opts = DumpOptions::default();
-        write_dump(&mut out, &opts, vec![project("project-A", "x'y"), project("project-B", "z")], vec![], vec![])
-            .unwrap();
+        write_dump(
+            &mut out,
+            &opts,
+            vec![project("project-A", "x'y"), project("project-B", "z")],
+            vec![],
+            vec![],
+        )
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("/*M!999999\\- enable the sandbox mode */ \n-- MariaDB dump 10.19"));
         assert!(s.contains(
@@ -407,12 +453,25 @@ mod tests {
         assert!(s.ends_with("-- Dump completed on 2021-03-15  9:41:07\n"));
 
         let mut out = Vec::new();
-        let opts = DumpOptions { workspace_column: false, flyway_history: false, ..DumpOptions::default() };
-        write_dump(&mut out, &opts, vec![project("project-A", "x")], vec![], vec![]).unwrap();
+        let opts = DumpOptions {
+            workspace_column: false,
+            flyway_history: false,
+            ..DumpOptions::default()
+        };
+        write_dump(
+            &mut out,
+            &opts,
+            vec![project("project-A", "x")],
+            vec![],
+            vec![],
+        )
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(!s.contains("workspace"));
         assert!(!s.contains("flyway"));
-        assert!(s.contains("('project-A','x','','admin','2020-01-02 03:04:05','active','private','');\n"));
+        assert!(s.contains(
+            "('project-A','x','','admin','2020-01-02 03:04:05','active','private','');\n"
+        ));
     }
 
     #[test]
@@ -427,7 +486,9 @@ mod tests {
         let mut out = Vec::new();
         write_dump(&mut out, &DumpOptions::default(), vec![], vec![], rows).unwrap();
         let s = String::from_utf8(out).unwrap();
-        let inserts = s.matches("INSERT INTO `project_membership` VALUES\n").count();
+        let inserts = s
+            .matches("INSERT INTO `project_membership` VALUES\n")
+            .count();
         assert!(inserts >= 2, "{inserts}");
         assert_eq!(s.matches("\n('user-").count(), 30_000);
         for stmt in s.split("INSERT INTO").skip(1) {

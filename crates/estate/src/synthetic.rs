@@ -76,8 +76,10 @@ struct SynthProject {
 }
 
 const ID_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890";
-const USERS: [&str; 12] =
-    ["admin", "alice", "bob", "carol", "dave", "erin", "frank", "gina", "henry", "ivan", "judy", "ken"];
+const USERS: [&str; 12] = [
+    "admin", "alice", "bob", "carol", "dave", "erin", "frank", "gina", "henry", "ivan", "judy",
+    "ken",
+];
 const ROLES: [&str; 4] = ["owner", "maintainer", "developer", "reporter"];
 
 fn project_rng(opts: &SyntheticOptions, index: usize) -> ChaCha8Rng {
@@ -119,11 +121,21 @@ fn synth_project(opts: &SyntheticOptions, index: usize) -> (SynthProject, ChaCha
     let deleted = rng.random_bool(0.02);
     let creator = USERS[1 + rng.random_range(0..USERS.len() - 1)];
     let day = 1 + index % 28;
-    let time = format!("2020-{:02}-{day:02} {:02}:{:02}:{:02}", 1 + index % 12, index % 24, index % 60, (index * 7) % 60);
+    let time = format!(
+        "2020-{:02}-{day:02} {:02}:{:02}:{:02}",
+        1 + index % 12,
+        index % 24,
+        index % 60,
+        (index * 7) % 60
+    );
     let row = Project {
         project_id: id.clone(),
         name: format!("project-{index}"),
-        description: if rng.random_bool(0.5) { String::new() } else { format!("Synthetic project #{index} — it's \"big\"") },
+        description: if rng.random_bool(0.5) {
+            String::new()
+        } else {
+            format!("Synthetic project #{index} — it's \"big\"")
+        },
         creator: creator.to_owned(),
         create_time: time.clone(),
         status: if deleted { "deleted" } else { "active" }.to_owned(),
@@ -176,17 +188,33 @@ fn synth_project(opts: &SyntheticOptions, index: usize) -> (SynthProject, ChaCha
             create_time: time,
         });
     }
-    (SynthProject { row, members, credential_rows }, rng)
+    (
+        SynthProject {
+            row,
+            members,
+            credential_rows,
+        },
+        rng,
+    )
 }
 
 fn synth_credential<R: Rng>(rng: &mut R, k: usize) -> SampleCredential {
     let id = credential_id(k);
-    let token: String = (0..32).map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char).collect();
+    let token: String = (0..32)
+        .map(|_| ID_ALPHABET[rng.random_range(0..ID_ALPHABET.len())] as char)
+        .collect();
     let kind = match k % 5 {
-        0 | 4 => SampleCredentialKind::UsernamePassword { username: format!("user{k}"), password: token },
+        0 | 4 => SampleCredentialKind::UsernamePassword {
+            username: format!("user{k}"),
+            password: token,
+        },
         1 => SampleCredentialKind::Ssh {
             username: "git".to_owned(),
-            passphrase: if rng.random_bool(0.3) { Some(format!("pass-{token}")) } else { None },
+            passphrase: if rng.random_bool(0.3) {
+                Some(format!("pass-{token}"))
+            } else {
+                None
+            },
             private_key: format!(
                 "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----\n",
                 token.repeat(12)
@@ -194,10 +222,16 @@ fn synth_credential<R: Rng>(rng: &mut R, k: usize) -> SampleCredential {
         },
         2 => SampleCredentialKind::SecretText { secret: token },
         _ => SampleCredentialKind::Kubeconfig {
-            content: format!("apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: {token}\n"),
+            content: format!(
+                "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: {token}\n"
+            ),
         },
     };
-    SampleCredential { id, description: format!("synthetic credential {k}"), kind }
+    SampleCredential {
+        id,
+        description: format!("synthetic credential {k}"),
+        kind,
+    }
 }
 
 fn pick<'a, R: Rng>(rng: &mut R, items: &[&'a str]) -> &'a str {
@@ -205,7 +239,10 @@ fn pick<'a, R: Rng>(rng: &mut R, items: &[&'a str]) -> &'a str {
 }
 
 fn jenkinsfile<R: Rng>(rng: &mut R, name: &str) -> String {
-    let mut f = format!("pipeline {{\n  agent {{ node {{ label '{}' }} }}\n  stages {{\n", pick(rng, &["base", "maven", "nodejs", "go"]));
+    let mut f = format!(
+        "pipeline {{\n  agent {{ node {{ label '{}' }} }}\n  stages {{\n",
+        pick(rng, &["base", "maven", "nodejs", "go"])
+    );
     for stage in 0..rng.random_range(1..6) {
         f.push_str(&format!(
             "    stage('step-{stage}') {{\n      steps {{\n        sh 'make {name}-{stage} && echo \"<done> & ok\"'\n      }}\n    }}\n"
@@ -222,11 +259,21 @@ fn random_parameters<R: Rng>(rng: &mut R) -> Vec<Parameter> {
             let t = pick(rng, &types);
             let default_value = match t {
                 "choice" => "a\nb\nc".to_owned(),
-                "boolean" => if rng.random_bool(0.5) { "true" } else { "false" }.to_owned(),
+                "boolean" => if rng.random_bool(0.5) {
+                    "true"
+                } else {
+                    "false"
+                }
+                .to_owned(),
                 "file" => String::new(),
                 _ => format!("value-{i}"),
             };
-            Parameter { name: format!("P{i}_{t}"), default_value, type_: t.to_owned(), description: format!("parameter {i}") }
+            Parameter {
+                name: format!("P{i}_{t}"),
+                default_value,
+                type_: t.to_owned(),
+                description: format!("parameter {i}"),
+            }
         })
         .collect()
 }
@@ -238,29 +285,44 @@ fn random_spec<R: Rng>(rng: &mut R, name: &str, credential_ids: &[String]) -> Pi
     } else {
         credential_ids[rng.random_range(0..credential_ids.len())].clone()
     };
-    let discarder = rng
-        .random_bool(0.5)
-        .then(|| Discarder { days_to_keep: rng.random_range(1..30).to_string(), num_to_keep: rng.random_range(1..50).to_string() });
+    let discarder = rng.random_bool(0.5).then(|| Discarder {
+        days_to_keep: rng.random_range(1..30).to_string(),
+        num_to_keep: rng.random_range(1..50).to_string(),
+    });
     if rng.random_bool(0.6) {
         let p = NoScmPipeline {
             name: name.to_owned(),
-            description: if rng.random_bool(0.5) { format!("Pipeline {name}") } else { String::new() },
+            description: if rng.random_bool(0.5) {
+                format!("Pipeline {name}")
+            } else {
+                String::new()
+            },
             discarder,
             parameters: random_parameters(rng),
             disable_concurrent: rng.random_bool(0.3),
-            timer_trigger: rng.random_bool(0.2).then(|| TimerTrigger { cron: "H H * * *".to_owned(), interval: String::new() }),
-            remote_trigger: rng.random_bool(0.1).then(|| RemoteTrigger { token: format!("tok-{name}") }),
+            timer_trigger: rng.random_bool(0.2).then(|| TimerTrigger {
+                cron: "H H * * *".to_owned(),
+                interval: String::new(),
+            }),
+            remote_trigger: rng.random_bool(0.1).then(|| RemoteTrigger {
+                token: format!("tok-{name}"),
+            }),
             jenkinsfile: jenkinsfile(rng, name),
         };
-        return PipelineSpec { type_: TYPE_PIPELINE.to_owned(), pipeline: Some(p), multi_branch_pipeline: None };
+        return PipelineSpec {
+            type_: TYPE_PIPELINE.to_owned(),
+            pipeline: Some(p),
+            multi_branch_pipeline: None,
+        };
     }
     let mut m = MultiBranchPipeline {
         name: name.to_owned(),
         description: String::new(),
         discarder,
-        timer_trigger: rng
-            .random_bool(0.4)
-            .then(|| TimerTrigger { cron: String::new(), interval: pick(rng, &["300000", "3600000", "86400000"]).to_owned() }),
+        timer_trigger: rng.random_bool(0.4).then(|| TimerTrigger {
+            cron: String::new(),
+            interval: pick(rng, &["300000", "3600000", "86400000"]).to_owned(),
+        }),
         script_path: "Jenkinsfile".to_owned(),
         multibranch_job_trigger: rng.random_bool(0.1).then(|| MultibranchJobTrigger {
             create_action_job_to_trigger: "notify".to_owned(),
@@ -268,14 +330,21 @@ fn random_spec<R: Rng>(rng: &mut R, name: &str, credential_ids: &[String]) -> Pi
         }),
         ..Default::default()
     };
-    let clone = rng.random_bool(0.5).then(|| GitCloneOption { shallow: rng.random_bool(0.5), timeout: 10, depth: 1 });
+    let clone = rng.random_bool(0.5).then(|| GitCloneOption {
+        shallow: rng.random_bool(0.5),
+        timeout: 10,
+        depth: 1,
+    });
     let gh = |rng: &mut R| GithubSource {
         owner: "org".to_owned(),
         repo: name.to_owned(),
         credential_id: cred.clone(),
         discover_branches: 1,
         discover_pr_from_origin: 2,
-        discover_pr_from_forks: rng.random_bool(0.8).then(|| DiscoverPrFromForks { strategy: 2, trust: 2 }),
+        discover_pr_from_forks: rng.random_bool(0.8).then_some(DiscoverPrFromForks {
+            strategy: 2,
+            trust: 2,
+        }),
         git_clone_option: clone.clone(),
         ..Default::default()
     };
@@ -318,18 +387,34 @@ fn random_spec<R: Rng>(rng: &mut R, name: &str, credential_ids: &[String]) -> Pi
             });
         }
     }
-    PipelineSpec { type_: TYPE_MULTI_BRANCH.to_owned(), pipeline: None, multi_branch_pipeline: Some(m) }
+    PipelineSpec {
+        type_: TYPE_MULTI_BRANCH.to_owned(),
+        pipeline: None,
+        multi_branch_pipeline: Some(m),
+    }
 }
 
 /// Writes a synthetic estate: `dir/devops.sql` and `dir/jenkins_home/…`, streamed project by
 /// project. Identical options give identical bytes.
-pub fn write_synthetic(dir: &Path, opts: &SyntheticOptions) -> Result<SyntheticSummary, EstateError> {
+pub fn write_synthetic(
+    dir: &Path,
+    opts: &SyntheticOptions,
+) -> Result<SyntheticSummary, EstateError> {
     let sql_path = dir.join("devops.sql");
-    std::fs::create_dir_all(dir).map_err(|source| EstateError::Io { path: dir.to_owned(), source })?;
-    let io_err = |source| EstateError::Io { path: sql_path.clone(), source };
+    std::fs::create_dir_all(dir).map_err(|source| EstateError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let io_err = |source| EstateError::Io {
+        path: sql_path.clone(),
+        source,
+    };
     let file = File::create(&sql_path).map_err(io_err)?;
     let mut w = BufWriter::new(file);
-    let dump_opts = DumpOptions { workspace_column: opts.workspace_column, ..DumpOptions::default() };
+    let dump_opts = DumpOptions {
+        workspace_column: opts.workspace_column,
+        ..DumpOptions::default()
+    };
     let n = opts.projects;
     write_dump(
         &mut w,
@@ -355,18 +440,28 @@ pub fn write_synthetic(dir: &Path, opts: &SyntheticOptions) -> Result<SyntheticS
     let mut iv = [0u8; 16];
     key_rng.fill_bytes(&mut iv);
     let ldap = ksdm_secret::encrypt_new_format(&key, "ldap-admin", iv);
-    write_file(&home.join("config.xml"), jenkins_misc::root_config_xml(&[], &ldap).as_bytes())?;
-    write_file(&home.join("jobs/init-job/config.xml"), jenkins_misc::init_job_xml().as_bytes())?;
+    write_file(
+        &home.join("config.xml"),
+        jenkins_misc::root_config_xml(&[], &ldap).as_bytes(),
+    )?;
+    write_file(
+        &home.join("jobs/init-job/config.xml"),
+        jenkins_misc::init_job_xml().as_bytes(),
+    )?;
 
-    let mut summary = SyntheticSummary { projects: n, ..Default::default() };
+    let mut summary = SyntheticSummary {
+        projects: n,
+        ..Default::default()
+    };
     for i in 0..n {
         let (project, mut rng) = synth_project(opts, i);
         if !project.row.is_active() {
             continue;
         }
         let id = &project.row.project_id;
-        let credentials: Vec<SampleCredential> =
-            (0..opts.credentials_per_project).map(|k| synth_credential(&mut rng, k)).collect();
+        let credentials: Vec<SampleCredential> = (0..opts.credentials_per_project)
+            .map(|k| synth_credential(&mut rng, k))
+            .collect();
         let folder = home.join("jobs").join(id);
         let xml = folder_config_xml(&project.row.description, &credentials, &key, &mut rng);
         write_file(&folder.join("config.xml"), xml.as_bytes())?;
@@ -374,14 +469,23 @@ pub fn write_synthetic(dir: &Path, opts: &SyntheticOptions) -> Result<SyntheticS
         summary.credentials += credentials.len();
         let cred_ids: Vec<String> = credentials.iter().map(|c| c.id.clone()).collect();
         for j in 0..opts.pipelines_per_project {
-            let name = if j % 17 == 16 { format!("Job_{j}") } else { format!("pipeline-{j}") };
+            let name = if j % 17 == 16 {
+                format!("Job_{j}")
+            } else {
+                format!("pipeline-{j}")
+            };
             let spec = random_spec(&mut rng, &name, &cred_ids);
             let xml = match (&spec.pipeline, rng.random_bool(0.1)) {
                 (Some(p), true) => jenkins_resaved(p, &ResaveOptions::default(), &key, &mut rng),
-                _ => pipeline_config_xml(id, &spec)
-                    .map_err(|source| EstateError::Generate { project: id.clone(), source })?,
+                _ => pipeline_config_xml(id, &spec).map_err(|source| EstateError::Generate {
+                    project: id.clone(),
+                    source,
+                })?,
             };
-            write_file(&folder.join("jobs").join(&name).join("config.xml"), xml.as_bytes())?;
+            write_file(
+                &folder.join("jobs").join(&name).join("config.xml"),
+                xml.as_bytes(),
+            )?;
             summary.pipelines += 1;
         }
     }
@@ -395,7 +499,9 @@ mod tests {
     #[test]
     fn project_ids_are_unique_after_lowercasing() {
         let opts = SyntheticOptions::default();
-        let mut ids: Vec<String> = (0..2000).map(|i| synth_project(&opts, i).0.row.project_id.to_lowercase()).collect();
+        let mut ids: Vec<String> = (0..2000)
+            .map(|i| synth_project(&opts, i).0.row.project_id.to_lowercase())
+            .collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), 2000);

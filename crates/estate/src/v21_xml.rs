@@ -9,8 +9,8 @@
 //! single-svn elements appended to `source` instead of `scm`, and `<disabled>` inside `<triggers>`.
 
 use ksdm_model::v30::{
-    GitCloneOption, GitSource, GithubSource, MultiBranchPipeline, NoScmPipeline,
-    Parameter, PipelineSpec, SingleSvnSource, SvnSource, TYPE_MULTI_BRANCH, TYPE_PIPELINE,
+    GitCloneOption, GitSource, GithubSource, MultiBranchPipeline, NoScmPipeline, Parameter,
+    PipelineSpec, SingleSvnSource, SvnSource, TYPE_MULTI_BRANCH, TYPE_PIPELINE,
 };
 use ksdm_secret::SecretKey;
 use rand::RngCore;
@@ -91,7 +91,11 @@ pub fn to_crontab(millis: i64) -> &'static str {
 /// Generates a job's `config.xml` as v2.1 would have created it for `spec` in project
 /// `project_id` (dispatches on `spec.type`).
 pub fn pipeline_config_xml(project_id: &str, spec: &PipelineSpec) -> Result<String, GenerateError> {
-    match (spec.type_.as_str(), &spec.pipeline, &spec.multi_branch_pipeline) {
+    match (
+        spec.type_.as_str(),
+        &spec.pipeline,
+        &spec.multi_branch_pipeline,
+    ) {
         (TYPE_PIPELINE, Some(p), _) => Ok(create_pipeline_config_xml(p)),
         (TYPE_MULTI_BRANCH, _, Some(m)) => create_multi_branch_pipeline_config_xml(project_id, m),
         _ => Err(GenerateError::UnsupportedType {
@@ -140,7 +144,9 @@ fn choice_values(default_value: &str) -> El {
     for v in default_value.split('\n') {
         a.push_text("string", v);
     }
-    El::new("choices").attr("class", "java.util.Arrays$ArrayList").child(a)
+    El::new("choices")
+        .attr("class", "java.util.Arrays$ArrayList")
+        .child(a)
 }
 
 fn timer_property(cron: &str) -> El {
@@ -170,7 +176,9 @@ pub fn create_pipeline_config_xml(p: &NoScmPipeline) -> String {
             .push(El::new("parameterDefinitions"));
         for param in &p.parameters {
             // v2.1 silently skips a parameter whose type is not in ParameterTypeMap.
-            let Some(class) = parameter_class(&param.type_) else { continue };
+            let Some(class) = parameter_class(&param.type_) else {
+                continue;
+            };
             let mut def = El::new(class);
             def.push_text("name", &param.name);
             def.push_text("description", &param.description);
@@ -189,7 +197,10 @@ pub fn create_pipeline_config_xml(p: &NoScmPipeline) -> String {
     }
     root.push(
         El::new("definition")
-            .attr("class", "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition")
+            .attr(
+                "class",
+                "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition",
+            )
             .attr("plugin", "workflow-cps")
             .child(El::text("script", &p.jenkinsfile))
             .child(El::text("sandbox", "true")),
@@ -205,7 +216,9 @@ pub fn create_pipeline_config_xml(p: &NoScmPipeline) -> String {
 const MB_CLASS: &str = "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject";
 
 fn owner(reference: &str) -> El {
-    El::new("owner").attr("class", MB_CLASS).attr("reference", reference)
+    El::new("owner")
+        .attr("class", MB_CLASS)
+        .attr("reference", reference)
 }
 
 fn clone_option_trait(c: &GitCloneOption) -> El {
@@ -214,7 +227,10 @@ fn clone_option_trait(c: &GitCloneOption) -> El {
     El::new("jenkins.plugins.git.traits.CloneOptionTrait").child(
         El::new("extension")
             .attr("class", "hudson.plugins.git.extensions.impl.CloneOption")
-            .child(El::text("shallow", if c.shallow { "true" } else { "false" }))
+            .child(El::text(
+                "shallow",
+                if c.shallow { "true" } else { "false" },
+            ))
             .child(El::text("noTags", "false"))
             .child(El::text("honorRefspec", "true"))
             .child(El::new("reference"))
@@ -296,8 +312,10 @@ fn github_like_source(id: &str, s: &GithubSource, host: ScmHost) -> El {
     }
     if s.discover_pr_from_origin != 0 {
         traits.push(
-            El::new(&format!("{trait_pkg}.OriginPullRequestDiscoveryTrait"))
-                .child(El::text("strategyId", &s.discover_pr_from_origin.to_string())),
+            El::new(&format!("{trait_pkg}.OriginPullRequestDiscoveryTrait")).child(El::text(
+                "strategyId",
+                &s.discover_pr_from_origin.to_string(),
+            )),
         );
     }
     if let Some(f) = &s.discover_pr_from_forks {
@@ -388,9 +406,11 @@ fn source_element(project_id: &str, m: &MultiBranchPipeline) -> Result<El, Gener
     };
     Ok(match m.source_type.as_str() {
         "git" => git_source(&id, m.git_source.as_ref().ok_or_else(missing)?),
-        "github" => {
-            github_like_source(&id, m.github_source.as_ref().ok_or_else(missing)?, ScmHost::GitHub)
-        }
+        "github" => github_like_source(
+            &id,
+            m.github_source.as_ref().ok_or_else(missing)?,
+            ScmHost::GitHub,
+        ),
         "bitbucket_server" => github_like_source(
             &id,
             m.bitbucket_server_source.as_ref().ok_or_else(missing)?,
@@ -450,15 +470,24 @@ pub fn create_multi_branch_pipeline_config_xml(
             props.push(
                 El::new("org.jenkinsci.plugins.workflow.multibranch.PipelineTriggerProperty")
                     .attr("plugin", "multibranch-action-triggers")
-                    .child(El::text("createActionJobsToTrigger", &t.create_action_job_to_trigger))
-                    .child(El::text("deleteActionJobsToTrigger", &t.delete_action_job_to_trigger)),
+                    .child(El::text(
+                        "createActionJobsToTrigger",
+                        &t.create_action_job_to_trigger,
+                    ))
+                    .child(El::text(
+                        "deleteActionJobsToTrigger",
+                        &t.delete_action_job_to_trigger,
+                    )),
             );
         }
     }
     if let Some(d) = &m.discarder {
         root.push(
             El::new("orphanedItemStrategy")
-                .attr("class", "com.cloudbees.hudson.plugins.folder.computed.DefaultOrphanedItemStrategy")
+                .attr(
+                    "class",
+                    "com.cloudbees.hudson.plugins.folder.computed.DefaultOrphanedItemStrategy",
+                )
                 .attr("plugin", "cloudbees-folder")
                 .child(El::text("pruneDeadBranches", "true"))
                 .child(El::text("daysToKeep", &d.days_to_keep))
@@ -483,7 +512,10 @@ pub fn create_multi_branch_pipeline_config_xml(
     let source = source_element(project_id, m)?;
     root.push(
         El::new("sources")
-            .attr("class", "jenkins.branch.MultiBranchProject$BranchSourceList")
+            .attr(
+                "class",
+                "jenkins.branch.MultiBranchProject$BranchSourceList",
+            )
             .attr("plugin", "branch-api")
             .child(owner("../.."))
             .child(
@@ -491,7 +523,10 @@ pub fn create_multi_branch_pipeline_config_xml(
                     El::new("jenkins.branch.BranchSource")
                         .child(
                             El::new("strategy")
-                                .attr("class", "jenkins.branch.NamedExceptionsBranchPropertyStrategy")
+                                .attr(
+                                    "class",
+                                    "jenkins.branch.NamedExceptionsBranchPropertyStrategy",
+                                )
                                 .child(El::new("defaultProperties").attr("class", "empty-list"))
                                 .child(El::new("namedExceptions").attr("class", "empty-list")),
                         )
@@ -501,7 +536,10 @@ pub fn create_multi_branch_pipeline_config_xml(
     );
     root.push(
         El::new("factory")
-            .attr("class", "org.jenkinsci.plugins.workflow.multibranch.WorkflowBranchProjectFactory")
+            .attr(
+                "class",
+                "org.jenkinsci.plugins.workflow.multibranch.WorkflowBranchProjectFactory",
+            )
             .child(owner("../.."))
             .child(El::text("scriptPath", &m.script_path)),
     );
@@ -520,7 +558,10 @@ pub struct ResaveOptions {
 }
 
 fn int_or_minus_one(s: &str) -> String {
-    s.trim().parse::<i64>().map(|v| v.to_string()).unwrap_or_else(|_| "-1".to_owned())
+    s.trim()
+        .parse::<i64>()
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| "-1".to_owned())
 }
 
 /// The same plain pipeline after an edit in the Jenkins UI (XStream re-save, dialect 2):
@@ -555,7 +596,10 @@ pub fn jenkins_resaved<R: RngCore + ?Sized>(
         ));
     }
     if let Some(d) = &p.discarder {
-        props.push(log_rotator(&int_or_minus_one(&d.days_to_keep), &int_or_minus_one(&d.num_to_keep)));
+        props.push(log_rotator(
+            &int_or_minus_one(&d.days_to_keep),
+            &int_or_minus_one(&d.num_to_keep),
+        ));
     }
     if !p.parameters.is_empty() {
         let defs = props
@@ -572,7 +616,10 @@ pub fn jenkins_resaved<R: RngCore + ?Sized>(
     }
     root.push(
         El::new("definition")
-            .attr("class", "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition")
+            .attr(
+                "class",
+                "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition",
+            )
             .attr("plugin", "workflow-cps@2.73")
             .child(El::text("script", &p.jenkinsfile))
             .child(El::text("sandbox", "true")),
@@ -625,7 +672,9 @@ fn resaved_parameter<R: RngCore + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ksdm_model::v30::{Discarder, DiscoverPrFromForks, MultibranchJobTrigger, RemoteTrigger, TimerTrigger};
+    use ksdm_model::v30::{
+        Discarder, DiscoverPrFromForks, MultibranchJobTrigger, RemoteTrigger, TimerTrigger,
+    };
 
     #[test]
     fn crontab_table() {
@@ -646,7 +695,10 @@ mod tests {
         let p = NoScmPipeline {
             name: "demo".into(),
             description: "d".into(),
-            discarder: Some(Discarder { days_to_keep: "7".into(), num_to_keep: "10".into() }),
+            discarder: Some(Discarder {
+                days_to_keep: "7".into(),
+                num_to_keep: "10".into(),
+            }),
             parameters: vec![
                 Parameter {
                     name: "C".into(),
@@ -654,11 +706,20 @@ mod tests {
                     type_: "choice".into(),
                     description: String::new(),
                 },
-                Parameter { name: "F".into(), type_: "file".into(), ..Default::default() },
+                Parameter {
+                    name: "F".into(),
+                    type_: "file".into(),
+                    ..Default::default()
+                },
             ],
             disable_concurrent: true,
-            timer_trigger: Some(TimerTrigger { cron: "H * * * *".into(), interval: String::new() }),
-            remote_trigger: Some(RemoteTrigger { token: "tok".into() }),
+            timer_trigger: Some(TimerTrigger {
+                cron: "H * * * *".into(),
+                interval: String::new(),
+            }),
+            remote_trigger: Some(RemoteTrigger {
+                token: "tok".into(),
+            }),
             jenkinsfile: "echo 1".into(),
         };
         let xml = create_pipeline_config_xml(&p);
@@ -722,8 +783,14 @@ mod tests {
 
     #[test]
     fn minimal_plain_pipeline_has_no_optional_elements() {
-        let xml = create_pipeline_config_xml(&NoScmPipeline { name: "x".into(), ..Default::default() });
-        assert!(xml.contains("  <description/>\n  <properties/>\n  <definition"), "{xml}");
+        let xml = create_pipeline_config_xml(&NoScmPipeline {
+            name: "x".into(),
+            ..Default::default()
+        });
+        assert!(
+            xml.contains("  <description/>\n  <properties/>\n  <definition"),
+            "{xml}"
+        );
         assert!(xml.contains("<script/>"));
         assert!(!xml.contains("authToken"));
         assert!(xml.ends_with("  <triggers/>\n  <disabled>false</disabled>\n</flow-definition>"));
@@ -742,8 +809,14 @@ mod tests {
     fn multibranch_git_golden_order() {
         let mut m = mb("git");
         m.description = "desc".into();
-        m.discarder = Some(Discarder { days_to_keep: "7".into(), num_to_keep: "5".into() });
-        m.timer_trigger = Some(TimerTrigger { cron: String::new(), interval: "3600000".into() });
+        m.discarder = Some(Discarder {
+            days_to_keep: "7".into(),
+            num_to_keep: "5".into(),
+        });
+        m.timer_trigger = Some(TimerTrigger {
+            cron: String::new(),
+            interval: "3600000".into(),
+        });
         m.multibranch_job_trigger = Some(MultibranchJobTrigger {
             create_action_job_to_trigger: "a".into(),
             delete_action_job_to_trigger: String::new(),
@@ -752,7 +825,11 @@ mod tests {
             url: "https://git.example.com/r.git".into(),
             credential_id: "c".into(),
             discover_branches: true,
-            git_clone_option: Some(GitCloneOption { shallow: true, timeout: -1, depth: -3 }),
+            git_clone_option: Some(GitCloneOption {
+                shallow: true,
+                timeout: -1,
+                depth: -3,
+            }),
             regex_filter: ".*".into(),
             ..Default::default()
         });
@@ -840,7 +917,10 @@ mod tests {
             owner: "o".into(),
             repo: "r".into(),
             discover_branches: 1,
-            discover_pr_from_forks: Some(DiscoverPrFromForks { strategy: 2, trust: 9 }),
+            discover_pr_from_forks: Some(DiscoverPrFromForks {
+                strategy: 2,
+                trust: 9,
+            }),
             ..Default::default()
         });
         let xml = create_multi_branch_pipeline_config_xml("p", &m).unwrap();
@@ -862,7 +942,10 @@ mod tests {
             api_uri: "https://bb.example.com".into(),
             discover_branches: 1,
             discover_pr_from_origin: 2,
-            discover_pr_from_forks: Some(DiscoverPrFromForks { strategy: 2, trust: 7 }),
+            discover_pr_from_forks: Some(DiscoverPrFromForks {
+                strategy: 2,
+                trust: 7,
+            }),
             ..Default::default()
         });
         let xml = create_multi_branch_pipeline_config_xml("p", &m).unwrap();
@@ -876,7 +959,10 @@ mod tests {
     #[test]
     fn single_svn_misplaced_elements_and_svn_optional_elements() {
         let mut m = mb("single_svn");
-        m.single_svn_source = Some(SingleSvnSource { remote: "svn://x/trunk".into(), ..Default::default() });
+        m.single_svn_source = Some(SingleSvnSource {
+            remote: "svn://x/trunk".into(),
+            ..Default::default()
+        });
         let xml = create_multi_branch_pipeline_config_xml("p", &m).unwrap();
         let scm_end = xml.find("</scm>").unwrap();
         let excluded = xml.find("<excludedRegions/>").unwrap();
@@ -884,7 +970,11 @@ mod tests {
         assert!(xml.contains("<remote>svn://x/trunk</remote>\n                <local>.</local>"));
 
         let mut s = mb("svn");
-        s.svn_source = Some(SvnSource { remote: "svn://x".into(), excludes: "old".into(), ..Default::default() });
+        s.svn_source = Some(SvnSource {
+            remote: "svn://x".into(),
+            excludes: "old".into(),
+            ..Default::default()
+        });
         let xml = create_multi_branch_pipeline_config_xml("p", &s).unwrap();
         assert!(xml.contains("<id>pmb</id>\n          <remoteBase>svn://x</remoteBase>\n          <excludes>old</excludes>\n        </source>"), "{xml}");
     }
@@ -901,12 +991,21 @@ mod tests {
         ));
         let mut m = mb("svn");
         m.svn_source = Some(SvnSource::default());
-        m.timer_trigger = Some(TimerTrigger { cron: String::new(), interval: "5m".into() });
+        m.timer_trigger = Some(TimerTrigger {
+            cron: String::new(),
+            interval: "5m".into(),
+        });
         assert!(matches!(
             create_multi_branch_pipeline_config_xml("p", &m),
             Err(GenerateError::BadInterval { .. })
         ));
-        let spec = PipelineSpec { type_: "pipeline".into(), ..Default::default() };
-        assert!(matches!(pipeline_config_xml("p", &spec), Err(GenerateError::UnsupportedType { .. })));
+        let spec = PipelineSpec {
+            type_: "pipeline".into(),
+            ..Default::default()
+        };
+        assert!(matches!(
+            pipeline_config_xml("p", &spec),
+            Err(GenerateError::UnsupportedType { .. })
+        ));
     }
 }

@@ -37,12 +37,20 @@ pub(crate) struct El {
 impl El {
     /// An element without attributes, text or children.
     pub fn new(name: &str) -> El {
-        El { name: name.to_owned(), attrs: Vec::new(), text: None, children: Vec::new() }
+        El {
+            name: name.to_owned(),
+            attrs: Vec::new(),
+            text: None,
+            children: Vec::new(),
+        }
     }
 
     /// An element holding `text`.
     pub fn text(name: &str, text: &str) -> El {
-        El { text: Some(text.to_owned()), ..El::new(name) }
+        El {
+            text: Some(text.to_owned()),
+            ..El::new(name)
+        }
     }
 
     /// Adds an attribute (builder style).
@@ -209,10 +217,10 @@ mod tests {
 
     #[test]
     fn xstream_dialect_layout() {
-        let root = El::new("r").child(El::text("d", "")).child(El::new("o")).child(El::text(
-            "t",
-            "'q\" &\r\n\u{7f}",
-        ));
+        let root = El::new("r")
+            .child(El::text("d", ""))
+            .child(El::new("o"))
+            .child(El::text("t", "'q\" &\r\n\u{7f}"));
         let s = document(&root, Dialect::XStream);
         assert_eq!(
             s,
@@ -225,6 +233,9 @@ mod tests {
     fn stray_gt_defect() {
         let root = El::new("traits").child(El::new("a.B>").child(El::text("s", "1")));
         let s = document(&root, Dialect::KubeSphere);
-        assert!(s.ends_with("<traits>\n  <a.B>&gt;\n    <s>1</s>\n  </a.B>&gt;\n</traits>"), "{s}");
+        assert!(
+            s.ends_with("<traits>\n  <a.B>&gt;\n    <s>1</s>\n  </a.B>&gt;\n</traits>"),
+            "{s}"
+        );
     }
 }

@@ -6,7 +6,10 @@
 //! rules change those) and uses only values the generator writes unchanged (valid trust codes,
 //! non-negative clone numbers, integer scan intervals).
 
-use ksdm_estate::{create_multi_branch_pipeline_config_xml, create_pipeline_config_xml, jenkins_resaved, ResaveOptions};
+use ksdm_estate::{
+    create_multi_branch_pipeline_config_xml, create_pipeline_config_xml, jenkins_resaved,
+    ResaveOptions,
+};
 use ksdm_model::v21::JobClass;
 use ksdm_model::v30::{
     Discarder, DiscoverPrFromForks, GitCloneOption, GitSource, GithubSource, MultiBranchPipeline,
@@ -18,8 +21,10 @@ use rand::SeedableRng;
 
 /// Text as users type it: ASCII with XML-special characters, some non-ASCII, newlines and tabs.
 fn text() -> impl Strategy<Value = String> {
-    proptest::string::string_regex("[a-zA-Z0-9 _.,:;/=+*?!$#@%^(){}\\[\\]|~`'\"<>&\\-\\n\\t部署✓äß]{0,40}")
-        .expect("regex")
+    proptest::string::string_regex(
+        "[a-zA-Z0-9 _.,:;/=+*?!$#@%^(){}\\[\\]|~`'\"<>&\\-\\n\\t部署✓äß]{0,40}",
+    )
+    .expect("regex")
 }
 
 fn word() -> impl Strategy<Value = String> {
@@ -31,13 +36,18 @@ fn opt_text() -> impl Strategy<Value = String> {
 }
 
 fn discarder() -> impl Strategy<Value = Option<Discarder>> {
-    proptest::option::of((opt_text(), opt_text()).prop_map(|(d, n)| Discarder { days_to_keep: d, num_to_keep: n }))
+    proptest::option::of((opt_text(), opt_text()).prop_map(|(d, n)| Discarder {
+        days_to_keep: d,
+        num_to_keep: n,
+    }))
 }
 
 fn parameter() -> impl Strategy<Value = Parameter> {
     (
         word(),
-        prop::sample::select(vec!["string", "choice", "text", "boolean", "file", "password"]),
+        prop::sample::select(vec![
+            "string", "choice", "text", "boolean", "file", "password",
+        ]),
         opt_text(),
         opt_text(),
     )
@@ -58,29 +68,47 @@ fn plain() -> impl Strategy<Value = NoScmPipeline> {
         any::<bool>(),
         proptest::option::of(opt_text()),
         proptest::option::of(opt_text()),
-        proptest::string::string_regex("(pipeline \\{\n  echo \"[a-z<>&'\\]部署 ✓]{0,20}\"\n\\}\n|null\n|[a-z ]{0,10})")
-            .expect("regex"),
+        proptest::string::string_regex(
+            "(pipeline \\{\n  echo \"[a-z<>&'\\]部署 ✓]{0,20}\"\n\\}\n|null\n|[a-z ]{0,10})",
+        )
+        .expect("regex"),
     )
-        .prop_map(|(name, description, discarder, parameters, disable_concurrent, cron, token, jenkinsfile)| {
-            NoScmPipeline {
+        .prop_map(
+            |(
                 name,
                 description,
                 discarder,
                 parameters,
                 disable_concurrent,
-                timer_trigger: cron.map(|cron| TimerTrigger { cron, interval: String::new() }),
-                remote_trigger: token.map(|token| RemoteTrigger { token }),
+                cron,
+                token,
                 jenkinsfile,
-            }
-        })
+            )| {
+                NoScmPipeline {
+                    name,
+                    description,
+                    discarder,
+                    parameters,
+                    disable_concurrent,
+                    timer_trigger: cron.map(|cron| TimerTrigger {
+                        cron,
+                        interval: String::new(),
+                    }),
+                    remote_trigger: token.map(|token| RemoteTrigger { token }),
+                    jenkinsfile,
+                }
+            },
+        )
 }
 
 fn clone_option() -> impl Strategy<Value = Option<GitCloneOption>> {
-    proptest::option::of((any::<bool>(), 0i64..120, 0i64..50).prop_map(|(shallow, timeout, depth)| GitCloneOption {
-        shallow,
-        timeout,
-        depth,
-    }))
+    proptest::option::of((any::<bool>(), 0i64..120, 0i64..50).prop_map(
+        |(shallow, timeout, depth)| GitCloneOption {
+            shallow,
+            timeout,
+            depth,
+        },
+    ))
 }
 
 fn github_like(max_trust: i64) -> impl Strategy<Value = GithubSource> {
@@ -91,18 +119,27 @@ fn github_like(max_trust: i64) -> impl Strategy<Value = GithubSource> {
         clone_option(),
         opt_text(),
     )
-        .prop_map(|((owner, repo, credential_id, api_uri), (b, o), forks, git_clone_option, regex_filter)| GithubSource {
-            scm_id: String::new(),
-            owner,
-            repo,
-            credential_id,
-            api_uri,
-            discover_branches: b,
-            discover_pr_from_origin: o,
-            discover_pr_from_forks: forks.map(|(strategy, trust)| DiscoverPrFromForks { strategy, trust }),
-            git_clone_option,
-            regex_filter,
-        })
+        .prop_map(
+            |(
+                (owner, repo, credential_id, api_uri),
+                (b, o),
+                forks,
+                git_clone_option,
+                regex_filter,
+            )| GithubSource {
+                scm_id: String::new(),
+                owner,
+                repo,
+                credential_id,
+                api_uri,
+                discover_branches: b,
+                discover_pr_from_origin: o,
+                discover_pr_from_forks: forks
+                    .map(|(strategy, trust)| DiscoverPrFromForks { strategy, trust }),
+                git_clone_option,
+                regex_filter,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -116,19 +153,45 @@ enum Source {
 
 fn source() -> impl Strategy<Value = Source> {
     prop_oneof![
-        (opt_text(), opt_text(), any::<bool>(), clone_option(), opt_text()).prop_map(|(url, credential_id, discover_branches, git_clone_option, regex_filter)| {
-            Source::Git(GitSource { scm_id: String::new(), url, credential_id, discover_branches, git_clone_option, regex_filter })
-        }),
+        (
+            opt_text(),
+            opt_text(),
+            any::<bool>(),
+            clone_option(),
+            opt_text()
+        )
+            .prop_map(
+                |(url, credential_id, discover_branches, git_clone_option, regex_filter)| {
+                    Source::Git(GitSource {
+                        scm_id: String::new(),
+                        url,
+                        credential_id,
+                        discover_branches,
+                        git_clone_option,
+                        regex_filter,
+                    })
+                }
+            ),
         github_like(4).prop_map(Source::GitHub),
         github_like(3).prop_map(Source::Bitbucket),
-        (opt_text(), opt_text(), opt_text(), opt_text()).prop_map(|(remote, credential_id, includes, excludes)| {
-            Source::Svn(SvnSource { scm_id: String::new(), remote, credential_id, includes, excludes })
-        }),
-        (opt_text(), opt_text()).prop_map(|(remote, credential_id)| Source::SingleSvn(SingleSvnSource {
-            scm_id: String::new(),
-            remote,
-            credential_id
-        })),
+        (opt_text(), opt_text(), opt_text(), opt_text()).prop_map(
+            |(remote, credential_id, includes, excludes)| {
+                Source::Svn(SvnSource {
+                    scm_id: String::new(),
+                    remote,
+                    credential_id,
+                    includes,
+                    excludes,
+                })
+            }
+        ),
+        (opt_text(), opt_text()).prop_map(|(remote, credential_id)| Source::SingleSvn(
+            SingleSvnSource {
+                scm_id: String::new(),
+                remote,
+                credential_id
+            }
+        )),
     ]
 }
 
@@ -142,43 +205,48 @@ fn multibranch() -> impl Strategy<Value = MultiBranchPipeline> {
         opt_text(),
         proptest::option::of((opt_text(), opt_text())),
     )
-        .prop_map(|(name, description, discarder, interval, source, script_path, trigger)| {
-            let mut m = MultiBranchPipeline {
-                name,
-                description,
-                discarder,
-                timer_trigger: interval.map(|i| TimerTrigger { cron: String::new(), interval: i.to_string() }),
-                script_path,
-                multibranch_job_trigger: trigger.map(|(c, d)| MultibranchJobTrigger {
-                    create_action_job_to_trigger: c,
-                    delete_action_job_to_trigger: d,
-                }),
-                ..Default::default()
-            };
-            match source {
-                Source::Git(s) => {
-                    m.source_type = "git".into();
-                    m.git_source = Some(s);
+        .prop_map(
+            |(name, description, discarder, interval, source, script_path, trigger)| {
+                let mut m = MultiBranchPipeline {
+                    name,
+                    description,
+                    discarder,
+                    timer_trigger: interval.map(|i| TimerTrigger {
+                        cron: String::new(),
+                        interval: i.to_string(),
+                    }),
+                    script_path,
+                    multibranch_job_trigger: trigger.map(|(c, d)| MultibranchJobTrigger {
+                        create_action_job_to_trigger: c,
+                        delete_action_job_to_trigger: d,
+                    }),
+                    ..Default::default()
+                };
+                match source {
+                    Source::Git(s) => {
+                        m.source_type = "git".into();
+                        m.git_source = Some(s);
+                    }
+                    Source::GitHub(s) => {
+                        m.source_type = "github".into();
+                        m.github_source = Some(s);
+                    }
+                    Source::Bitbucket(s) => {
+                        m.source_type = "bitbucket_server".into();
+                        m.bitbucket_server_source = Some(s);
+                    }
+                    Source::Svn(s) => {
+                        m.source_type = "svn".into();
+                        m.svn_source = Some(s);
+                    }
+                    Source::SingleSvn(s) => {
+                        m.source_type = "single_svn".into();
+                        m.single_svn_source = Some(s);
+                    }
                 }
-                Source::GitHub(s) => {
-                    m.source_type = "github".into();
-                    m.github_source = Some(s);
-                }
-                Source::Bitbucket(s) => {
-                    m.source_type = "bitbucket_server".into();
-                    m.bitbucket_server_source = Some(s);
-                }
-                Source::Svn(s) => {
-                    m.source_type = "svn".into();
-                    m.svn_source = Some(s);
-                }
-                Source::SingleSvn(s) => {
-                    m.source_type = "single_svn".into();
-                    m.single_svn_source = Some(s);
-                }
-            }
-            m
-        })
+                m
+            },
+        )
 }
 
 /// The spec the v3.0 parser reads back from what the v2.1 generator wrote for `p`.
@@ -214,7 +282,8 @@ fn expected_multibranch(m: &MultiBranchPipeline) -> MultiBranchPipeline {
 }
 
 fn parse(name: &str, xml: &str) -> PipelineSpec {
-    let parsed = ksdm_source::jenkins_xml::pipeline::parse_job(name, xml.as_bytes()).expect("generated XML is well-formed");
+    let parsed = ksdm_source::jenkins_xml::pipeline::parse_job(name, xml.as_bytes())
+        .expect("generated XML is well-formed");
     parsed.spec.expect("a pipeline job")
 }
 
@@ -266,13 +335,30 @@ proptest! {
 fn sample_jobs_parse_as_expected_classes() {
     let dir = tempfile::tempdir().expect("tempdir");
     ksdm_estate::write_sample(dir.path()).expect("sample");
-    let jobs = dir.path().join("jenkins_home/jobs/project-W4zNlwJLzgRB/jobs");
+    let jobs = dir
+        .path()
+        .join("jenkins_home/jobs/project-W4zNlwJLzgRB/jobs");
     let read = |n: &str| std::fs::read(jobs.join(n).join("config.xml")).expect("config.xml");
     let parse_bytes = |n: &str| ksdm_source::jenkins_xml::pipeline::parse_job(n, &read(n));
-    assert_eq!(parse_bytes("build-app").expect("parses").class, JobClass::WorkflowJob);
-    assert_eq!(parse_bytes("api-gateway").expect("parses").class, JobClass::WorkflowMultiBranchProject);
-    assert!(matches!(parse_bytes("legacy-freestyle").expect("parses").class, JobClass::Other(_)));
-    assert!(parse_bytes("broken-job").is_err(), "the truncated config.xml must not parse");
-    let scm = parse_bytes("infra-from-scm").expect("parses").spec.expect("spec");
+    assert_eq!(
+        parse_bytes("build-app").expect("parses").class,
+        JobClass::WorkflowJob
+    );
+    assert_eq!(
+        parse_bytes("api-gateway").expect("parses").class,
+        JobClass::WorkflowMultiBranchProject
+    );
+    assert!(matches!(
+        parse_bytes("legacy-freestyle").expect("parses").class,
+        JobClass::Other(_)
+    ));
+    assert!(
+        parse_bytes("broken-job").is_err(),
+        "the truncated config.xml must not parse"
+    );
+    let scm = parse_bytes("infra-from-scm")
+        .expect("parses")
+        .spec
+        .expect("spec");
     assert_eq!(scm.pipeline.expect("plain").jenkinsfile, "");
 }

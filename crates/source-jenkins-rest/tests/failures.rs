@@ -153,6 +153,7 @@ async fn truncated_body_is_an_item_error() {
     assert!(matches!(err, JenkinsError::Transport { .. }), "{err}");
     let msg = err.to_string();
     assert!(msg.contains(PROJECT_A) && msg.contains("after 3 attempt"), "{msg}");
+    assert!(msg.contains("body broke off"), "the headers arrived, the body did not: {msg}");
     assert_eq!(names_ok(&results).len(), 4);
 }
 

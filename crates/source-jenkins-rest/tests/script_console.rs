@@ -193,3 +193,17 @@ async fn wrong_token_on_the_script_console_is_401() {
     let err = JenkinsClient::new(opts).unwrap().reveal_credentials().await.unwrap_err();
     assert_eq!(err.status(), Some(401));
 }
+
+#[tokio::test]
+async fn script_console_on_the_bundled_sample_equals_offline_decryption() {
+    let sample = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sample/jenkins_home"));
+    if !sample.is_dir() {
+        eprintln!("sample/jenkins_home not generated yet; covered by the tempdir home above");
+        return;
+    }
+    let double = start(sample);
+    let revealed = client(&double).reveal_credentials().await.expect("reveal");
+    let expected = offline_values(sample);
+    assert!(!expected.is_empty(), "the sample has folder credentials");
+    assert_eq!(as_strings(&revealed), expected);
+}

@@ -67,3 +67,28 @@ fn display_name(c: &JenkinsCredential) -> String {
         _ => c.id.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CredentialSpec, HomeBuilder};
+
+    #[test]
+    fn lists_one_domain_without_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut home = HomeBuilder::new(dir.path()).unwrap();
+        let global = [CredentialSpec::UsernamePassword { id: "u".into(), username: "bot".into(), password: "hunter2".into() }];
+        let other = [CredentialSpec::SecretText { id: "t".into(), secret: "x".into() }];
+        home.folder_with_domains("p", &[(None, &global), (Some("gh"), &other)]).unwrap();
+        let xml = std::fs::read(dir.path().join("jobs/p/config.xml")).unwrap();
+        let body = domain_json("p", "_", &xml).unwrap();
+        assert_eq!(body["credentials"].as_array().map(Vec::len), Some(1));
+        assert_eq!(body["credentials"][0]["id"], "u");
+        assert_eq!(body["credentials"][0]["typeName"], "Username with password");
+        assert_eq!(body["credentials"][0]["displayName"], "bot/******");
+        assert_eq!(body["urlName"], "_");
+        assert!(!body.to_string().contains("hunter2"));
+        assert_eq!(domain_json("p", "gh", &xml).unwrap()["credentials"][0]["typeName"], "Secret text");
+        assert!(domain_json("p", "_", b"<broken").is_none());
+    }
+}

@@ -4,7 +4,7 @@
 //! directory over exactly the endpoints `ksdm-source-jenkins-rest` uses, so the online reader
 //! can be tested against the same homes as the offline one. Publish: no.
 //!
-//! What it implements (see [`routes`](crate) for the answers' shapes):
+//! What it implements:
 //! * `GET /api/json?tree=jobs[name,_class]` and `GET /job/<p>/…/api/json?tree=jobs[name,_class]`
 //!   — items are directories with a `config.xml`; `_class` from the root element
 //!   (`flow-definition` → `org.jenkinsci.plugins.workflow.job.WorkflowJob`, `project` →

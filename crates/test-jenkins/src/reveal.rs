@@ -85,3 +85,38 @@ fn home_key(home_dir: &Path) -> Result<SecretKey, String> {
     let hudson = read("secrets/hudson.util.Secret")?;
     derive_key(&master, &hudson).map_err(|e| format!("cannot derive the hudson.util.Secret key: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CredentialSpec, HomeBuilder};
+
+    #[test]
+    fn reveals_top_level_folder_credentials_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut home = HomeBuilder::new(dir.path()).unwrap();
+        home.folder("p", &[
+            CredentialSpec::UsernamePassword { id: "u".into(), username: "n".into(), password: "pw".into() },
+            CredentialSpec::SshKey { id: "s".into(), username: "g".into(), passphrase: Some(String::new()), private_key: "K\n".into() },
+            CredentialSpec::SecretFile { id: "f".into() },
+        ]).unwrap();
+        home.job("p", "nested", "<com.cloudbees.hudson.plugins.folder.Folder/>").unwrap();
+        home.top_level_item("init-job", "<flow-definition/>").unwrap();
+        let out: Value = serde_json::from_str(&reveal_json(dir.path()).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            json!([
+                {"folder": "p", "domain": "_", "id": "u", "class": "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl", "fields": {"password": "pw"}},
+                {"folder": "p", "domain": "_", "id": "s", "class": "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey", "fields": {"privateKey": "K\n"}},
+                {"folder": "p", "domain": "_", "id": "f", "class": "org.jenkinsci.plugins.plaincredentials.impl.FileCredentialsImpl", "fields": {}},
+            ])
+        );
+    }
+
+    #[test]
+    fn missing_key_files_are_an_error_without_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = reveal_json(dir.path()).unwrap_err();
+        assert!(err.contains("secrets/master.key"), "{err}");
+    }
+}

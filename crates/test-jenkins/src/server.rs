@@ -269,9 +269,14 @@ async fn truncated(response: Response<Body>) -> Response<Body> {
     let full: Bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
     let half = full.slice(..full.len() / 2);
     parts.headers.insert(header::CONTENT_LENGTH, axum::http::HeaderValue::from(full.len().max(1)));
-    let chunks: Vec<Result<Bytes, std::io::Error>> =
-        vec![Ok(half), Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "body truncated by fault injection"))];
-    Response::from_parts(parts, Body::from_stream(futures_util::stream::iter(chunks)))
+    // The pause lets hyper flush the headers and the first half before the error closes the
+    // connection, so the client sees a real short body rather than no answer.
+    let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(half)]);
+    let broken = futures_util::stream::once(async {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "body truncated by fault injection"))
+    });
+    Response::from_parts(parts, Body::from_stream(futures_util::StreamExt::chain(first, broken)))
 }
 
 /// Percent-decoded, non-empty path segments; `None` when a segment is not UTF-8.

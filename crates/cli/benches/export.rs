@@ -1,0 +1,114 @@
+//! Export throughput and memory on synthetic v2.1 estates.
+//!
+//! `cargo bench -p ks-devops-migrate --bench export` generates seeded estates with the project's
+//! own generator (`ksdm-estate`: a mysqldump + a JENKINS_HOME with encrypted credentials, in the
+//! shapes v2.1 wrote), then runs the real release binary's `export` on each and reports
+//! wall time, pipelines per second and the child's peak RSS (from `wait4`). Sizes grow, so a flat
+//! peak RSS shows that memory does not grow with the estate.
+//!
+//! Environment: `KSDM_BENCH_SIZES` = comma-separated `projects x pipelines` pairs (default
+//! `20x100,100x100,200x100,400x100`), `KSDM_BENCH_RUNS` = runs per size (default 3, best taken),
+//! `KSDM_BENCH_DIR` = where estates are cached (default `target/bench-estates`).
+//! This is a measurement, not a test: nothing here asserts a speed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use ksdm_estate::{write_synthetic, SyntheticOptions};
+
+fn sizes() -> Vec<(usize, usize)> {
+    let spec = std::env::var("KSDM_BENCH_SIZES").unwrap_or_else(|_| "20x100,100x100,200x100,400x100".into());
+    spec.split(',')
+        .filter_map(|p| {
+            let (a, b) = p.trim().split_once('x')?;
+            Some((a.parse().ok()?, b.parse().ok()?))
+        })
+        .collect()
+}
+
+fn estate(dir: &Path, projects: usize, pipelines: usize) -> (PathBuf, usize) {
+    let path = dir.join(format!("p{projects}x{pipelines}"));
+    let opts = SyntheticOptions {
+        projects,
+        pipelines_per_project: pipelines,
+        credentials_per_project: 5,
+        workspaces: 10,
+        seed: 211,
+        workspace_column: true,
+    };
+    let marker = path.join(".complete");
+    if !marker.exists() {
+        let _ = std::fs::remove_dir_all(&path);
+        let s = write_synthetic(&path, &opts).expect("generate estate");
+        std::fs::write(&marker, s.pipelines.to_string()).expect("marker");
+    }
+    let n = std::fs::read_to_string(&marker).expect("marker").trim().parse().expect("count");
+    (path, n)
+}
+
+/// Runs the binary and returns (seconds, peak RSS in KiB, exit code).
+fn run(args: &[&str]) -> (f64, i64, i32) {
+    let start = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_ks-devops-migrate"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    let secs = start.elapsed().as_secs_f64();
+    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -1 };
+    (secs, usage.ru_maxrss, code)
+}
+
+fn main() {
+    // `cargo test --benches` passes flags; a bench run passes `--bench`.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("export bench: run with `cargo bench -p ks-devops-migrate --bench export`");
+        return;
+    }
+    let dir = std::env::var("KSDM_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-estates")
+    });
+    let runs: usize = std::env::var("KSDM_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("ks-devops-migrate export benchmark ({cores} cores, best of {runs})");
+    println!("| projects | pipelines | command | seconds | pipelines/s | peak RSS MiB | exit |");
+    println!("|---:|---:|---|---:|---:|---:|---:|");
+    for (projects, per) in sizes() {
+        let (home, pipelines) = estate(&dir, projects, per);
+        for cmd in ["export", "assess"] {
+            let out = tempfile::tempdir().expect("tempdir");
+            let mut best = (f64::MAX, 0, 0);
+            for _ in 0..runs {
+                let o = out.path().join("o");
+                let _ = std::fs::remove_dir_all(&o);
+                let r = run(&[
+                    "--no-progress",
+                    cmd,
+                    "--mysql-dump",
+                    home.join("devops.sql").to_str().expect("utf-8"),
+                    "--jenkins-home",
+                    home.join("jenkins_home").to_str().expect("utf-8"),
+                    "--out",
+                    o.to_str().expect("utf-8"),
+                ]);
+                if r.0 < best.0 {
+                    best = r;
+                }
+            }
+            println!(
+                "| {projects} | {pipelines} | {cmd} | {:.2} | {:.0} | {:.1} | {} |",
+                best.0,
+                pipelines as f64 / best.0,
+                best.1 as f64 / 1024.0,
+                best.2
+            );
+        }
+    }
+}
