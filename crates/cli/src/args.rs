@@ -27,8 +27,18 @@ pub enum Command {
     Export(ExportArgs),
     /// Like export, but write only the report (what would migrate, what would be lost).
     Assess(AssessArgs),
-    /// The whole migration: read → convert → YAML tree + report (→ backup → apply, as configured).
+    /// The whole migration: read → convert → YAML tree + report → backup → apply → authorizations.
     Migrate(MigrateArgs),
+    /// Show what `migrate` would change in the cluster (create/update/unchanged/conflict with diffs); writes nothing.
+    Plan(PlanArgs),
+    /// Compare the source estate with the cluster object by object (missing, different, extra).
+    Verify(VerifyArgs),
+    /// Take a backup (same source flags as export), or list/describe/verify backups.
+    Backup(BackupCmdArgs),
+    /// Re-apply a backup's v3.0 objects to a cluster, or unpack it (--to-dir, --jenkins-files).
+    Restore(RestoreArgs),
+    /// Print the manifests that run the migration in-cluster as a Kubernetes Job (optionally sharded).
+    Job(JobArgs),
 }
 
 /// Where the v2.1 data comes from: a dump or a live MySQL, and a Jenkins home or a live Jenkins.
@@ -132,6 +142,114 @@ pub struct AssessArgs {
     pub out: PathBuf,
 }
 
+/// Where backups go and how they are protected.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Backup store: a folder, or s3://bucket/prefix (MinIO and other S3-compatible stores).
+    #[arg(long, value_name = "PATH|s3://BUCKET/PREFIX", default_value = "ks-devops-backups")]
+    pub store: String,
+    /// S3 endpoint, e.g. http://minio.kubesphere-system.svc:9000 (path-style addressing is used).
+    #[arg(long, value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// S3 region (default: environment or profile, else us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub s3_region: Option<String>,
+    /// AWS profile for S3 credentials (default: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the default profile).
+    #[arg(long, value_name = "NAME")]
+    pub s3_profile: Option<String>,
+}
+
+/// How a new backup is encrypted (backups hold secret material).
+#[derive(Debug, Clone, Args)]
+pub struct ProtectionArgs {
+    /// File holding the backup passphrase (first line); else the KSDM_BACKUP_PASSPHRASE variable.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// age public key (age1…) to encrypt the backup to (repeatable).
+    #[arg(long, value_name = "AGE_PUBLIC_KEY")]
+    pub recipient: Vec<String>,
+    /// Write secret material unencrypted (not recommended).
+    #[arg(long)]
+    pub insecure_plaintext_backup: bool,
+}
+
+/// How an existing backup is decrypted.
+#[derive(Debug, Clone, Args)]
+pub struct KeyArgs {
+    /// File holding the backup passphrase; else the KSDM_BACKUP_PASSPHRASE variable.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// age identity file (AGE-SECRET-KEY-…) matching a recipient of the backup.
+    #[arg(long, value_name = "FILE")]
+    pub identity_file: Option<PathBuf>,
+}
+
+/// Which cluster and how to apply.
+#[derive(Debug, Clone, Args)]
+pub struct ClusterArgs {
+    /// kubeconfig file (else $KUBECONFIG; in a pod the ServiceAccount is used).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// kubeconfig context.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Existing objects that differ: `keep` (report a conflict, default) or `update`.
+    #[arg(long, value_name = "POLICY", default_value = "keep", value_parser = ["keep", "update"])]
+    pub existing: String,
+    /// Allow replacing the data of existing credential Secrets (never with placeholders).
+    #[arg(long)]
+    pub overwrite_secret_data: bool,
+    /// Recreate objects that an earlier run created and that were deleted since.
+    #[arg(long)]
+    pub recreate_deleted: bool,
+    /// How long to wait for the controller to create a project's namespace (e.g. 5m, 90s).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_duration)]
+    pub namespace_timeout: std::time::Duration,
+    /// Projects applied at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub concurrency: usize,
+    /// Progress journal (resume after a crash); default: <out>/journal.jsonl.
+    #[arg(long, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Also mirror progress into this ConfigMap (namespace/name) — set by `job`.
+    #[arg(long, value_name = "NS/NAME", env = "KSDM_JOURNAL_CONFIGMAP")]
+    pub journal_configmap: Option<String>,
+    /// Split the projects into N shards (by a stable hash of the project name) …
+    #[arg(long, value_name = "N")]
+    pub shards: Option<u32>,
+    /// … and apply only shard I (0-based; in an Indexed Job: $(JOB_COMPLETION_INDEX)).
+    #[arg(long, value_name = "I", env = "JOB_COMPLETION_INDEX")]
+    pub shard_index: Option<u32>,
+}
+
+/// Parses `90s`, `5m`, `1h`, `1m30s` or plain seconds.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut num = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: u64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
+        num.clear();
+        total += match c {
+            's' => n,
+            'm' => n * 60,
+            'h' => n * 3600,
+            _ => return Err(format!("invalid duration {s:?} (use s, m, h)")),
+        };
+    }
+    if !num.is_empty() {
+        return Err(format!("invalid duration {s:?}: missing unit"));
+    }
+    Ok(std::time::Duration::from_secs(total))
+}
+
 /// `migrate` arguments.
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -144,4 +262,155 @@ pub struct MigrateArgs {
     /// Output folder for the YAML tree and the report.
     #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
     pub out: PathBuf,
+    /// Backup store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Backup encryption.
+    #[command(flatten)]
+    pub protection: ProtectionArgs,
+    /// Cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Show what would change in the cluster; write nothing (no backup either).
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Stop after export and backup even when a cluster is configured.
+    #[arg(long)]
+    pub no_apply: bool,
+}
+
+/// `plan` arguments.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Conversion.
+    #[command(flatten)]
+    pub convert: ConvertArgs,
+    /// Output folder for the YAML tree, the report and plan.md.
+    #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
+    pub out: PathBuf,
+    /// Cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `verify` arguments.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Inputs.
+    #[command(flatten)]
+    pub source: SourceArgs,
+    /// Conversion.
+    #[command(flatten)]
+    pub convert: ConvertArgs,
+    /// Output folder for the YAML tree, the report and verify.md/verify.json.
+    #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
+    pub out: PathBuf,
+    /// Cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `backup` arguments: a new backup, or a subcommand.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct BackupCmdArgs {
+    /// list / describe / verify.
+    #[command(subcommand)]
+    pub command: Option<BackupCommand>,
+    /// Inputs.
+    #[command(flatten)]
+    pub source: Option<SourceArgs>,
+    /// Conversion.
+    #[command(flatten)]
+    pub convert: Option<ConvertArgs>,
+    /// Output folder for the export that goes into the backup.
+    #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
+    pub out: PathBuf,
+    /// Store.
+    #[command(flatten)]
+    pub store: Option<StoreArgs>,
+    /// Encryption.
+    #[command(flatten)]
+    pub protection: Option<ProtectionArgs>,
+}
+
+/// Backup subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// List the backups in a store (incomplete ones are marked).
+    List {
+        /// Store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Show a backup's manifest.
+    Describe {
+        /// Run id.
+        run: String,
+        /// Store.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Check every file's size and SHA-256, and that encrypted parts decrypt with the key.
+    Verify {
+        /// Run id.
+        run: String,
+        /// Store.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Key.
+        #[command(flatten)]
+        key: KeyArgs,
+    },
+}
+
+/// `restore` arguments.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// Run id of the backup.
+    pub run: String,
+    /// Store.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Key.
+    #[command(flatten)]
+    pub key: KeyArgs,
+    /// Unpack the v3.0 objects and reports into this folder instead of applying them.
+    #[arg(long, value_name = "DIR", conflicts_with = "jenkins_files")]
+    pub to_dir: Option<PathBuf>,
+    /// Write the saved Jenkins files (config.xml files, key files) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub jenkins_files: Option<PathBuf>,
+    /// Show what re-applying would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+}
+
+/// `job` arguments.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// Container image holding the ks-devops-migrate binary.
+    #[arg(long, default_value = "ks-devops-migrate:latest")]
+    pub image: String,
+    /// Namespace of the Job.
+    #[arg(long, default_value = "kubesphere-system")]
+    pub namespace: String,
+    /// Number of shards; with --indexed an Indexed Job (Kubernetes ≥ 1.21), else one Job per shard.
+    #[arg(long)]
+    pub shards: Option<u32>,
+    /// Make one Indexed Job (completionMode: Indexed) instead of one Job per shard.
+    #[arg(long)]
+    pub indexed: bool,
+    /// Secret whose keys become the pod's environment (MYSQL_PWD, JENKINS_API_TOKEN, KSDM_BACKUP_PASSPHRASE, AWS_*).
+    #[arg(long, value_name = "SECRET")]
+    pub env_from_secret: Option<String>,
+    /// Arguments of `migrate` inside the pod (after `--`).
+    #[arg(last = true)]
+    pub migrate_args: Vec<String>,
 }

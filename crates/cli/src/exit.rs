@@ -12,3 +12,6 @@ pub const USAGE: i32 = 2;
 pub const INPUT: i32 = 3;
 /// The run completed but at least one item (or a run-level step) failed: see the report.
 pub const ITEMS_FAILED: i32 = 4;
+/// A step that guards the cluster failed — the backup could not be written or verified, or the
+/// cluster preflight failed — so nothing was applied.
+pub const STEP_FAILED: i32 = 5;

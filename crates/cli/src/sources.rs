@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use ksdm_model::v21::{JenkinsFolder, JenkinsKeys, MysqlData, RevealedValues};
+use ksdm_model::v21::{JenkinsFile, JenkinsFolder, JenkinsKeys, MysqlData, RevealedValues};
 use ksdm_source::jenkins_home::JenkinsHome;
 use ksdm_source_jenkins_rest::{JenkinsClient, JenkinsOptions};
 use ksdm_source_mysql::MysqlOptions;
@@ -42,8 +42,6 @@ pub struct Sources {
     pub revealed: Option<Arc<RevealedValues>>,
     /// Descriptions for the report (never with passwords or tokens).
     pub descriptions: Vec<String>,
-    /// Paths of the offline inputs (for backups).
-    pub dump_path: Option<PathBuf>,
     /// Kept alive while the run lasts (a generated sample).
     _tmp: Option<tempfile::TempDir>,
 }
@@ -149,7 +147,6 @@ pub fn open(args: &SourceArgs) -> Result<Sources> {
         jenkins,
         revealed,
         descriptions,
-        dump_path: dump,
         _tmp: tmp,
     })
 }
@@ -172,4 +169,37 @@ fn sample_dir() -> Result<(PathBuf, Option<tempfile::TempDir>)> {
     let tmp = tempfile::tempdir().context("creating a temporary folder for the sample")?;
     ksdm_estate::sample::write_sample(tmp.path()).context("generating the sample estate")?;
     Ok((tmp.path().to_path_buf(), Some(tmp)))
+}
+
+impl Sources {
+    /// The Jenkins files the migration read, for the backup's source snapshot: the key files,
+    /// the root `config.xml`, every top-level item's and job's `config.xml`. Streamed.
+    pub fn jenkins_files(&self) -> Result<Box<dyn Iterator<Item = Result<JenkinsFile, String>> + Send + '_>> {
+        let mut head: Vec<Result<JenkinsFile, String>> = Vec::new();
+        if let Jenkins::Home(h) = &self.jenkins {
+            for rel in ["secrets/master.key", "secrets/hudson.util.Secret", "config.xml"] {
+                match h.read_file(rel) {
+                    Ok(Some(bytes)) => head.push(Ok(JenkinsFile { path: rel.to_string(), bytes })),
+                    Ok(None) => {}
+                    Err(e) => head.push(Err(e.to_string())),
+                }
+            }
+        }
+        let folders = self.folders()?.flat_map(|f| -> Vec<Result<JenkinsFile, String>> {
+            match f {
+                Err(e) => vec![Err(e)],
+                Ok(f) => {
+                    let mut out = Vec::with_capacity(f.jobs.len() + 1);
+                    if let Some(c) = f.config_xml {
+                        out.push(Ok(JenkinsFile { path: format!("jobs/{}/config.xml", f.name), bytes: c }));
+                    }
+                    for (job, bytes) in f.jobs {
+                        out.push(Ok(JenkinsFile { path: format!("jobs/{}/jobs/{job}/config.xml", f.name), bytes }));
+                    }
+                    out
+                }
+            }
+        });
+        Ok(Box::new(head.into_iter().chain(folders)))
+    }
 }

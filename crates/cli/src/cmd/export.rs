@@ -10,7 +10,7 @@ use ksdm_model::ItemKind;
 use ksdm_sink::tree::write_file;
 use ksdm_sink::{Report, YamlTree};
 
-use crate::args::{ConvertArgs, MigrateArgs, SecretValuesArg, SourceArgs};
+use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
 use crate::{exit, progress, sources};
 
 /// What to write.
@@ -26,6 +26,8 @@ pub enum Mode {
 pub struct Converted {
     /// The finished report.
     pub report: Report,
+    /// The opened sources (for the backup's source snapshot).
+    pub sources: sources::Sources,
 }
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
@@ -105,7 +107,7 @@ pub fn run_conversion(
     let layout = tree.layout();
     write_file(&layout.report_md(), report.to_markdown().as_bytes(), false)?;
     write_file(&layout.report_json(), report.to_json().as_bytes(), false)?;
-    Ok(Some(Converted { report }))
+    Ok(Some(Converted { report, sources: src }))
 }
 
 fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::TreeError> {
@@ -174,9 +176,16 @@ impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
 fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let layout = ksdm_sink::TreeLayout::new(out);
-    let ours = layout.report_json().is_file();
-    let non_empty = std::fs::read_dir(out).map(|mut d| d.next().is_some()).unwrap_or(false);
-    if non_empty && !ours {
+    // Files this tool writes into an output folder; any other file means it is not ours.
+    const OURS: [&str; 10] = [
+        "resources", "report.md", "report.json", "backup-identity.txt", "journal.jsonl",
+        "apply.md", "apply.json", "plan.md", "plan.json", "verify.md",
+    ];
+    let foreign = std::fs::read_dir(out)
+        .with_context(|| format!("reading {}", out.display()))?
+        .filter_map(|e| e.ok())
+        .any(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()) && e.file_name() != "verify.json");
+    if foreign && !layout.report_json().is_file() {
         bail!(
             "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",
             out.display()
@@ -199,16 +208,7 @@ pub fn export(source: &SourceArgs, convert: &ConvertArgs, out: &Path, mode: Mode
     Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
 }
 
-/// `migrate`: for now the offline part of the migration.
-pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
-    let Some(c) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "migrate")? else {
-        return Ok(exit::INPUT);
-    };
-    print_result(&c.report, &a.out, Mode::Export);
-    Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
-}
-
-fn print_result(report: &Report, out: &Path, mode: Mode) {
+pub fn print_result(report: &Report, out: &Path, mode: Mode) {
     let layout = ksdm_sink::TreeLayout::new(out);
     println!("{}", report.summary_line());
     if mode == Mode::Export {

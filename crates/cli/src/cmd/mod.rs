@@ -1,16 +1,32 @@
 //! One module per command.
 
+mod backup;
+mod cluster;
 mod export;
+mod job;
+mod migrate;
+mod restore;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::args::{Cli, Command};
 
 /// Runs the command and returns the process exit code.
 pub fn run(cli: Cli) -> Result<i32> {
+    let np = cli.no_progress;
     match cli.command {
-        Command::Export(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Export, cli.no_progress),
-        Command::Assess(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Assess, cli.no_progress),
-        Command::Migrate(a) => export::migrate(&a, cli.no_progress),
+        Command::Export(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Export, np),
+        Command::Assess(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Assess, np),
+        Command::Migrate(a) => migrate::migrate(&a, np),
+        Command::Plan(a) => migrate::plan(&a, np),
+        Command::Verify(a) => migrate::verify(&a, np),
+        Command::Backup(a) => backup::backup(&a, np),
+        Command::Restore(a) => restore::restore(&a),
+        Command::Job(a) => job::job(&a),
     }
+}
+
+/// A runtime for the async parts (S3, Kubernetes).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the async runtime")
 }

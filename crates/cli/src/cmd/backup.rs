@@ -1,0 +1,187 @@
+//! `backup` (take one, list, describe, verify) and the backup step of `migrate`.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use ksdm_backup::{
+    create_backup, describe, list_backups, open_store, verify, BackupInput, BackupStore, DecryptionKey, Manifest,
+    Protection, S3Options, SecretString,
+};
+
+use crate::args::{BackupCmdArgs, BackupCommand, KeyArgs, ProtectionArgs, StoreArgs};
+use crate::cmd::export::{run_conversion, Mode};
+use crate::sources::Sources;
+use crate::exit;
+
+const PASSPHRASE_ENV: &str = "KSDM_BACKUP_PASSPHRASE";
+
+fn first_line(path: &Path) -> Result<SecretString> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let line = text.lines().next().unwrap_or_default().to_string();
+    if line.is_empty() {
+        bail!("{} is empty", path.display());
+    }
+    Ok(SecretString::from(line))
+}
+
+fn env_passphrase() -> Option<SecretString> {
+    std::env::var(PASSPHRASE_ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from)
+}
+
+/// How a new backup is protected. With `--sample` and no choice made, a fresh age identity is
+/// written next to the export (the sample's values are not real secrets) and its path returned.
+pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Protection, Option<std::path::PathBuf>)> {
+    if a.insecure_plaintext_backup {
+        return Ok((Protection::InsecurePlaintext, None));
+    }
+    if !a.recipient.is_empty() {
+        return Ok((Protection::Recipients(a.recipient.clone()), None));
+    }
+    if let Some(f) = &a.passphrase_file {
+        return Ok((Protection::Passphrase(first_line(f)?), None));
+    }
+    if let Some(p) = env_passphrase() {
+        return Ok((Protection::Passphrase(p), None));
+    }
+    if sample {
+        use ksdm_backup::ExposeSecret;
+        let (identity, recipient) = ksdm_backup::generate_identity();
+        let path = out.join("backup-identity.txt");
+        let text = format!(
+            "# age identity made by ks-devops-migrate for a --sample run\n# public key: {recipient}\n{}\n",
+            identity.to_string().expose_secret()
+        );
+        ksdm_sink::tree::write_file(&path, text.as_bytes(), true)?;
+        return Ok((Protection::Recipients(vec![recipient]), Some(path)));
+    }
+    bail!(
+        "backups hold secret material (Jenkins key files, decrypted credentials): give --passphrase-file FILE, \
+         {PASSPHRASE_ENV}, or --recipient AGE_PUBLIC_KEY (or, not recommended, --insecure-plaintext-backup)"
+    )
+}
+
+/// The key to open an existing backup, if one was given.
+pub fn key(a: &KeyArgs) -> Result<Option<DecryptionKey>> {
+    if let Some(f) = &a.identity_file {
+        return Ok(Some(DecryptionKey::from_identity_file(f)?));
+    }
+    if let Some(f) = &a.passphrase_file {
+        return Ok(Some(DecryptionKey::Passphrase(first_line(f)?)));
+    }
+    Ok(env_passphrase().map(DecryptionKey::Passphrase))
+}
+
+/// Opens the store.
+pub async fn store(a: &StoreArgs) -> Result<Box<dyn BackupStore>> {
+    let s3 = S3Options {
+        endpoint: a.s3_endpoint.clone(),
+        region: a.s3_region.clone(),
+        profile: a.s3_profile.clone(),
+        ..S3Options::default()
+    };
+    open_store(&a.store, &s3).await.with_context(|| format!("opening backup store {}", a.store))
+}
+
+/// Takes a backup of what this run read and produced, then verifies it (decrypting when the
+/// key is at hand). Returns the manifest.
+pub fn take(
+    rt: &tokio::runtime::Runtime,
+    src: &Sources,
+    export_dir: &Path,
+    store_args: &StoreArgs,
+    protection: &Protection,
+    run_id: &str,
+    log: String,
+    key: Option<DecryptionKey>,
+) -> Result<Manifest> {
+    let mysql_json = serde_json::to_vec_pretty(&src.mysql)?;
+    let input = BackupInput {
+        run_id: run_id.to_string(),
+        tool_version: format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION")),
+        sources: src.descriptions.clone(),
+        mysql_json,
+        jenkins_files: src.jenkins_files()?,
+        export_dir,
+        log: log.into_bytes(),
+    };
+    rt.block_on(async {
+        let store = store(store_args).await?;
+        let manifest = create_backup(store.as_ref(), input, protection)
+            .await
+            .with_context(|| format!("writing backup {run_id} to {}", store.describe()))?;
+        let report = verify(store.as_ref(), run_id, key.as_ref()).await?;
+        if !report.is_ok() {
+            let problems: Vec<String> = report.problems().map(|p| format!("{}: {:?}", p.name, p.status)).collect();
+            bail!("backup {run_id} does not verify: {}", problems.join("; "));
+        }
+        Ok(manifest)
+    })
+}
+
+/// `backup …`.
+pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
+    let rt = super::runtime()?;
+    match &a.command {
+        Some(BackupCommand::List { store: s }) => rt.block_on(async {
+            let store = store(s).await?;
+            let list = list_backups(store.as_ref()).await?;
+            println!("{} backups in {}", list.len(), store.describe());
+            for b in list {
+                println!(
+                    "{}  {}  {:>10} bytes  {}{}",
+                    b.run_id,
+                    b.created.as_deref().unwrap_or("-"),
+                    b.size,
+                    if b.complete { "complete" } else { "INCOMPLETE" },
+                    b.problem.map(|p| format!(" ({p})")).unwrap_or_default()
+                );
+            }
+            Ok(exit::OK)
+        }),
+        Some(BackupCommand::Describe { run, store: s }) => rt.block_on(async {
+            let store = store(s).await?;
+            let m = describe(store.as_ref(), run).await?;
+            println!("{}", serde_json::to_string_pretty(&m)?);
+            Ok(exit::OK)
+        }),
+        Some(BackupCommand::Verify { run, store: s, key: k }) => {
+            let key = key(k)?;
+            rt.block_on(async {
+                let store = store(s).await?;
+                let report = verify(store.as_ref(), run, key.as_ref()).await?;
+                for f in &report.files {
+                    println!("{:<40} {:?}", f.name, f.status);
+                }
+                if key.is_none() {
+                    println!("(no key given: encrypted files were checked by checksum only, not decrypted)");
+                }
+                if report.is_ok() {
+                    println!("backup {run}: OK");
+                    Ok(exit::OK)
+                } else {
+                    println!("backup {run}: FAILED");
+                    Ok(exit::ITEMS_FAILED)
+                }
+            })
+        }
+        None => {
+            let (Some(source), Some(convert), Some(store_args), Some(prot)) =
+                (&a.source, &a.convert, &a.store, &a.protection)
+            else {
+                bail!("backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)");
+            };
+            let (protection, identity) = protection(prot, source.sample, &a.out)?;
+            let Some(c) = run_conversion(source, convert, &a.out, Mode::Export, no_progress, "backup")? else {
+                return Ok(exit::INPUT);
+            };
+            let run_id = ksdm_backup::layout::new_run_id(time::OffsetDateTime::now_utc());
+            let key = identity.as_deref().map(DecryptionKey::from_identity_file).transpose()?;
+            let m = take(&rt, &c.sources, &a.out, store_args, &protection, &run_id, c.report.summary_line(), key)?;
+            println!("backup {} written to {} ({} files)", m.run_id, store_args.store, m.files.len());
+            if let Some(p) = identity {
+                println!("backup key (age identity): {}", p.display());
+            }
+            Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
+        }
+    }
+}
