@@ -8,7 +8,10 @@
 //!
 //! Environment: `KSDM_BENCH_SIZES` = comma-separated `projects x pipelines` pairs (default
 //! `20x100,100x100,200x100,400x100`), `KSDM_BENCH_RUNS` = runs per size (default 3, best taken),
-//! `KSDM_BENCH_DIR` = where estates are cached (default `target/bench-estates`).
+//! `KSDM_BENCH_DIR` = where estates are cached (default `target/bench-estates`),
+//! `KSDM_BENCH_OUT` = comma-separated folders the export writes into (default: `/dev/shm` when it
+//! exists — the tool's own cost — and the estate folder's disk, whose per-file creation cost
+//! usually dominates `export`: one YAML file per object is the output contract).
 //! This is a measurement, not a test: nothing here asserts a speed.
 
 use std::path::{Path, PathBuf};
@@ -78,12 +81,23 @@ fn main() {
     let runs: usize = std::env::var("KSDM_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("ks-devops-migrate export benchmark ({cores} cores, best of {runs})");
-    println!("| projects | pipelines | command | seconds | pipelines/s | peak RSS MiB | exit |");
-    println!("|---:|---:|---|---:|---:|---:|---:|");
+    let outs: Vec<PathBuf> = match std::env::var("KSDM_BENCH_OUT") {
+        Ok(v) => v.split(',').map(PathBuf::from).collect(),
+        Err(_) => {
+            let mut v = Vec::new();
+            if Path::new("/dev/shm").is_dir() {
+                v.push(PathBuf::from("/dev/shm"));
+            }
+            v.push(dir.clone());
+            v
+        }
+    };
+    println!("| projects | pipelines | command | output on | seconds | pipelines/s | peak RSS MiB | exit |");
+    println!("|---:|---:|---|---|---:|---:|---:|---:|");
     for (projects, per) in sizes() {
         let (home, pipelines) = estate(&dir, projects, per);
-        for cmd in ["export", "assess"] {
-            let out = tempfile::tempdir().expect("tempdir");
+        for (cmd, out_base) in outs.iter().map(|o| ("export", o)).chain([("assess", &dir)]) {
+            let out = tempfile::tempdir_in(out_base).expect("tempdir");
             let mut best = (f64::MAX, 0, 0);
             for _ in 0..runs {
                 let o = out.path().join("o");
@@ -103,7 +117,8 @@ fn main() {
                 }
             }
             println!(
-                "| {projects} | {pipelines} | {cmd} | {:.2} | {:.0} | {:.1} | {} |",
+                "| {projects} | {pipelines} | {cmd} | {} | {:.2} | {:.0} | {:.1} | {} |",
+                out_base.display(),
                 best.0,
                 pipelines as f64 / best.0,
                 best.1 as f64 / 1024.0,

@@ -30,9 +30,9 @@ pub enum Command {
     /// The whole migration: read → convert → YAML tree + report → backup → apply → authorizations.
     Migrate(MigrateArgs),
     /// Show what `migrate` would change in the cluster (create/update/unchanged/conflict with diffs); writes nothing.
-    Plan(PlanArgs),
+    Plan(ClusterRunArgs),
     /// Compare the source estate with the cluster object by object (missing, different, extra).
-    Verify(VerifyArgs),
+    Verify(ClusterRunArgs),
     /// Take a backup (same source flags as export), or list/describe/verify backups.
     Backup(BackupCmdArgs),
     /// Re-apply a backup's v3.0 objects to a cluster, or unpack it (--to-dir, --jenkins-files).
@@ -279,33 +279,16 @@ pub struct MigrateArgs {
     pub no_apply: bool,
 }
 
-/// `plan` arguments.
+/// `plan` and `verify` arguments: the sources, the conversion, the cluster.
 #[derive(Debug, Args)]
-pub struct PlanArgs {
+pub struct ClusterRunArgs {
     /// Inputs.
     #[command(flatten)]
     pub source: SourceArgs,
     /// Conversion.
     #[command(flatten)]
     pub convert: ConvertArgs,
-    /// Output folder for the YAML tree, the report and plan.md.
-    #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
-    pub out: PathBuf,
-    /// Cluster.
-    #[command(flatten)]
-    pub cluster: ClusterArgs,
-}
-
-/// `verify` arguments.
-#[derive(Debug, Args)]
-pub struct VerifyArgs {
-    /// Inputs.
-    #[command(flatten)]
-    pub source: SourceArgs,
-    /// Conversion.
-    #[command(flatten)]
-    pub convert: ConvertArgs,
-    /// Output folder for the YAML tree, the report and verify.md/verify.json.
+    /// Output folder for the YAML tree, the report and plan.md or verify.md.
     #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
     pub out: PathBuf,
     /// Cluster.
@@ -323,18 +306,19 @@ pub struct BackupCmdArgs {
     /// Inputs.
     #[command(flatten)]
     pub source: Option<SourceArgs>,
-    /// Conversion.
+    /// Conversion. Not an `Option`: clap leaves a flattened `Option` at `None` unless one of its
+    /// flags is given, and these all have defaults.
     #[command(flatten)]
-    pub convert: Option<ConvertArgs>,
+    pub convert: ConvertArgs,
     /// Output folder for the export that goes into the backup.
     #[arg(long, value_name = "DIR", default_value = "ks-devops-migrate-out")]
     pub out: PathBuf,
-    /// Store.
+    /// Store (defaults apply when no store flag is given).
     #[command(flatten)]
-    pub store: Option<StoreArgs>,
+    pub store: StoreArgs,
     /// Encryption.
     #[command(flatten)]
-    pub protection: Option<ProtectionArgs>,
+    pub protection: ProtectionArgs,
 }
 
 /// Backup subcommands.

@@ -1,15 +1,20 @@
 //! The report: every project, pipeline, credential and membership with its outcome and reasons,
 //! totals with percentages, and the manual tasks. Rendered as Markdown and JSON. It never holds a
 //! secret value: findings are written by the converters without values.
+//!
+//! Memory stays flat however big the estate: items arrive one project at a time and are spilled
+//! to an unnamed temporary file as JSON lines; only counters, the manual tasks and a small index
+//! (project id → byte range) stay in memory. Rendering reads the groups back in project order.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{self, Write};
 
 use ksdm_model::{Finding, ItemKind, ItemReport, Outcome, Severity};
 use serde::Serialize;
 
 /// The report of one run.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Default)]
 pub struct Report {
     /// Tool name and version.
     pub tool: String,
@@ -25,8 +30,7 @@ pub struct Report {
     pub notes: Vec<String>,
     /// Top-level Jenkins items that are not project folders (ignored).
     pub ignored_top_level_items: Vec<String>,
-    /// Every item, sorted by project, kind, id.
-    pub items: Vec<ItemReport>,
+    log: ItemLog,
 }
 
 /// Counts of one item kind.
@@ -52,65 +56,162 @@ pub struct ManualTask {
     pub finding: Finding,
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    #[serde(flatten)]
-    report: &'a Report,
+/// Items spilled to disk, grouped by project, plus what must stay at hand.
+#[derive(Debug, Default)]
+struct ItemLog {
+    file: Option<File>,
+    len: u64,
+    /// (project, offset, length) of each group.
+    index: Vec<(String, u64, u64)>,
     totals: BTreeMap<ItemKind, KindTotals>,
-    manual_tasks: Vec<ManualTask>,
-    failed: bool,
+    failed_items: usize,
+    manual: Vec<ManualTask>,
+    error: Option<String>,
+}
+
+impl ItemLog {
+    fn add(&mut self, mut items: Vec<ItemReport>) {
+        if items.is_empty() {
+            return;
+        }
+        sort_items(&mut items);
+        for i in &items {
+            let e = self.totals.entry(i.kind).or_default();
+            e.total += 1;
+            *e.by_outcome.entry(i.outcome.label().to_string()).or_default() += 1;
+            if i.outcome == Outcome::Failed {
+                self.failed_items += 1;
+            }
+            self.manual.extend(i.manual_tasks().map(|f| ManualTask {
+                kind: i.kind,
+                project: i.project.clone(),
+                id: i.id.clone(),
+                finding: f.clone(),
+            }));
+        }
+        let project = items[0].project.clone();
+        let mut line = match serde_json::to_vec(&items) {
+            Ok(l) => l,
+            Err(e) => {
+                self.error = Some(format!("cannot record report items: {e}"));
+                return;
+            }
+        };
+        line.push(b'\n');
+        if self.file.is_none() {
+            match tempfile::tempfile() {
+                Ok(f) => self.file = Some(f),
+                Err(e) => {
+                    self.error = Some(format!("cannot create the report's temporary file: {e}"));
+                    return;
+                }
+            }
+        }
+        if let Some(f) = &mut self.file {
+            if let Err(e) = f.write_all(&line) {
+                self.error = Some(format!("cannot write the report's temporary file: {e}"));
+                return;
+            }
+        }
+        self.index.push((project, self.len, line.len() as u64));
+        self.len += line.len() as u64;
+    }
+
+    /// Calls `f` with each project's items, in project order.
+    fn for_each_project(&self, mut f: impl FnMut(&[ItemReport]) -> io::Result<()>) -> io::Result<()> {
+        let mut order: Vec<usize> = (0..self.index.len()).collect();
+        order.sort_by(|a, b| self.index[*a].0.cmp(&self.index[*b].0).then(a.cmp(b)));
+        let mut k = 0;
+        while k < order.len() {
+            let project = &self.index[order[k]].0;
+            let mut group: Vec<ItemReport> = Vec::new();
+            while k < order.len() && self.index[order[k]].0 == *project {
+                group.extend(self.read(order[k])?);
+                k += 1;
+            }
+            sort_items(&mut group);
+            f(&group)?;
+        }
+        Ok(())
+    }
+
+    fn read(&self, i: usize) -> io::Result<Vec<ItemReport>> {
+        use std::os::unix::fs::FileExt;
+        let (_, offset, len) = &self.index[i];
+        let file = self.file.as_ref().ok_or_else(|| io::Error::other("report items missing"))?;
+        let mut buf = vec![0u8; *len as usize];
+        file.read_exact_at(&mut buf, *offset)?;
+        serde_json::from_slice(&buf).map_err(io::Error::other)
+    }
+}
+
+fn sort_items(items: &mut [ItemReport]) {
+    items.sort_by(|a, b| (&a.project, a.kind, &a.id).cmp(&(&b.project, b.kind, &b.id)));
+}
+
+#[derive(Serialize)]
+struct Header<'a> {
+    tool: &'a str,
+    command: &'a str,
+    inputs: &'a [String],
+    output: &'a Option<String>,
+    run_errors: &'a [String],
+    notes: &'a [String],
+    ignored_top_level_items: &'a [String],
 }
 
 impl Report {
-    /// Adds items (any order; [`Report::finish`] sorts).
+    /// Adds the items of one project (or any group; groups of the same project are merged).
     pub fn extend(&mut self, items: impl IntoIterator<Item = ItemReport>) {
-        self.items.extend(items);
+        self.log.add(items.into_iter().collect());
     }
 
-    /// Sorts items into their stable report order and deduplicates ignored item names.
+    /// Finishes the run-level lists (sorted, deduplicated) and records a spill failure, if any.
     pub fn finish(&mut self) {
-        self.items.sort_by(|a, b| (&a.project, a.kind, &a.id).cmp(&(&b.project, b.kind, &b.id)));
         self.ignored_top_level_items.sort();
         self.ignored_top_level_items.dedup();
+        if let Some(e) = self.log.error.take() {
+            self.run_errors.push(e);
+        }
     }
 
     /// True when any item failed or the run had an error: the exit status must be non-zero.
     pub fn failed(&self) -> bool {
-        !self.run_errors.is_empty() || self.items.iter().any(|i| i.outcome == Outcome::Failed)
+        !self.run_errors.is_empty() || self.log.failed_items > 0 || self.log.error.is_some()
     }
 
-    /// Counts per kind and outcome.
+    /// Counts per kind and outcome (every kind present).
     pub fn totals(&self) -> BTreeMap<ItemKind, KindTotals> {
-        let mut t: BTreeMap<ItemKind, KindTotals> = ItemKind::ALL.iter().map(|k| (*k, KindTotals::default())).collect();
-        for i in &self.items {
-            let e = t.entry(i.kind).or_default();
-            e.total += 1;
-            *e.by_outcome.entry(i.outcome.label().to_string()).or_default() += 1;
+        let mut t = self.log.totals.clone();
+        for k in ItemKind::ALL {
+            t.entry(k).or_default();
         }
         t
     }
 
     /// Count of items of `kind` with `outcome`.
     pub fn count(&self, kind: ItemKind, outcome: Outcome) -> usize {
-        self.items.iter().filter(|i| i.kind == kind && i.outcome == outcome).count()
+        self.log.totals.get(&kind).and_then(|t| t.by_outcome.get(outcome.label()).copied()).unwrap_or(0)
     }
 
     /// Every finding a person must act on, in report order.
     pub fn manual_tasks(&self) -> Vec<ManualTask> {
-        self.items
-            .iter()
-            .flat_map(|i| {
-                i.manual_tasks().map(move |f| ManualTask {
-                    kind: i.kind,
-                    project: i.project.clone(),
-                    id: i.id.clone(),
-                    finding: f.clone(),
-                })
-            })
-            .collect()
+        let mut tasks = self.log.manual.clone();
+        tasks.sort_by(|a, b| (&a.project, a.kind, &a.id).cmp(&(&b.project, b.kind, &b.id)));
+        tasks
     }
 
-    /// One-line summary for the terminal, e.g. `projects 4/6 ok, pipelines 12/15 ok, …`.
+    /// Every item in report order (reads them back; for tests and small reports).
+    pub fn items(&self) -> Vec<ItemReport> {
+        let mut all = Vec::new();
+        let _ = self.log.for_each_project(|g| {
+            all.extend_from_slice(g);
+            Ok(())
+        });
+        all
+    }
+
+    /// One-line summary for the terminal, e.g. `projects 4/6 migrated (0 failed), …`.
     pub fn summary_line(&self) -> String {
         let totals = self.totals();
         let parts: Vec<String> = ItemKind::ALL
@@ -126,75 +227,119 @@ impl Report {
         parts.join(", ")
     }
 
-    /// The JSON report.
-    pub fn to_json(&self) -> String {
-        let j = JsonReport { report: self, totals: self.totals(), manual_tasks: self.manual_tasks(), failed: self.failed() };
-        serde_json::to_string_pretty(&j).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    /// Writes the JSON report, streaming the items.
+    pub fn write_json(&self, w: &mut impl Write) -> io::Result<()> {
+        let header = Header {
+            tool: &self.tool,
+            command: &self.command,
+            inputs: &self.inputs,
+            output: &self.output,
+            run_errors: &self.run_errors,
+            notes: &self.notes,
+            ignored_top_level_items: &self.ignored_top_level_items,
+        };
+        let head = serde_json::to_string_pretty(&header).map_err(io::Error::other)?;
+        // Everything but the closing brace, then the streamed items and the summary fields.
+        w.write_all(head.trim_end().trim_end_matches('}').trim_end().as_bytes())?;
+        w.write_all(b",\n  \"items\": [")?;
+        let mut first = true;
+        self.log.for_each_project(|group| {
+            for item in group {
+                w.write_all(if first { b"\n    " } else { b",\n    " })?;
+                first = false;
+                let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
+                w.write_all(text.replace('\n', "\n    ").as_bytes())?;
+            }
+            Ok(())
+        })?;
+        w.write_all(if first { b"]" } else { b"\n  ]" })?;
+        for (key, value) in [
+            ("totals", serde_json::to_value(self.totals())),
+            ("manual_tasks", serde_json::to_value(self.manual_tasks())),
+            ("failed", serde_json::to_value(self.failed())),
+        ] {
+            let text = serde_json::to_string_pretty(&value.map_err(io::Error::other)?).map_err(io::Error::other)?;
+            write!(w, ",\n  \"{key}\": {}", text.replace('\n', "\n  "))?;
+        }
+        w.write_all(b"\n}\n")
     }
 
-    /// The Markdown report.
+    /// The JSON report as a string.
+    pub fn to_json(&self) -> String {
+        let mut v = Vec::new();
+        let _ = self.write_json(&mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    }
+
+    /// The Markdown report as a string.
     pub fn to_markdown(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "# ks-devops-migrate {} report\n", self.command);
-        let _ = writeln!(s, "- tool: {}", self.tool);
+        let mut v = Vec::new();
+        let _ = self.write_markdown(&mut v);
+        String::from_utf8_lossy(&v).into_owned()
+    }
+
+    /// Writes the Markdown report, streaming the items.
+    pub fn write_markdown(&self, s: &mut impl Write) -> io::Result<()> {
+        writeln!(s, "# ks-devops-migrate {} report\n", self.command)?;
+        writeln!(s, "- tool: {}", self.tool)?;
         for i in &self.inputs {
-            let _ = writeln!(s, "- input: {}", md(i));
+            writeln!(s, "- input: {}", md(i))?;
         }
         if let Some(o) = &self.output {
-            let _ = writeln!(s, "- output: {}", md(o));
+            writeln!(s, "- output: {}", md(o))?;
         }
-        let _ = writeln!(
+        writeln!(
             s,
             "- result: **{}**\n",
             if self.failed() { "FAILED (see Failed items and run errors)" } else { "no failures" }
-        );
+        )?;
 
-        let _ = writeln!(s, "## Totals\n");
-        let _ = write!(s, "| kind | total |");
+        writeln!(s, "## Totals\n")?;
+        write!(s, "| kind | total |")?;
         for o in Outcome::ALL {
-            let _ = write!(s, " {} |", o.label());
+            write!(s, " {} |", o.label())?;
         }
-        let _ = writeln!(s, "\n|---|---:|{}", "---:|".repeat(Outcome::ALL.len()));
+        writeln!(s, "\n|---|---:|{}", "---:|".repeat(Outcome::ALL.len()))?;
         for (kind, t) in self.totals() {
-            let _ = write!(s, "| {} | {} |", kind.plural(), t.total);
+            write!(s, "| {} | {} |", kind.plural(), t.total)?;
             for o in Outcome::ALL {
                 let n = t.by_outcome.get(o.label()).copied().unwrap_or(0);
-                let _ = write!(s, " {} |", pct(n, t.total));
+                write!(s, " {} |", pct(n, t.total))?;
             }
-            let _ = writeln!(s);
+            writeln!(s)?;
         }
-        let _ = writeln!(s);
+        writeln!(s)?;
 
         if !self.run_errors.is_empty() {
-            let _ = writeln!(s, "## Run errors\n");
+            writeln!(s, "## Run errors\n")?;
             for e in &self.run_errors {
-                let _ = writeln!(s, "- {}", md(e));
+                writeln!(s, "- {}", md(e))?;
             }
-            let _ = writeln!(s);
+            writeln!(s)?;
         }
         if !self.notes.is_empty() {
-            let _ = writeln!(s, "## Notes\n");
+            writeln!(s, "## Notes\n")?;
             for n in &self.notes {
-                let _ = writeln!(s, "- {}", md(n));
+                writeln!(s, "- {}", md(n))?;
             }
-            let _ = writeln!(s);
+            writeln!(s)?;
         }
         if !self.ignored_top_level_items.is_empty() {
-            let _ = writeln!(
+            writeln!(
                 s,
                 "Ignored top-level Jenkins items that are not project folders: {}\n",
                 self.ignored_top_level_items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
-            );
+            )?;
         }
 
         let tasks = self.manual_tasks();
-        let _ = writeln!(s, "## Manual tasks ({})\n", tasks.len());
+        writeln!(s, "## Manual tasks ({})\n", tasks.len())?;
         if tasks.is_empty() {
-            let _ = writeln!(s, "None.\n");
+            writeln!(s, "None.\n")?;
         }
         for (n, t) in tasks.iter().enumerate() {
             let sev = if t.finding.severity == Severity::Error { "failed" } else { "to do" };
-            let _ = writeln!(
+            writeln!(
                 s,
                 "{}. [{sev}] {} `{}` in project `{}` — {} (`{}`)",
                 n + 1,
@@ -203,31 +348,31 @@ impl Report {
                 t.project,
                 md(&t.finding.message),
                 t.finding.code
-            );
+            )?;
         }
-        let _ = writeln!(s);
+        writeln!(s)?;
 
-        let _ = writeln!(s, "## Items\n");
-        let mut current = None;
-        for i in &self.items {
-            if current != Some(&i.project) {
-                current = Some(&i.project);
-                let _ = writeln!(s, "\n### Project `{}`\n", i.project);
-                let _ = writeln!(s, "| kind | item | v3.0 object | outcome | reasons |\n|---|---|---|---|---|");
+        writeln!(s, "## Items\n")?;
+        self.log.for_each_project(|group| {
+            if let Some(first) = group.first() {
+                writeln!(s, "\n### Project `{}`\n", first.project)?;
+                writeln!(s, "| kind | item | v3.0 object | outcome | reasons |\n|---|---|---|---|---|")?;
             }
-            let reasons: Vec<String> =
-                i.findings.iter().map(|f| format!("{}: {}", severity_label(f.severity), md(&f.message))).collect();
-            let _ = writeln!(
-                s,
-                "| {} | `{}` | {} | {} | {} |",
-                kind_singular(i.kind),
-                i.id.replace('|', "\\|"),
-                i.target.as_deref().map(|t| format!("`{t}`")).unwrap_or_else(|| "—".into()),
-                i.outcome.label(),
-                if reasons.is_empty() { "—".into() } else { reasons.join("<br>") }
-            );
-        }
-        s
+            for i in group {
+                let reasons: Vec<String> =
+                    i.findings.iter().map(|f| format!("{}: {}", severity_label(f.severity), md(&f.message))).collect();
+                writeln!(
+                    s,
+                    "| {} | `{}` | {} | {} | {} |",
+                    kind_singular(i.kind),
+                    i.id.replace('|', "\\|"),
+                    i.target.as_deref().map(|t| format!("`{t}`")).unwrap_or_else(|| "—".into()),
+                    i.outcome.label(),
+                    if reasons.is_empty() { "—".into() } else { reasons.join("<br>") }
+                )?;
+            }
+            Ok(())
+        })
     }
 }
 
@@ -265,20 +410,20 @@ fn md(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn item(kind: ItemKind, id: &str, outcome: Outcome, f: Vec<Finding>) -> ItemReport {
-        ItemReport { kind, project: "p".into(), id: id.into(), target: None, outcome, findings: f }
+    fn item(project: &str, kind: ItemKind, id: &str, outcome: Outcome, f: Vec<Finding>) -> ItemReport {
+        ItemReport { kind, project: project.into(), id: id.into(), target: None, outcome, findings: f }
     }
 
     #[test]
     fn totals_tasks_and_failure() {
         let mut r = Report { tool: "t".into(), command: "export".into(), ..Report::default() };
         r.extend([
-            item(ItemKind::Pipeline, "b", Outcome::Failed, vec![Finding::error("x", "broken")]),
-            item(ItemKind::Pipeline, "a", Outcome::Successful, vec![]),
-            item(ItemKind::Credential, "c", Outcome::Unsupported, vec![Finding::manual("y", "do | this")]),
+            item("p", ItemKind::Pipeline, "b", Outcome::Failed, vec![Finding::error("x", "broken")]),
+            item("p", ItemKind::Pipeline, "a", Outcome::Successful, vec![]),
+            item("p", ItemKind::Credential, "c", Outcome::Unsupported, vec![Finding::manual("y", "do | this")]),
         ]);
         r.finish();
-        assert_eq!(r.items[0].id, "a");
+        assert_eq!(r.items()[0].id, "a");
         assert!(r.failed());
         let t = r.totals();
         assert_eq!(t[&ItemKind::Pipeline].total, 2);
@@ -289,5 +434,21 @@ mod tests {
         let j: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(j["failed"], true);
         assert_eq!(j["totals"]["pipeline"]["total"], 2);
+        assert_eq!(j["items"].as_array().unwrap().len(), 3);
+        assert_eq!(j["tool"], "t");
+    }
+
+    #[test]
+    fn groups_come_back_in_project_order_and_merge() {
+        let mut r = Report::default();
+        r.extend([item("b", ItemKind::Project, "b", Outcome::Successful, vec![])]);
+        r.extend([item("a", ItemKind::Pipeline, "x", Outcome::Successful, vec![])]);
+        r.extend([item("a", ItemKind::Project, "a", Outcome::Skipped, vec![])]);
+        let ids: Vec<String> = r.items().into_iter().map(|i| format!("{}/{}", i.project, i.id)).collect();
+        assert_eq!(ids, ["a/a", "a/x", "b/b"]);
+        let j: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+        assert_eq!(j["items"][2]["id"], "b");
+        let empty: serde_json::Value = serde_json::from_str(&Report::default().to_json()).unwrap();
+        assert_eq!(empty["items"], serde_json::json!([]));
     }
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use ksdm_model::v21::{CredentialMeta, Membership, MysqlData, Project};
+use ksdm_model::v21::MysqlData;
+use ksdm_source::mysql_row::{credential_meta_from_values, membership_from_values, project_from_values};
 use sqlx::mysql::MySqlConnection;
 
 use crate::error::MysqlError;
@@ -84,39 +85,14 @@ fn texts(
     Ok(values)
 }
 
-/// Appends one row (values in the plan's column order, which is model field order).
+/// Appends one row (values in the plan's column order, which is model field order), built as the
+/// dump reader builds it.
 fn store(data: &mut MysqlData, plan: &TablePlan, values: Vec<String>) {
-    let mut it = values.into_iter();
-    let mut next = || it.next().unwrap_or_default();
     if plan.table == PROJECT.name {
-        let project = Project {
-            project_id: next(),
-            name: next(),
-            description: next(),
-            creator: next(),
-            create_time: next(),
-            status: next(),
-            visibility: next(),
-            extra: next(),
-            workspace: None,
-        };
-        let workspace = plan.has_optional.then(&mut next);
-        data.projects.push(Project { workspace, ..project });
+        data.projects.push(project_from_values(values, plan.has_optional));
     } else if plan.table == MEMBERSHIP.name {
-        data.memberships.push(Membership {
-            username: next(),
-            project_id: next(),
-            role: next(),
-            status: next(),
-            grant_by: next(),
-        });
+        data.memberships.push(membership_from_values(values));
     } else if plan.table == CREDENTIAL.name {
-        data.credentials.push(CredentialMeta {
-            project_id: next(),
-            credential_id: next(),
-            domain: next(),
-            creator: next(),
-            create_time: next(),
-        });
+        data.credentials.push(credential_meta_from_values(values));
     }
 }

@@ -26,10 +26,12 @@ use std::fmt;
 use std::io::{self, BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use ksdm_model::v21::{CredentialMeta, Membership, MysqlData, Project};
+use ksdm_model::v21::MysqlData;
 use sqlparser::ast::{Expr, SetExpr, Statement, UnaryOperator, Value};
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
+
+use crate::mysql_row::{credential_meta_from_values, membership_from_values, project_from_values};
 
 /// The result of reading a dump: the rows of the `devops` tables and what went wrong on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -1243,44 +1245,16 @@ impl Bucket {
                 });
             }
         }
-        let mut it = vals.into_iter().map(Option::unwrap_or_default);
-        let mut next = || it.next().unwrap_or_default();
+        let values = vals.into_iter().map(Option::unwrap_or_default);
         match table {
             Table::Project => {
                 if has_ws {
                     self.data.has_workspace_column = true;
                 }
-                let p = Project {
-                    project_id: next(),
-                    name: next(),
-                    description: next(),
-                    creator: next(),
-                    create_time: next(),
-                    status: next(),
-                    visibility: next(),
-                    extra: next(),
-                    workspace: None,
-                };
-                let ws = next();
-                self.data.projects.push(Project {
-                    workspace: has_ws.then_some(ws),
-                    ..p
-                });
+                self.data.projects.push(project_from_values(values, has_ws));
             }
-            Table::Membership => self.data.memberships.push(Membership {
-                username: next(),
-                project_id: next(),
-                role: next(),
-                status: next(),
-                grant_by: next(),
-            }),
-            Table::Credential => self.data.credentials.push(CredentialMeta {
-                project_id: next(),
-                credential_id: next(),
-                domain: next(),
-                creator: next(),
-                create_time: next(),
-            }),
+            Table::Membership => self.data.memberships.push(membership_from_values(values)),
+            Table::Credential => self.data.credentials.push(credential_meta_from_values(values)),
         }
     }
 }

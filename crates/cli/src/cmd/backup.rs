@@ -165,9 +165,7 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             })
         }
         None => {
-            let (Some(source), Some(convert), Some(store_args), Some(prot)) =
-                (&a.source, &a.convert, &a.store, &a.protection)
-            else {
+            let (Some(source), convert, store_args, prot) = (&a.source, &a.convert, &a.store, &a.protection) else {
                 bail!("backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)");
             };
             let (protection, identity) = protection(prot, source.sample, &a.out)?;

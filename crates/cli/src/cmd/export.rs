@@ -7,7 +7,6 @@ use anyhow::{bail, Context, Result};
 use ksdm_convert::select::Selector;
 use ksdm_convert::{convert_estate, ConvertOptions, ProjectOutput, SecretValues, Selection, V30Object};
 use ksdm_model::ItemKind;
-use ksdm_sink::tree::write_file;
 use ksdm_sink::{Report, YamlTree};
 
 use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
@@ -72,13 +71,12 @@ pub fn run_conversion(
     let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
     let bar = progress::projects(active, no_progress);
 
-    let report = Mutex::new(Report {
-        tool: format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION")),
-        command: command.to_string(),
-        inputs: src.descriptions.clone(),
-        output: (mode == Mode::Export).then(|| out.display().to_string()),
-        ..Report::default()
-    });
+    let mut report = Report::default();
+    report.tool = format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION"));
+    report.command = command.to_string();
+    report.inputs = src.descriptions.clone();
+    report.output = (mode == Mode::Export).then(|| out.display().to_string());
+    let report = Mutex::new(report);
     let write_errors = Mutex::new(Vec::<String>::new());
     let emit = |p: ProjectOutput| {
         if mode == Mode::Export {
@@ -105,9 +103,16 @@ pub fn run_conversion(
     report.ignored_top_level_items = summary.ignored_top_level_items;
     report.finish();
     let layout = tree.layout();
-    write_file(&layout.report_md(), report.to_markdown().as_bytes(), false)?;
-    write_file(&layout.report_json(), report.to_json().as_bytes(), false)?;
+    write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
+    write_streamed(&layout.report_json(), |w| report.write_json(w))?;
     Ok(Some(Converted { report, sources: src }))
+}
+
+/// Writes a file through a buffered writer.
+fn write_streamed(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = std::io::BufWriter::new(file);
+    f(&mut w).and_then(|_| std::io::Write::flush(&mut w)).with_context(|| format!("writing {}", path.display()))
 }
 
 fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::TreeError> {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::args::{MigrateArgs, PlanArgs, VerifyArgs};
+use crate::args::{ClusterRunArgs, MigrateArgs};
 use crate::cmd::export::{print_result, run_conversion, Mode};
 use crate::cmd::{backup, cluster};
 use crate::exit;
@@ -74,7 +74,7 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
 }
 
 /// `plan`.
-pub fn plan(a: &PlanArgs, no_progress: bool) -> Result<i32> {
+pub fn plan(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     plan_inner(&a.source, &a.convert, &a.out, &a.cluster, no_progress, "plan")
 }
 
@@ -102,7 +102,7 @@ fn plan_inner(
 }
 
 /// `verify`.
-pub fn verify(a: &VerifyArgs, no_progress: bool) -> Result<i32> {
+pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     let Some(conv) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "verify")? else {
         return Ok(exit::INPUT);
     };
