@@ -370,11 +370,7 @@ fn safe_entry_path<R: Read>(name: &str, entry: &tar::Entry<'_, R>) -> Result<Pat
 
 /// Checks a relative `/`-separated path before it goes into an archive.
 fn check_relative(name: &str, path: &str) -> Result<(), BackupError> {
-    let ok = !path.is_empty()
-        && !path.starts_with('/')
-        && !path.contains('\\')
-        && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
-    if ok {
+    if crate::layout::is_safe_relative_path(path) {
         Ok(())
     } else {
         Err(BackupError::UnsafeEntry {

@@ -100,6 +100,15 @@ pub fn join_prefix(prefix: &str, key: &str) -> String {
     }
 }
 
+/// True for a relative `/`-separated path with no empty, `.` or `..` segment and no backslash —
+/// the only shape allowed for store keys and archive entry paths.
+pub(crate) fn is_safe_relative_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+}
+
 /// A new run id for `now`: `YYYYMMDDTHHMMSSZ-<8 hex>` — sortable by time, no spaces or colons.
 pub fn new_run_id(now: time::OffsetDateTime) -> String {
     let now = now.to_offset(time::UtcOffset::UTC);

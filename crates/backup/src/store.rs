@@ -116,11 +116,7 @@ pub async fn open_store(spec: &str, s3: &S3Options) -> Result<Box<dyn BackupStor
 
 /// Checks a key: relative, `/`-separated, no empty, `.` or `..` segments.
 pub(crate) fn check_key(key: &str) -> Result<(), StoreError> {
-    let ok = !key.is_empty()
-        && !key.starts_with('/')
-        && !key.contains('\\')
-        && key.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
-    if ok {
+    if crate::layout::is_safe_relative_path(key) {
         Ok(())
     } else {
         Err(StoreError::InvalidKey {

@@ -211,7 +211,7 @@ pub struct ClusterArgs {
     /// Progress journal (resume after a crash); default: <out>/journal.jsonl.
     #[arg(long, value_name = "FILE")]
     pub journal: Option<PathBuf>,
-    /// Also mirror progress into this ConfigMap (namespace/name) — set by `job`.
+    /// Also mirror progress into this ConfigMap (NS/NAME, or NAME in $POD_NAMESPACE) — set by `job`.
     #[arg(long, value_name = "NS/NAME", env = "KSDM_JOURNAL_CONFIGMAP")]
     pub journal_configmap: Option<String>,
     /// Split the projects into N shards (by a stable hash of the project name) …

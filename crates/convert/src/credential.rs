@@ -268,6 +268,15 @@ fn decrypted_data(
             )),
             SecretForm::NewFormat | SecretForm::Legacy => {}
         }
+        if d.lossy_utf8 {
+            findings.push(Finding::warning(
+                "credential.not-utf8",
+                format!(
+                    "field {field} of credential {id:?} decrypts to bytes that are not UTF-8; invalid bytes were \
+                     replaced as Jenkins does when it reads the value — check the Secret"
+                ),
+            ));
+        }
         let value = if matches!(d.form, SecretForm::NotData) { String::new() } else { d.value };
         let p = Plaintext::from_string(value);
         for k in keys {

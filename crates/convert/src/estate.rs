@@ -138,14 +138,34 @@ where
         emit(out);
     }
     for p in mysql.projects.iter().filter(|p| !p.is_active()) {
-        emit(single_item(
+        let mut out = single_item(
             p,
             Outcome::Skipped,
             Finding::info(
                 "project.soft-deleted",
                 format!("project has status {:?} in MySQL (soft-deleted); not migrated", p.status),
             ),
-        ));
+        );
+        out.items.extend(leftover_rows(&index, &p.project_id, "its project is soft-deleted"));
+        emit(out);
+    }
+    // Rows that name a project that does not exist at all (a damaged database).
+    let known: HashSet<&str> = mysql.projects.iter().map(|p| p.project_id.as_str()).collect();
+    let mut unknown: Vec<&str> = index
+        .memberships
+        .keys()
+        .chain(index.credential_meta_by_project.keys())
+        .copied()
+        .filter(|id| !known.contains(id))
+        .collect();
+    unknown.sort_unstable();
+    unknown.dedup();
+    for id in unknown {
+        emit(ProjectOutput {
+            project_id: id.to_string(),
+            objects: Vec::new(),
+            items: leftover_rows(&index, id, "no project with this id exists in MySQL"),
+        });
     }
 
     let seen = Mutex::new(HashSet::<String>::new());
@@ -224,6 +244,35 @@ fn key_state(keys: &JenkinsKeys, opts: &ConvertOptions, summary: &mut EstateSumm
             KeyState::Unavailable(reason)
         }
     }
+}
+
+/// Membership and credential rows of a project that is not migrated, each reported as skipped.
+fn leftover_rows(index: &Index<'_>, project_id: &str, why: &str) -> Vec<ItemReport> {
+    let mut items = Vec::new();
+    for m in index.memberships.get(project_id).into_iter().flatten() {
+        items.push(ItemReport {
+            kind: ItemKind::Membership,
+            project: project_id.to_string(),
+            id: format!("{}/{}", m.username, m.role),
+            target: None,
+            outcome: Outcome::Skipped,
+            findings: vec![Finding::info("membership.project-not-migrated", format!("not migrated: {why}"))],
+        });
+    }
+    for c in index.credential_meta_by_project.get(project_id).into_iter().flatten() {
+        items.push(ItemReport {
+            kind: ItemKind::Credential,
+            project: project_id.to_string(),
+            id: c.credential_id.clone(),
+            target: None,
+            outcome: Outcome::Skipped,
+            findings: vec![Finding::info(
+                "credential.project-not-migrated",
+                format!("project_credential row (domain {:?}) not migrated: {why}", c.domain),
+            )],
+        });
+    }
+    items
 }
 
 fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput {

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 
 pub mod folder_xml;
+mod home_root;
 pub mod jenkins_misc;
 pub mod mysqldump;
 pub mod sample;
@@ -66,8 +67,5 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), EstateError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(io)?;
     }
-    std::fs::write(path, bytes).map_err(|source| EstateError::Io {
-        path: path.to_owned(),
-        source,
-    })
+    std::fs::write(path, bytes).map_err(io)
 }

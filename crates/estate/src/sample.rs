@@ -11,11 +11,11 @@ use ksdm_model::v30::{
     MultibranchJobTrigger, NoScmPipeline, Parameter, PipelineSpec, RemoteTrigger, SingleSvnSource,
     SvnSource, TimerTrigger, TYPE_MULTI_BRANCH, TYPE_PIPELINE,
 };
-use ksdm_secret::SecretKey;
-use rand::{RngCore, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 
 use crate::folder_xml::{folder_config_xml, SampleCredential, SampleCredentialKind};
+use crate::home_root::write_home_root;
 use crate::jenkins_misc::{self, ProjectRoles};
 use crate::mysqldump::{write_dump, DumpOptions};
 use crate::v21_xml::{jenkins_resaved, pipeline_config_xml, ResaveOptions};
@@ -901,28 +901,8 @@ pub fn write_sample(dir: &Path) -> Result<(), EstateError> {
 
     // Jenkins keys.
     let home = dir.join("jenkins_home");
-    let mut seed = [0u8; 128];
-    let mut payload = [0u8; 256];
-    rng.fill_bytes(&mut seed);
-    rng.fill_bytes(&mut payload);
-    let (master_key, hudson_secret) = ksdm_secret::make_key_files(&seed, &payload);
-    let key: SecretKey = ksdm_secret::derive_key(master_key.as_bytes(), &hudson_secret)
-        .map_err(|e| EstateError::Key(e.to_string()))?;
-    write_file(&home.join("secrets/master.key"), master_key.as_bytes())?;
-    write_file(&home.join("secrets/hudson.util.Secret"), &hudson_secret)?;
-
-    // Root files.
-    let mut iv = [0u8; 16];
-    rng.fill_bytes(&mut iv);
-    let ldap = ksdm_secret::encrypt_new_format(&key, "ldap-admin-P@ss", iv);
-    write_file(
-        &home.join("config.xml"),
-        jenkins_misc::root_config_xml(&role_mirror(), &ldap).as_bytes(),
-    )?;
-    write_file(
-        &home.join("jobs/init-job/config.xml"),
-        jenkins_misc::init_job_xml().as_bytes(),
-    )?;
+    // Key files and root files.
+    let key = write_home_root(&home, &mut rng, &role_mirror(), "ldap-admin-P@ss")?;
     write_file(&home.join("jobs/init-job/nextBuildNumber"), b"2\n")?;
     write_file(
         &home.join("jobs/init-job/builds/1/log"),

@@ -15,12 +15,11 @@ use ksdm_model::v30::{
     MultibranchJobTrigger, NoScmPipeline, Parameter, PipelineSpec, RemoteTrigger, SingleSvnSource,
     SvnSource, TimerTrigger, TYPE_MULTI_BRANCH, TYPE_PIPELINE,
 };
-use ksdm_secret::SecretKey;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::folder_xml::{folder_config_xml, SampleCredential, SampleCredentialKind};
-use crate::jenkins_misc;
+use crate::home_root::write_home_root;
 use crate::mysqldump::{write_dump, DumpOptions};
 use crate::v21_xml::{jenkins_resaved, pipeline_config_xml, ResaveOptions};
 use crate::{write_file, EstateError};
@@ -428,26 +427,7 @@ pub fn write_synthetic(
 
     let home = dir.join("jenkins_home");
     let mut key_rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    let mut seed = [0u8; 128];
-    let mut payload = [0u8; 256];
-    key_rng.fill_bytes(&mut seed);
-    key_rng.fill_bytes(&mut payload);
-    let (master_key, hudson_secret) = ksdm_secret::make_key_files(&seed, &payload);
-    let key: SecretKey = ksdm_secret::derive_key(master_key.as_bytes(), &hudson_secret)
-        .map_err(|e| EstateError::Key(e.to_string()))?;
-    write_file(&home.join("secrets/master.key"), master_key.as_bytes())?;
-    write_file(&home.join("secrets/hudson.util.Secret"), &hudson_secret)?;
-    let mut iv = [0u8; 16];
-    key_rng.fill_bytes(&mut iv);
-    let ldap = ksdm_secret::encrypt_new_format(&key, "ldap-admin", iv);
-    write_file(
-        &home.join("config.xml"),
-        jenkins_misc::root_config_xml(&[], &ldap).as_bytes(),
-    )?;
-    write_file(
-        &home.join("jobs/init-job/config.xml"),
-        jenkins_misc::init_job_xml().as_bytes(),
-    )?;
+    let key = write_home_root(&home, &mut key_rng, &[], "ldap-admin")?;
 
     let mut summary = SyntheticSummary {
         projects: n,

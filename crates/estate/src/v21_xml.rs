@@ -156,6 +156,19 @@ fn timer_property(cron: &str) -> El {
     )
 }
 
+/// The `<definition>` of a plain pipeline: the Jenkinsfile `script`, sandboxed, under the
+/// `workflow-cps` plugin attribute `plugin`.
+fn cps_definition(plugin: &str, script: &str) -> El {
+    El::new("definition")
+        .attr(
+            "class",
+            "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition",
+        )
+        .attr("plugin", plugin)
+        .child(El::text("script", script))
+        .child(El::text("sandbox", "true"))
+}
+
 /// v2.1 `createPipelineConfigXml`, stored by Jenkins (dialect 1).
 pub fn create_pipeline_config_xml(p: &NoScmPipeline) -> String {
     let mut root = El::new("flow-definition").attr("plugin", "workflow-job");
@@ -195,16 +208,7 @@ pub fn create_pipeline_config_xml(p: &NoScmPipeline) -> String {
     if let Some(t) = &p.timer_trigger {
         props.push(timer_property(&t.cron));
     }
-    root.push(
-        El::new("definition")
-            .attr(
-                "class",
-                "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition",
-            )
-            .attr("plugin", "workflow-cps")
-            .child(El::text("script", &p.jenkinsfile))
-            .child(El::text("sandbox", "true")),
-    );
+    root.push(cps_definition("workflow-cps", &p.jenkinsfile));
     root.push(El::new("triggers"));
     if let Some(r) = &p.remote_trigger {
         root.push_text("authToken", &r.token);
@@ -614,16 +618,7 @@ pub fn jenkins_resaved<R: RngCore + ?Sized>(
     if let Some(t) = &p.timer_trigger {
         props.push(timer_property(&t.cron));
     }
-    root.push(
-        El::new("definition")
-            .attr(
-                "class",
-                "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition",
-            )
-            .attr("plugin", "workflow-cps@2.73")
-            .child(El::text("script", &p.jenkinsfile))
-            .child(El::text("sandbox", "true")),
-    );
+    root.push(cps_definition("workflow-cps@2.73", &p.jenkinsfile));
     root.push(El::new("triggers"));
     if let Some(q) = opts.quiet_period {
         root.push_text("quietPeriod", &q.to_string());

@@ -35,17 +35,7 @@ pub(crate) async fn fetch_raw_rows(
     for b in binds {
         query = query.bind(b.to_string());
     }
-    let rows = match tokio::time::timeout(ctx.timeout, query.fetch_all(&mut *conn)).await {
-        Ok(Ok(rows)) => rows,
-        Ok(Err(e)) => return Err(query_error(ctx, what, e)),
-        Err(_) => {
-            return Err(MysqlError::QueryTimeout {
-                target: ctx.target.to_string(),
-                what: what.to_string(),
-                timeout: ctx.timeout,
-            })
-        }
-    };
+    let rows = within_timeout(ctx, what, query.fetch_all(&mut *conn)).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let mut cols = Vec::with_capacity(row.len());
@@ -84,8 +74,19 @@ pub(crate) async fn execute(
     what: &str,
 ) -> Result<(), MysqlError> {
     use sqlx::Executor;
-    match tokio::time::timeout(ctx.timeout, conn.execute(sqlx::raw_sql(sql))).await {
-        Ok(Ok(_)) => Ok(()),
+    within_timeout(ctx, what, conn.execute(sqlx::raw_sql(sql))).await?;
+    Ok(())
+}
+
+/// Awaits one query for `what` within the context's timeout; a server error or the timeout
+/// becomes the matching [`MysqlError`].
+async fn within_timeout<T>(
+    ctx: &Ctx<'_>,
+    what: &str,
+    query: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, MysqlError> {
+    match tokio::time::timeout(ctx.timeout, query).await {
+        Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(query_error(ctx, what, e)),
         Err(_) => Err(MysqlError::QueryTimeout {
             target: ctx.target.to_string(),

@@ -10,7 +10,10 @@ use ksdm_model::v21::{CredentialMeta, Membership, Project};
 /// `creator`, `create_time`, `status`, `visibility`, `extra`, then `workspace`, which is read
 /// only when `has_workspace` (otherwise the record's `workspace` is `None` and any further value
 /// is ignored). A missing value is `""`.
-pub fn project_from_values(values: impl IntoIterator<Item = String>, has_workspace: bool) -> Project {
+pub fn project_from_values(
+    values: impl IntoIterator<Item = String>,
+    has_workspace: bool,
+) -> Project {
     let mut it = values.into_iter();
     let mut next = || it.next().unwrap_or_default();
     Project {
@@ -64,7 +67,17 @@ mod tests {
 
     #[test]
     fn project_takes_workspace_only_when_the_column_exists() {
-        let row = texts(&["p-1", "n", "d", "admin", "2020-01-02 03:04:05", "active", "private", "", "ws"]);
+        let row = texts(&[
+            "p-1",
+            "n",
+            "d",
+            "admin",
+            "2020-01-02 03:04:05",
+            "active",
+            "private",
+            "",
+            "ws",
+        ]);
         let with = project_from_values(row.clone(), true);
         assert_eq!(with.project_id, "p-1");
         assert_eq!(with.create_time, "2020-01-02 03:04:05");

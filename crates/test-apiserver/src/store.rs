@@ -601,6 +601,27 @@ impl Store {
         Ok(body)
     }
 
+    /// Stores `updated`, the result of patching `existing`: checks its type meta, that the patch
+    /// kept `metadata.name`, and its namespace, then commits it as an update.
+    fn commit_patched(
+        &mut self,
+        kind: &ResourceKind,
+        namespace: Option<&str>,
+        name: &str,
+        mut updated: Value,
+        existing: &Value,
+        opts: WriteOptions,
+    ) -> Result<Value, ApiError> {
+        Self::check_type_meta(kind, &mut updated)?;
+        if meta_str(&updated, "name") != Some(name) {
+            return Err(ApiError::bad_request(
+                "metadata.name cannot be changed by a patch",
+            ));
+        }
+        self.check_namespace(kind, &mut updated, namespace)?;
+        self.commit_update(kind, namespace, name, updated, existing, opts)
+    }
+
     /// PATCH with a JSON merge patch (also used for strategic merge patches, which are treated as merge).
     pub fn merge_patch(
         &mut self,
@@ -624,14 +645,7 @@ impl Store {
         }
         let mut updated = existing.clone();
         patch::merge_patch(&mut updated, patch_body);
-        Self::check_type_meta(kind, &mut updated)?;
-        if meta_str(&updated, "name") != Some(name) {
-            return Err(ApiError::bad_request(
-                "metadata.name cannot be changed by a patch",
-            ));
-        }
-        self.check_namespace(kind, &mut updated, namespace)?;
-        self.commit_update(kind, namespace, name, updated, &existing, opts)
+        self.commit_patched(kind, namespace, name, updated, &existing, opts)
     }
 
     /// PATCH with a JSON patch (RFC 6902); a failing operation is 422 Invalid.
@@ -658,14 +672,7 @@ impl Store {
         if meta_str(&updated, "resourceVersion") != meta_str(&existing, "resourceVersion") {
             return Err(ApiError::conflict(&kind.group, &kind.plural, name));
         }
-        Self::check_type_meta(kind, &mut updated)?;
-        if meta_str(&updated, "name") != Some(name) {
-            return Err(ApiError::bad_request(
-                "metadata.name cannot be changed by a patch",
-            ));
-        }
-        self.check_namespace(kind, &mut updated, namespace)?;
-        self.commit_update(kind, namespace, name, updated, &existing, opts)
+        self.commit_patched(kind, namespace, name, updated, &existing, opts)
     }
 
     /// PATCH `application/apply-patch+yaml`: simplified server-side apply (see [`crate::patch::server_side_apply`]).

@@ -13,6 +13,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ksdm_source::jenkins_xml::dom::unescape_xstream_name;
+
 /// `_class` of a cloudbees-folder folder.
 pub const FOLDER_CLASS: &str = "com.cloudbees.hudson.plugins.folder.Folder";
 /// `_class` of a pipeline (`flow-definition`).
@@ -113,7 +115,7 @@ pub fn class_of(config: &[u8]) -> String {
         "project" => FREESTYLE_CLASS.to_owned(),
         "matrix-project" => "hudson.matrix.MatrixProject".to_owned(),
         "maven2-moduleset" => "hudson.maven.MavenModuleSet".to_owned(),
-        other => unescape_xstream(other),
+        other => unescape_xstream_name(other),
     }
 }
 
@@ -138,31 +140,6 @@ fn root_element_name(bytes: &[u8]) -> Option<String> {
             return (!name.is_empty()).then_some(name);
         }
     }
-}
-
-/// XStream name unescaping: `__` → `_`, `_-` → `$`.
-fn unescape_xstream(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '_' {
-            match chars.peek() {
-                Some('_') => {
-                    chars.next();
-                    out.push('_');
-                    continue;
-                }
-                Some('-') => {
-                    chars.next();
-                    out.push('$');
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

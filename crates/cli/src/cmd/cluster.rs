@@ -30,10 +30,21 @@ async fn client(c: &ClusterArgs) -> Result<kube::Client> {
     connect(&opts).await.context("connecting to the Kubernetes API server")
 }
 
+/// The journal ConfigMap: `NS/NAME`, or a bare `NAME` in the pod's namespace (`POD_NAMESPACE`,
+/// which the manifests of `job` set next to a bare `KSDM_JOURNAL_CONFIGMAP`).
 fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
-    let spec = c.journal_configmap.as_deref()?;
-    let (namespace, name) = spec.split_once('/')?;
-    Some(ConfigMapMirror { namespace: namespace.to_string(), name: name.to_string() })
+    let spec = c.journal_configmap.as_deref().filter(|s| !s.is_empty())?;
+    let (namespace, name) = match spec.split_once('/') {
+        Some((ns, name)) => (ns.to_string(), name.to_string()),
+        None => match std::env::var("POD_NAMESPACE").ok().filter(|ns| !ns.is_empty()) {
+            Some(ns) => (ns, spec.to_string()),
+            None => {
+                tracing::warn!(configmap = spec, "journal ConfigMap without a namespace and POD_NAMESPACE is not set: not mirrored");
+                return None;
+            }
+        },
+    };
+    Some(ConfigMapMirror { namespace, name })
 }
 
 /// The result of applying (or planning) an export tree.
