@@ -118,6 +118,17 @@ impl Step {
         self.resource_version = resource_version(obj);
         self
     }
+    /// Records the resourceVersion only when the object is now in the desired state: after an
+    /// update that kept differing Secret data it is not, and a journaled resourceVersion would
+    /// make the next run call it "unchanged" without comparing (and skip a later
+    /// `overwrite_secret_data`).
+    fn rv_if(self, desired_state: bool, obj: &Value) -> Self {
+        if desired_state {
+            self.rv(obj)
+        } else {
+            self
+        }
+    }
 }
 
 fn resource_version(obj: &Value) -> Option<String> {
@@ -428,7 +439,10 @@ impl Engine<'_> {
                 set_field(&mut body, "data", existing.get("data"));
             }
             match self.cluster.apply(obj.kind, obj.namespace.as_deref(), &obj.name, &body).await {
-                Ok(applied) => return Step::new(Action::Update, format!("updated {fields} (server-side apply){data_note}")).diff(cmp.diff).rv(&applied),
+                Ok(applied) => {
+                    let step = Step::new(Action::Update, format!("updated {fields} (server-side apply){data_note}")).diff(cmp.diff);
+                    return step.rv_if(data_note.is_empty(), &applied);
+                }
                 Err(e) if e.is_unsupported_media_type() => {
                     if self.ssa.swap(false, Ordering::SeqCst) {
                         self.note("the server does not accept server-side apply (415): updating with get + replace".into());
@@ -447,7 +461,7 @@ impl Engine<'_> {
         for _ in 0..attempts {
             let merged = merge_into(&existing, desired, obj.kind, keep_data);
             match self.cluster.replace(obj.kind, obj.namespace.as_deref(), &obj.name, &merged).await {
-                Ok(replaced) => return Step::new(Action::Update, format!("updated {fields}{data_note}")).diff(diff).rv(&replaced),
+                Ok(replaced) => return Step::new(Action::Update, format!("updated {fields}{data_note}")).diff(diff).rv_if(data_note.is_empty(), &replaced),
                 Err(e) if e.is_conflict() => {
                     last = e.to_string();
                     match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {

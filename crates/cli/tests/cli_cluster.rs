@@ -55,7 +55,7 @@ async fn migrate_sample_backs_up_first_applies_everything_and_reruns_as_a_no_op(
     let reached = wait_until(Duration::from_secs(60), || faults.fired(gate) > 0 || run.is_finished()).await;
     assert!(reached && faults.fired(gate) > 0, "no DevOpsProject create reached the server");
     // The first write is on hold: nothing has been written yet, and the backup is complete.
-    let served_writes: Vec<_> = write_requests(&h.server.requests()).into_iter().filter(|r| !r.faulted).collect();
+    let served_writes = write_requests(&h.server.requests());
     assert!(served_writes.is_empty(), "writes served before the first DevOpsProject create: {served_writes:?}");
     let runs = backup_runs(h.path());
     assert_eq!(runs.len(), 1, "one backup before the first write: {runs:?}");
@@ -123,6 +123,16 @@ async fn migrate_sample_backs_up_first_applies_everything_and_reruns_as_a_no_op(
     let writes = h.write_requests();
     assert!(writes.is_empty(), "the rerun wrote: {writes:?}");
     assert_eq!(normalized(&h.server.snapshot()), normalized(&snap));
+    // Both runs' backups still open with the key file the runs printed (the rerun must not
+    // replace the first run's key).
+    let runs = backup_runs(h.path());
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let identity = format!("{OUT}/backup-identity.txt");
+    assert!(stdout.contains(&format!("--identity-file {identity}")), "{stdout}");
+    for r in &runs {
+        let check = h.run(&["backup", "verify", r, "--identity-file", &identity]).await;
+        assert_eq!(check.status.code(), Some(0), "backup {r} no longer opens\n{}", show(&check));
+    }
 
     let v = h.run(&["verify", "--sample", "--kubeconfig", &h.kc()]).await;
     assert_eq!(v.status.code(), Some(0), "{}", show(&v));
@@ -144,6 +154,7 @@ async fn a_secret_edited_in_the_cluster_is_never_reset() {
     let mut edited = exported.clone();
     edited["data"]["secret"] = json!("ZWRpdGVkIGJ5IHRoZSB1c2Vy"); // "edited by the user"
     edited["metadata"]["annotations"][AUTOSYNC] = json!("true");
+    edited["metadata"]["annotations"]["kubesphere.io/description"] = json!("changed in the console");
     h.server.insert_object(edited).expect("edit the Secret");
     let edited = h.server.get_object("v1", "Secret", Some(ns), name).expect("edited Secret");
     let key = format!("Secret/{ns}/{name}");
@@ -181,11 +192,38 @@ async fn a_secret_edited_in_the_cluster_is_never_reset() {
     assert_eq!(verify.status.code(), Some(4), "{}", show(&verify));
     assert!(texts(&verify).0.contains("0 missing, 1 different"), "{}", show(&verify));
 
-    // --existing=update without --overwrite-secret-data still keeps the user's data.
+    // migrate --dry-run: the same plan, no write, no backup.
+    let backups = backup_runs(h.path()).len();
+    let dry = h.run(&[&["migrate", "--dry-run"], &base[..]].concat()).await;
+    assert_eq!(dry.status.code(), Some(0), "{}", show(&dry));
+    assert_eq!(action_of("plan.json"), vec!["conflict"]);
+    assert!(h.write_requests().is_empty(), "migrate --dry-run wrote: {:?}", h.write_requests());
+    assert_eq!(backup_runs(h.path()).len(), backups, "migrate --dry-run took a backup");
+
+    // --existing=update without --overwrite-secret-data: the exported description comes back,
+    // the user's data (and their autosync annotation, which this tool never sets) stay.
     let update = h.run(&[&["migrate", "--existing", "update"], &base[..]].concat()).await;
     assert_eq!(update.status.code(), Some(0), "{}", show(&update));
-    assert_eq!(h.server.get_object("v1", "Secret", Some(ns), name).as_ref(), Some(&edited));
+    assert_eq!(action_of("apply.json"), vec!["update"]);
+    let now = h.server.get_object("v1", "Secret", Some(ns), name).expect("Secret");
+    assert_eq!(now.get("data"), edited.get("data"), "the user's Secret data was replaced");
+    assert_eq!(now.pointer("/metadata/annotations").and_then(|a| a.get(AUTOSYNC)), Some(&json!("true")));
+    assert_eq!(
+        now.pointer("/metadata/annotations").and_then(|a| a.get("kubesphere.io/description")),
+        exported.pointer("/metadata/annotations").and_then(|a| a.get("kubesphere.io/description"))
+    );
+    // Once the owned fields match again, only the data differs: a conflict, left alone (not
+    // "unchanged": the journal must not take a kept difference for the desired state).
+    let again = h.run(&[&["migrate", "--existing", "update"], &base[..]].concat()).await;
+    assert_eq!(again.status.code(), Some(0), "{}", show(&again));
     assert_eq!(action_of("apply.json"), vec!["conflict"]);
+    assert_eq!(h.server.get_object("v1", "Secret", Some(ns), name).as_ref(), Some(&now));
+    // Only the explicit opt-in replaces the data.
+    let overwrite = h.run(&[&["migrate", "--existing", "update", "--overwrite-secret-data"], &base[..]].concat()).await;
+    assert_eq!(overwrite.status.code(), Some(0), "{}", show(&overwrite));
+    assert_eq!(action_of("apply.json"), vec!["update"]);
+    let last = h.server.get_object("v1", "Secret", Some(ns), name).expect("Secret");
+    assert_eq!(last.get("data"), exported.get("data"), "--overwrite-secret-data did not restore the exported data");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,4 +281,32 @@ async fn real_inputs_without_a_backup_key_fail_fast_and_touch_nothing() {
     assert!(h.server.requests().is_empty(), "the cluster was contacted: {:?}", h.server.requests());
     assert!(backup_runs(h.path()).is_empty());
     assert!(!h.out().join("resources").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rerun_does_not_resurrect_what_was_deleted_in_the_cluster() {
+    let h = Harness::start(default_options()).await;
+    let kc = h.kc();
+    let base = ["--sample", "--exclude", BROKEN_PROJECT, "--kubeconfig", kc.as_str(), "--namespace-timeout", "20s"];
+    let first = h.run(&[&["migrate"], &base[..]].concat()).await;
+    assert_eq!(first.status.code(), Some(0), "{}", show(&first));
+    let (ns, binding) = ("project-qj8xy2mr5klp", "dave-operator");
+    let rbac = "rbac.authorization.k8s.io/v1";
+    assert!(h.server.delete_object(rbac, "RoleBinding", Some(ns), binding).is_some(), "migrated binding");
+    assert!(h.server.delete_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some(ns), "db-migrate").is_some());
+
+    h.server.clear_requests();
+    let rerun = h.run(&[&["migrate"], &base[..]].concat()).await;
+    assert_eq!(rerun.status.code(), Some(0), "{}", show(&rerun));
+    assert!(texts(&rerun).0.contains("0 created, 0 updated"), "{}", show(&rerun));
+    assert!(h.server.get_object(rbac, "RoleBinding", Some(ns), binding).is_none(), "a removed binding was granted again");
+    assert!(h.server.get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some(ns), "db-migrate").is_none());
+    assert!(h.write_requests().is_empty(), "{:?}", h.write_requests());
+    let apply_md = std::fs::read_to_string(h.out().join("apply.md")).expect("apply.md");
+    assert!(apply_md.contains(&format!("**skipped** `RoleBinding/{ns}/{binding}`")), "{apply_md}");
+
+    let recreate = h.run(&[&["migrate", "--recreate-deleted"], &base[..]].concat()).await;
+    assert_eq!(recreate.status.code(), Some(0), "{}", show(&recreate));
+    assert!(texts(&recreate).0.contains("2 created, 0 updated"), "{}", show(&recreate));
+    assert!(h.server.get_object(rbac, "RoleBinding", Some(ns), binding).is_some());
 }

@@ -28,8 +28,9 @@ fn env_passphrase() -> Option<SecretString> {
     std::env::var(PASSPHRASE_ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from)
 }
 
-/// How a new backup is protected. With `--sample` and no choice made, a fresh age identity is
-/// written next to the export (the sample's values are not real secrets) and its path returned.
+/// How a new backup is protected. With `--sample` and no choice made, an age identity next to the
+/// export is used (made on the first run, reused later so earlier backups stay openable; the
+/// sample's values are not real secrets) and its path returned.
 pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Protection, Option<std::path::PathBuf>)> {
     if a.insecure_plaintext_backup {
         return Ok((Protection::InsecurePlaintext, None));
@@ -45,8 +46,21 @@ pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Prote
     }
     if sample {
         use ksdm_backup::ExposeSecret;
-        let (identity, recipient) = ksdm_backup::generate_identity();
         let path = out.join("backup-identity.txt");
+        // An earlier run's key opens that run's backup: reuse it, never replace it.
+        if path.exists() {
+            let recipients = match DecryptionKey::from_identity_file(&path)
+                .with_context(|| format!("reusing the backup key {} of an earlier run", path.display()))?
+            {
+                DecryptionKey::Identities(ids) => ids.iter().map(|i| i.to_public().to_string()).collect(),
+                DecryptionKey::Passphrase(_) => Vec::new(),
+            };
+            if recipients.is_empty() {
+                bail!("{} holds no age identity", path.display());
+            }
+            return Ok((Protection::Recipients(recipients), Some(path)));
+        }
+        let (identity, recipient) = ksdm_backup::generate_identity();
         let text = format!(
             "# age identity made by ks-devops-migrate for a --sample run\n# public key: {recipient}\n{}\n",
             identity.to_string().expose_secret()
