@@ -13,7 +13,8 @@ use serde_json::Value;
 use crate::cluster::Cluster;
 use crate::compare::{compare, creation_diff};
 use crate::error::ClusterError;
-use crate::journal::{mirror_project, Journal, JournalEntry};
+use crate::journal::{Journal, JournalEntry};
+use crate::mirror::{flush_project, load_mirror, mirror_project, FLUSH_EVERY};
 use crate::object::{DesiredObject, ObjectKind};
 use crate::options::{go_duration, ApplyOptions, ExistingPolicy, SsaMode};
 use crate::plan::{Plan, ProjectPlan};
@@ -23,10 +24,22 @@ use crate::report::{Action, ApplyReport, ObjectResult, ProjectResult, ProjectSta
 use crate::rights::{rights_changes, roles_by_user};
 
 /// Applies `plan` (or plans it, with `opts.dry_run`). Never fails as a whole: every problem is
-/// reported per object or project. `journal` records progress and enables a quick resume.
+/// reported per object or project. `journal` records progress and enables a quick resume; with
+/// a ConfigMap mirror, the entries of earlier runs stored there are loaded first (so a new pod
+/// resumes like a local rerun).
 pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journal: Option<&Journal>, progress: &Progress) -> ApplyReport {
     let cluster = Cluster::new(client.clone(), opts.retry.clone(), &opts.field_manager);
     let mut notes = Vec::new();
+    if let Some((journal, mirror)) = journal.and_then(|j| j.mirror().map(|m| (j, m))) {
+        match load_mirror(&cluster, journal).await {
+            Ok(n) => tracing::info!(entries = n, configmap = %mirror.name, namespace = %mirror.namespace, "journal entries loaded from the cluster"),
+            Err(e) => notes.push(format!(
+                "cannot read the journal ConfigMaps {}-* in namespace {}: {e}; resuming from the local journal only \
+                 (objects deleted since an earlier in-cluster run may be recreated)",
+                mirror.name, mirror.namespace
+            )),
+        }
+    }
     let ssa = match opts.ssa {
         SsaMode::Never => false,
         SsaMode::Always => true,
@@ -260,6 +273,9 @@ impl Engine<'_> {
     async fn finish(&self, pp: &ProjectPlan, objects: Vec<ObjectResult>, rights: Vec<RightsChange>, status: ProjectStatus, message: String) -> ProjectOutcome {
         let project = ProjectResult { project: pp.name.clone(), status, message };
         if !self.opts.dry_run {
+            if let Some(journal) = self.journal {
+                self.flush_mirror(journal, &pp.name).await;
+            }
             if let Some(mirror) = self.journal.and_then(Journal::mirror) {
                 if let Err(e) = mirror_project(&self.cluster, mirror, self.opts.run_id.as_str(), &project).await {
                     self.note(format!("cannot record the progress of project {} in ConfigMap {}/{}: {e}", pp.name, mirror.namespace, mirror.name));
@@ -268,6 +284,19 @@ impl Engine<'_> {
         }
         self.progress.emit(ApplyEvent::ProjectFinished { project: pp.name.clone(), status });
         ProjectOutcome { objects, project, rights }
+    }
+
+    /// Writes this run's journal entries of `project` into its mirror ConfigMap (problems become notes).
+    async fn flush_mirror(&self, journal: &Journal, project: &str) {
+        let Some(mirror) = journal.mirror() else { return };
+        match flush_project(&self.cluster, journal, project, self.opts.run_id.as_str()).await {
+            Ok(0) => {}
+            Ok(left_out) => self.note(format!(
+                "the journal ConfigMap of project {project} in namespace {} is full: {left_out} entries are only in the local journal",
+                mirror.namespace
+            )),
+            Err(e) => self.note(format!("cannot record the journal of project {project} in namespace {}: {e}", mirror.namespace)),
+        }
     }
 
     /// Polls (with backoff, bounded by the namespace timeout) until the controller has set
@@ -342,8 +371,10 @@ impl Engine<'_> {
                     result: step.action,
                     resource_version: step.resource_version.clone(),
                 };
-                if let Err(e) = journal.record(&entry) {
-                    self.note(format!("cannot journal {key}: {e}"));
+                match journal.record_in_project(project, &entry) {
+                    Ok(unflushed) if unflushed >= FLUSH_EVERY => self.flush_mirror(journal, project).await,
+                    Ok(_) => {}
+                    Err(e) => self.note(format!("cannot journal {key}: {e}")),
                 }
             }
         }

@@ -1,5 +1,5 @@
 //! Manifests to run the migration in the cluster: ServiceAccount, least-privilege ClusterRole +
-//! binding, a Role for the journal ConfigMap, and the Job (or Jobs, when sharded).
+//! binding, a Role for the journal ConfigMaps (in the Job's namespace only), and the Job (or Jobs, when sharded).
 //!
 //! Sharding: pod `i` of `N` migrates the projects whose [`crate::shard_of`] is `i`. An Indexed
 //! Job (`completionMode: Indexed`) needs Kubernetes 1.21+; KubeSphere 3.0 runs on 1.15–1.18, where
@@ -30,7 +30,8 @@ pub struct JobOptions {
     pub active_deadline_seconds: u64,
     /// A Secret whose keys become environment variables (database and Jenkins credentials), if any.
     pub env_from_secret: Option<String>,
-    /// Name of the journal ConfigMap (the Role allows only this one to be updated).
+    /// Name of the journal ConfigMap (the per-project journal ConfigMaps are named after it; see
+    /// [`crate::mirror`]).
     pub journal_configmap: String,
 }
 
@@ -137,8 +138,9 @@ pub fn job_manifests(o: &JobOptions) -> String {
             "kind": "Role",
             "metadata": {"name": o.name, "namespace": o.namespace, "labels": labels(o)},
             "rules": [
-                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["create"]},
-                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "update", "patch"], "resourceNames": [o.journal_configmap]},
+                // The journal: the status ConfigMap plus one per project named after it
+                // (`<journal>-<project>`, unknown in advance), found again by a labelled list.
+                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "create", "update", "patch"]},
             ],
         }),
         json!({

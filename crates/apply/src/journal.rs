@@ -8,22 +8,25 @@
 //! created (or found) and that is gone now is not recreated unless asked. A truncated last line
 //! (the process was killed while writing) is ignored.
 //!
-//! The ConfigMap holds one key per project (`{run_id, status, message}` as JSON), so its size
-//! grows with the number of projects, not objects.
+//! With a [`ConfigMapMirror`] the journal also lives in the cluster (see [`crate::mirror`]): the
+//! mirror ConfigMap holds one status key per project, and one ConfigMap per project holds that
+//! project's latest "done" entries. A new pod (a rerun of the Job) has no local file: it loads
+//! those entries at the start of the run ([`crate::apply_plan`] does), so it resumes, and protects
+//! objects deleted since, exactly like a local rerun. On a key known to both, the local file wins:
+//! it is written after every object, the mirror only every few objects and at each project's end,
+//! so for the same history the local entry is never the older one (and an older entry only costs a
+//! comparison: its resourceVersion no longer matches).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, PoisonError, RwLock};
 
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, PostParams};
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::Cluster;
-use crate::error::{ClusterError, JournalError};
-use crate::report::{Action, ProjectResult};
+use crate::error::JournalError;
+use crate::report::Action;
 
 /// One journaled object result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,13 +51,23 @@ impl JournalEntry {
     }
 }
 
-/// Where the per-project progress is mirrored in the cluster.
+/// Where the progress is mirrored in the cluster: ConfigMap `name` (per-project status) and the
+/// per-project entry ConfigMaps named after it (see [`crate::mirror`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigMapMirror {
-    /// Namespace of the ConfigMap (must exist).
+    /// Namespace of the ConfigMaps (must exist).
     pub namespace: String,
-    /// Name of the ConfigMap.
+    /// Name of the status ConfigMap, and the base of the per-project ConfigMaps' names.
     pub name: String,
+}
+
+/// This run's "done" entries of one project, kept for the ConfigMap mirror.
+#[derive(Debug, Default)]
+struct ProjectEntries {
+    /// Latest done entry per key.
+    done: BTreeMap<String, JournalEntry>,
+    /// Entries recorded since the project was last written to the mirror.
+    unflushed: usize,
 }
 
 /// Whether the process runs in a Kubernetes pod (`KUBERNETES_SERVICE_HOST` is set).
@@ -70,6 +83,10 @@ pub struct Journal {
     last_done: HashMap<String, JournalEntry>,
     earlier_lines: usize,
     mirror: Option<ConfigMapMirror>,
+    /// Done entries of earlier runs loaded from the mirror (filled once per run).
+    mirrored: RwLock<HashMap<String, JournalEntry>>,
+    /// This run's entries per project, for the mirror.
+    this_run: Mutex<HashMap<String, ProjectEntries>>,
 }
 
 impl Journal {
@@ -107,10 +124,18 @@ impl Journal {
                 file.write_all(b"\n").map_err(io)?;
             }
         }
-        Ok(Journal { path: path.to_path_buf(), file: Mutex::new(file), last_done, earlier_lines, mirror: None })
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+            last_done,
+            earlier_lines,
+            mirror: None,
+            mirrored: RwLock::new(HashMap::new()),
+            this_run: Mutex::new(HashMap::new()),
+        })
     }
 
-    /// Also mirrors per-project progress into a ConfigMap.
+    /// Also mirrors the progress into ConfigMaps (and reads earlier runs' entries back from them).
     pub fn with_configmap_mirror(mut self, mirror: ConfigMapMirror) -> Self {
         self.mirror = Some(mirror);
         self
@@ -121,21 +146,67 @@ impl Journal {
         &self.path
     }
 
-    /// Entries read from earlier runs.
+    /// Entries read from earlier runs in the local file.
     pub fn earlier_entries(&self) -> usize {
         self.earlier_lines
     }
 
-    /// The latest "done" entry of an earlier run for `key`.
-    pub fn last_done(&self, key: &str) -> Option<&JournalEntry> {
-        self.last_done.get(key)
+    /// Done entries of earlier runs loaded from the ConfigMap mirror.
+    pub fn mirrored_entries(&self) -> usize {
+        self.mirrored.read().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// The latest "done" entry of an earlier run for `key`: the local file's, else the mirror's.
+    pub fn last_done(&self, key: &str) -> Option<JournalEntry> {
+        if let Some(entry) = self.last_done.get(key) {
+            return Some(entry.clone());
+        }
+        self.mirrored.read().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+    }
+
+    /// Adds done entries of earlier runs read from the mirror (not-done entries are ignored; a
+    /// later entry for the same key replaces an earlier one).
+    pub fn add_mirrored(&self, entries: impl IntoIterator<Item = JournalEntry>) {
+        let mut map = self.mirrored.write().unwrap_or_else(PoisonError::into_inner);
+        for entry in entries.into_iter().filter(JournalEntry::is_done) {
+            map.insert(entry.key.clone(), entry);
+        }
+    }
+
+    /// Appends one entry of `project` (flushed and synced to disk) and, with a mirror, keeps it
+    /// for the project's entry ConfigMap. Returns the number of the project's entries recorded
+    /// since its last mirror write.
+    pub fn record_in_project(&self, project: &str, entry: &JournalEntry) -> Result<usize, JournalError> {
+        self.record(entry)?;
+        if self.mirror.is_none() {
+            return Ok(0);
+        }
+        let mut this_run = self.this_run.lock().unwrap_or_else(PoisonError::into_inner);
+        let pe = this_run.entry(project.to_string()).or_default();
+        pe.unflushed += 1;
+        if entry.is_done() {
+            pe.done.insert(entry.key.clone(), entry.clone());
+        }
+        Ok(pe.unflushed)
+    }
+
+    /// This run's done entries of `project` (latest per key), marking them as written to the mirror.
+    pub(crate) fn take_unflushed(&self, project: &str) -> Vec<JournalEntry> {
+        let mut this_run = self.this_run.lock().unwrap_or_else(PoisonError::into_inner);
+        match this_run.get_mut(project) {
+            Some(pe) => {
+                pe.unflushed = 0;
+                pe.done.values().cloned().collect()
+            }
+            None => Vec::new(),
+        }
     }
 
     /// Appends one entry, flushed and synced to disk.
     pub fn record(&self, entry: &JournalEntry) -> Result<(), JournalError> {
         let mut line = serde_json::to_string(entry).map_err(|e| JournalError::Serialise { path: self.path.clone(), message: e.to_string() })?;
         line.push('\n');
-        let mut file = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         let io = |source| JournalError::Io { path: self.path.clone(), source };
         file.write_all(line.as_bytes()).map_err(io)?;
         file.flush().map_err(io)?;
@@ -146,49 +217,6 @@ impl Journal {
     pub fn mirror(&self) -> Option<&ConfigMapMirror> {
         self.mirror.as_ref()
     }
-}
-
-/// The JSON stored per project in the ConfigMap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MirroredProject {
-    /// Run id.
-    pub run_id: String,
-    /// The project's result.
-    #[serde(flatten)]
-    pub result: ProjectResult,
-}
-
-/// Writes one project's result into the mirror ConfigMap (create or get + replace, bounded retries on 409).
-pub async fn mirror_project(cluster: &Cluster, mirror: &ConfigMapMirror, run_id: &str, result: &ProjectResult) -> Result<(), ClusterError> {
-    let api: Api<ConfigMap> = Api::namespaced(cluster.client().clone(), &mirror.namespace);
-    let value = serde_json::to_string(&MirroredProject { run_id: run_id.to_string(), result: result.clone() })
-        .map_err(|e| ClusterError::Other(e.to_string()))?;
-    let key = format!("project.{}", result.project);
-    let pp = PostParams::default();
-    let mut last = ClusterError::Other("no attempt".into());
-    for _ in 0..5 {
-        let existing = cluster.retry().run("get configmap", || api.get_opt(&mirror.name)).await?;
-        let outcome = match existing {
-            None => {
-                let mut cm = ConfigMap::default();
-                cm.metadata.name = Some(mirror.name.clone());
-                cm.data = Some([("run-id".to_string(), run_id.to_string()), (key.clone(), value.clone())].into());
-                cluster.retry().run("create configmap", || api.create(&pp, &cm)).await.map(|_| ())
-            }
-            Some(mut cm) => {
-                let data = cm.data.get_or_insert_with(Default::default);
-                data.insert("run-id".into(), run_id.to_string());
-                data.insert(key.clone(), value.clone());
-                cluster.retry().run("replace configmap", || api.replace(&mirror.name, &pp, &cm)).await.map(|_| ())
-            }
-        };
-        match outcome {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_conflict() || e.is_already_exists() => last = e,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(last)
 }
 
 #[cfg(test)]
@@ -213,12 +241,37 @@ mod tests {
         drop(f);
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.earlier_entries(), 2);
-        assert_eq!(j.last_done("Secret/p/a").map(|e| e.resource_version.as_deref()), Some(Some("7")));
+        assert_eq!(j.last_done("Secret/p/a").and_then(|e| e.resource_version), Some("7".to_string()));
         assert!(j.last_done("Secret/p/b").is_none(), "failed is not done");
         assert!(j.last_done("Secret/p/c").is_none());
         j.record(&entry("Secret/p/c", Action::Unchanged)).unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
         assert!(j.last_done("Secret/p/c").is_some(), "the entry after the torn line is readable");
+    }
+
+    #[test]
+    fn mirrored_entries_fill_gaps_and_the_local_file_wins() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let j = Journal::open(&path).unwrap();
+        j.record(&entry("Secret/p/a", Action::Create)).unwrap();
+        drop(j);
+        let j = Journal::open(&path).unwrap().with_configmap_mirror(ConfigMapMirror { namespace: "ns".into(), name: "cm".into() });
+        let mut from_cluster = entry("Secret/p/a", Action::Update);
+        from_cluster.run_id = "r0".into();
+        j.add_mirrored([from_cluster, entry("Secret/p/b", Action::Unchanged), entry("Secret/p/c", Action::Failed)]);
+        assert_eq!(j.mirrored_entries(), 2, "a failed entry is not done");
+        assert_eq!(j.last_done("Secret/p/a").map(|e| e.run_id), Some("r1".to_string()), "the local file wins");
+        assert_eq!(j.last_done("Secret/p/b").map(|e| e.result), Some(Action::Unchanged));
+        assert!(j.last_done("Secret/p/c").is_none());
+        // This run's entries are kept per project for the mirror; only done ones are mirrored.
+        assert_eq!(j.record_in_project("p", &entry("Secret/p/d", Action::Create)).unwrap(), 1);
+        assert_eq!(j.record_in_project("p", &entry("Secret/p/e", Action::Failed)).unwrap(), 2);
+        let taken = j.take_unflushed("p");
+        assert_eq!(taken.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), vec!["Secret/p/d"]);
+        assert_eq!(j.record_in_project("p", &entry("Secret/p/f", Action::Create)).unwrap(), 1, "the counter restarts");
+        assert_eq!(j.take_unflushed("p").len(), 2, "every done entry of the run is written each time");
+        assert!(j.last_done("Secret/p/d").is_none(), "this run's entries are not an earlier run's");
     }
 }

@@ -10,7 +10,7 @@
 //!   else get + replace. Non-destructive: differing objects are conflicts, Secret data is never
 //!   overwritten unless asked (and never with placeholder data), nothing is deleted, the credential
 //!   autosync annotation is never set. Provenance on every write. Dry run = same traversal, no writes.
-//! * [`Journal`] — JSON-lines progress (+ ConfigMap mirror) for resume and R16 protection.
+//! * [`Journal`] — JSON-lines progress (+ ConfigMap mirror, read back by a new pod: [`mirror`]) for resume and R16 protection.
 //! * [`verify_plan`] / [`verify_tree`] — missing / different / extra.
 //! * [`job_manifests`] — ServiceAccount, least-privilege RBAC and the (sharded) Job.
 //!
@@ -26,6 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod job;
 pub mod journal;
+pub mod mirror;
 pub mod object;
 pub mod options;
 pub mod plan;

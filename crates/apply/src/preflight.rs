@@ -162,16 +162,16 @@ fn needs(opts: &PreflightOptions) -> Vec<Need> {
         });
     }
     if let Some(cm) = &opts.journal_configmap {
-        for verb in ["get", "create", "update"] {
+        for verb in ["get", "list", "create", "update"] {
             out.push(Need {
                 verb,
                 group: "",
                 resource: "configmaps",
                 namespace: Some(cm.namespace.clone()),
-                // create cannot be limited to a name; get and update are limited to the journal's.
-                name: (verb != "create").then(|| cm.name.clone()),
+                // The per-project journal ConfigMaps' names are not known in advance.
+                name: None,
                 required: true,
-                purpose: "record progress in the journal ConfigMap",
+                purpose: "record and read back progress in the journal ConfigMaps",
             });
         }
     }
