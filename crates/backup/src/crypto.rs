@@ -146,13 +146,20 @@ impl DecryptionKey {
         let decryptor = age::Decryptor::new_buffered(input)?;
         match self {
             DecryptionKey::Passphrase(p) => {
-                let id = age::scrypt::Identity::new(p.clone());
+                let mut id = age::scrypt::Identity::new(p.clone());
+                // age otherwise derives the highest accepted cost from a timing run, so a busy
+                // machine can refuse a backup it wrote itself ("work factor 18 is higher than this
+                // tool accepts"). Accept up to 2^22 (what age's own calibration can produce).
+                id.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
                 decryptor.decrypt(std::iter::once(&id as &dyn age::Identity))
             }
             DecryptionKey::Identities(ids) => decryptor.decrypt(ids.iter().map(|i| i as &dyn age::Identity)),
         }
     }
 }
+
+/// Highest scrypt cost (log2 N) accepted when opening a passphrase backup.
+pub const MAX_SCRYPT_WORK_FACTOR: u8 = 22;
 
 /// A new X25519 identity and its public recipient string (for tests, examples and key setup).
 pub fn generate_identity() -> (age::x25519::Identity, String) {

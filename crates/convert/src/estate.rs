@@ -122,8 +122,10 @@ where
                 ));
             }
         } else if let Some(p) = rows.into_iter().next() {
+            // Compared as the generateName they become: "Team A" and "team-a" collide too.
+            let generate_name = crate::naming::sanitize_display_name(&p.name).unwrap_or_else(|| lower.clone());
             display
-                .entry((p.workspace.clone().unwrap_or_default(), p.name.clone()))
+                .entry((p.workspace.clone().unwrap_or_default(), generate_name))
                 .or_default()
                 .push(p.project_id.clone());
             index.active.insert(lower, p);
@@ -352,8 +354,8 @@ impl FolderCtx<'_> {
             findings.push(Finding::warning(
                 "project.duplicate-display-name",
                 format!(
-                    "display name {:?} is used by several projects of the workspace ({ids:?}); the v3.0 API \
-                     refuses duplicates when editing — rename all but one in the console",
+                    "display name {:?} gives the same generateName as other projects of the workspace ({ids:?}); \
+                     the v3.0 API refuses duplicate names when editing — rename all but one in the console",
                     p.name
                 ),
             ));
@@ -493,4 +495,75 @@ fn item(
     findings: Vec<Finding>,
 ) -> ItemReport {
     ItemReport { kind, project: p.project_id.clone(), id: id.to_string(), target, outcome, findings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn project(id: &str, name: &str) -> Project {
+        Project {
+            project_id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            creator: "alice".into(),
+            create_time: "2020-01-01 00:00:00".into(),
+            status: "active".into(),
+            visibility: "private".into(),
+            extra: String::new(),
+            workspace: Some("ws".into()),
+        }
+    }
+
+    fn run(mysql: &MysqlData) -> Vec<ItemReport> {
+        let items = Mutex::new(Vec::new());
+        let emit = |p: ProjectOutput| items.lock().unwrap().extend(p.items);
+        let folders: Vec<Result<JenkinsFolder, String>> = Vec::new();
+        convert_estate(mysql, &JenkinsKeys::default(), folders.into_iter(), &ConvertOptions::default(), &emit);
+        let mut v = items.into_inner().unwrap();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+
+    #[test]
+    fn lowercase_collisions_fail_both_and_sanitized_names_collide() {
+        let mysql = MysqlData {
+            projects: vec![
+                project("project-AbC", "one"),
+                project("project-abc", "two"),
+                project("project-x1", "Team A"),
+                project("project-x2", "team-a"),
+            ],
+            ..MysqlData::default()
+        };
+        let items = run(&mysql);
+        let projects: Vec<&ItemReport> = items.iter().filter(|i| i.kind == ItemKind::Project).collect();
+        assert_eq!(projects.len(), 4);
+        for p in &projects[..2] {
+            assert_eq!(p.outcome, Outcome::Failed, "{p:?}");
+            assert_eq!(p.findings[0].code, "project.name-collision");
+        }
+        for p in &projects[2..] {
+            assert!(p.findings.iter().any(|f| f.code == "project.duplicate-display-name"), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn rows_of_unknown_projects_are_reported() {
+        let mysql = MysqlData {
+            projects: vec![project("project-a", "a")],
+            memberships: vec![Membership {
+                username: "bob".into(),
+                project_id: "project-gone".into(),
+                role: "owner".into(),
+                status: "active".into(),
+                grant_by: "bob".into(),
+            }],
+            ..MysqlData::default()
+        };
+        let items = run(&mysql);
+        let m = items.iter().find(|i| i.kind == ItemKind::Membership).expect("membership reported");
+        assert_eq!((m.outcome, m.project.as_str()), (Outcome::Skipped, "project-gone"));
+    }
 }
