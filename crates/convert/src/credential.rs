@@ -11,7 +11,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::ByteString;
 use ksdm_model::v21::{CredentialKind, CredentialMeta, JenkinsCredential, StoredSecret};
 use ksdm_model::v30::{CredentialType, CREATOR_ANNOTATION, DESCRIPTION_ANNOTATION};
-use ksdm_model::{Finding, Outcome, Plaintext, Severity};
+use ksdm_model::{Finding, Outcome, Plaintext};
 use ksdm_secret::{decrypt, SecretForm, SecretKey};
 
 use crate::naming::subdomain_problem;
@@ -198,11 +198,7 @@ pub fn convert_credential(
         data: Some(data),
         ..Secret::default()
     };
-    let outcome = if findings.iter().any(|f| f.severity >= Severity::Warning) {
-        Outcome::PartiallySuccessful
-    } else {
-        Outcome::Successful
-    };
+    let outcome = crate::migrated_outcome(&findings);
     ConvertedCredential { outcome, object: Some(secret), findings }
 }
 

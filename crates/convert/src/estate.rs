@@ -371,7 +371,7 @@ impl FolderCtx<'_> {
             out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
             return out;
         };
-        let project_outcome = outcome_of(&findings);
+        let project_outcome = crate::migrated_outcome(&findings);
         out.items.push(item(ItemKind::Project, p, &p.project_id, Some(ns.clone()), project_outcome, findings));
         out.objects.push(V30Object::DevOpsProject(dp));
 
@@ -475,14 +475,6 @@ impl FolderCtx<'_> {
                 out.objects.push(o);
             }
         }
-    }
-}
-
-fn outcome_of(findings: &[Finding]) -> Outcome {
-    if findings.iter().any(|f| f.severity >= ksdm_model::Severity::Warning) {
-        Outcome::PartiallySuccessful
-    } else {
-        Outcome::Successful
     }
 }
 

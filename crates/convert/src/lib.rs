@@ -24,6 +24,15 @@ pub mod pipeline;
 pub mod project;
 pub mod select;
 
+/// The outcome of an item that is migrated: partial as soon as one finding is a warning or worse.
+pub(crate) fn migrated_outcome(findings: &[ksdm_model::Finding]) -> ksdm_model::Outcome {
+    if findings.iter().any(|f| f.severity >= ksdm_model::Severity::Warning) {
+        ksdm_model::Outcome::PartiallySuccessful
+    } else {
+        ksdm_model::Outcome::Successful
+    }
+}
+
 pub use estate::{convert_estate, EstateSummary, ProjectOutput};
 pub use object::V30Object;
 pub use options::{ConvertOptions, SecretValues};

@@ -93,11 +93,7 @@ pub fn convert_membership(m: &Membership, namespace: &str, developer_role: &str)
             namespace: None,
         }]),
     };
-    let outcome = if findings.iter().any(|f| f.severity >= ksdm_model::Severity::Warning) {
-        Outcome::PartiallySuccessful
-    } else {
-        Outcome::Successful
-    };
+    let outcome = crate::migrated_outcome(&findings);
     ConvertedMembership { outcome, object: Some(rb), findings }
 }
 

@@ -90,10 +90,6 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
         },
         spec,
     };
-    let outcome = if findings.iter().any(|f| f.severity >= Severity::Warning) {
-        Outcome::PartiallySuccessful
-    } else {
-        Outcome::Successful
-    };
+    let outcome = crate::migrated_outcome(&findings);
     ConvertedPipeline { outcome, object: Some(object), findings }
 }

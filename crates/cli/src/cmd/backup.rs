@@ -191,7 +191,7 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             let Some(c) = run_conversion(source, convert, &a.out, Mode::Export, no_progress, "backup")? else {
                 return Ok(exit::INPUT);
             };
-            let run_id = ksdm_backup::layout::new_run_id(time::OffsetDateTime::now_utc());
+            let run_id = super::new_run_id();
             let key = identity.as_deref().map(DecryptionKey::from_identity_file).transpose()?;
             let m = take(&rt, &c.sources, &a.out, store_args, &protection, &run_id, c.report.summary_line(), key)?;
             println!("backup {} written to {} ({} files)", m.run_id, store_args.store, m.files.len());

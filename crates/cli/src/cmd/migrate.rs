@@ -21,7 +21,7 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
     };
     println!("[1-3/6] read, converted and wrote the v3.0 objects");
     print_result(&c.report, &a.out, Mode::Export);
-    let run_id = ksdm_backup::layout::new_run_id(time::OffsetDateTime::now_utc());
+    let run_id = super::new_run_id();
     let rt = super::runtime()?;
 
     // Step 4: the backup, before anything is written to the cluster.
@@ -91,7 +91,7 @@ fn plan_inner(
     };
     print_result(&conv.report, out, Mode::Export);
     let rt = super::runtime()?;
-    let run_id = ksdm_backup::layout::new_run_id(time::OffsetDateTime::now_utc());
+    let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress)?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");

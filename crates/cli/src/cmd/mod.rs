@@ -30,3 +30,8 @@ pub fn run(cli: Cli) -> Result<i32> {
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the async runtime")
 }
+
+/// A new run id (sortable, valid as a label value), shared by the backup and the provenance label.
+pub(crate) fn new_run_id() -> String {
+    ksdm_backup::layout::new_run_id(time::OffsetDateTime::now_utc())
+}

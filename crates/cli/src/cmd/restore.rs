@@ -36,7 +36,7 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
         println!("{} files ({} bytes) of backup {} unpacked into {}", s.files, s.bytes, s.run_id, dir.display());
         return Ok(exit::OK);
     }
-    let run_id = ksdm_backup::layout::new_run_id(time::OffsetDateTime::now_utc());
+    let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true)?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
