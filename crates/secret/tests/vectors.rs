@@ -1,4 +1,4 @@
-//! The four public vectors in `fixtures/jenkins-secrets/` (their `EXPECTED.md` files are the
+//! The four public vectors in `../shared/fixtures/jenkins-secrets/` (their `EXPECTED.md` files are the
 //! ground truth), the value-layer vectors listed in that folder's `SOURCE.md`, and edge cases.
 //! Stored values and published key values are read from the fixture files.
 
@@ -8,11 +8,9 @@ use ksdm_secret::{
 };
 use sha2::{Digest, Sha256};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
-
+/// Reads `rel` from `../shared/fixtures` (each test starts with `require_shared!`).
 fn read(rel: &str) -> Vec<u8> {
-    let path = format!("{FIXTURES}/{rel}");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    ksdm_test_fixtures::read(rel).expect("shared fixtures present (checked by require_shared!)")
 }
 
 fn read_text(rel: &str) -> String {
@@ -159,6 +157,7 @@ fn expected_block(expected_md: &str, name: &str) -> String {
 
 #[test]
 fn hoto_jenkins_2_141() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/hoto-jenkins_2.141";
     let key = check_key_derivation(dir, "master.key", "hudson.util.Secret");
     assert_eq!(
@@ -214,6 +213,7 @@ fn hoto_jenkins_2_141() {
 
 #[test]
 fn hoto_jenkins_2_141_brace_strictness() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/hoto-jenkins_2.141";
     let key = derive_key(
         &read(&format!("{dir}/master.key")),
@@ -246,6 +246,7 @@ fn hoto_jenkins_2_141_brace_strictness() {
 
 #[test]
 fn hoto_jenkins_1_625_1() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/hoto-jenkins_1.625.1";
     let key = check_key_derivation(dir, "master.key", "hudson.util.Secret");
     assert_eq!(
@@ -286,6 +287,7 @@ fn hoto_jenkins_1_625_1() {
 
 #[test]
 fn jenkins_core_secretcompat() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/jenkins-core-secretcompat";
     let key = check_key_derivation(dir, "secrets/master.key", "secrets/hudson.util.Secret");
     let xml = read_text(&format!("{dir}/jobs/OldSecret/config.xml"));
@@ -313,6 +315,7 @@ fn jenkins_core_secretcompat() {
 
 #[test]
 fn ssh_credentials_fips() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/ssh-credentials-fips";
     let key = check_key_derivation(dir, "secrets/master.key", "secrets/hudson.util.Secret");
     let xml = read_text(&format!("{dir}/credentials.xml"));
@@ -352,10 +355,11 @@ fn ssh_credentials_fips() {
     );
 }
 
-/// The value-layer table in `fixtures/jenkins-secrets/SOURCE.md` (tarvitz/jenkins-utils data):
+/// The value-layer table in `../shared/fixtures/jenkins-secrets/SOURCE.md` (tarvitz/jenkins-utils data):
 /// rows `| K_secret or "same" | stored | format | plaintext |`.
 #[test]
 fn value_layer_vectors_from_source_md() {
+    ksdm_test_fixtures::require_shared!();
     let md = read_text("jenkins-secrets/SOURCE.md");
     let section = &md[md
         .find("## Value-layer vectors")
@@ -390,6 +394,7 @@ fn value_layer_vectors_from_source_md() {
 
 #[test]
 fn wrong_master_key_is_a_clear_error() {
+    ksdm_test_fixtures::require_shared!();
     let a = "jenkins-secrets/hoto-jenkins_2.141";
     let b = "jenkins-secrets/ssh-credentials-fips";
     let master_a = read(&format!("{a}/master.key"));
@@ -426,6 +431,7 @@ fn wrong_master_key_is_a_clear_error() {
 
 #[test]
 fn values_under_the_wrong_key_fall_back_to_plain_text() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/hoto-jenkins_2.141";
     let xml = read_text(&format!("{dir}/credentials.xml"));
     let other = "jenkins-secrets/hoto-jenkins_1.625.1";
@@ -468,6 +474,7 @@ fn values_under_the_wrong_key_fall_back_to_plain_text() {
 /// is used literally. `looks_like_new_format` flags it.
 #[test]
 fn whitespace_wrapped_value_is_literal_but_flagged() {
+    ksdm_test_fixtures::require_shared!();
     let xml = read_text("jenkins-xml/kubesphere/workflowjob-jenkins-saved.xml");
     let at = xml
         .find("<hudson.model.PasswordParameterDefinition>")
@@ -486,6 +493,7 @@ fn whitespace_wrapped_value_is_literal_but_flagged() {
 
 #[test]
 fn truncated_and_garbage_values_never_panic() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/hoto-jenkins_2.141";
     let key = derive_key(
         &read(&format!("{dir}/master.key")),
@@ -544,6 +552,7 @@ fn truncated_and_garbage_values_never_panic() {
 
 #[test]
 fn debug_output_never_shows_values_or_keys() {
+    ksdm_test_fixtures::require_shared!();
     let dir = "jenkins-secrets/jenkins-core-secretcompat";
     let key = derive_key(
         &read(&format!("{dir}/secrets/master.key")),

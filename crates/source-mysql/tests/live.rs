@@ -59,6 +59,7 @@ fn project<'a>(data: &'a MysqlData, id: &str) -> &'a Project {
 
 #[tokio::test]
 async fn schema_without_workspace_column() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithoutWorkspace, PROJECTS_V01, &[]);
     let data = live_equals_dump(&db).await;
     assert!(!data.has_workspace_column);
@@ -76,6 +77,7 @@ async fn schema_without_workspace_column() {
 
 #[tokio::test]
 async fn schema_with_workspace_column_backfilled_by_v03() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(
         Generation::WithWorkspace,
         PROJECTS_V01,
@@ -91,6 +93,7 @@ async fn schema_with_workspace_column_backfilled_by_v03() {
 
 #[tokio::test]
 async fn workspace_column_on_an_empty_table() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     let data = read_live(&opts(&db)).await.expect("read_live");
     assert!(data.has_workspace_column);
@@ -101,6 +104,7 @@ async fn workspace_column_on_an_empty_table() {
 
 #[tokio::test]
 async fn utf8mb4_text_survives() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec(
         "INSERT INTO project VALUES ('project-utf8','名前','emoji 🚀🎉 and CJK 中文説明 and \\'quotes\\' and back\\\\slash\\nnewline','李雷','2020-06-01 12:00:00','active','private','','工作区-🌏');
@@ -119,6 +123,7 @@ async fn utf8mb4_text_survives() {
 
 #[tokio::test]
 async fn soft_deleted_projects_and_their_memberships_and_credentials_are_kept() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, PROJECTS_V01, &[]);
     // The v2.1 delete: memberships normally go, but a damaged database may still hold some.
     db.exec("INSERT INTO project_membership VALUES ('zed','project-B6BZVN3mOPvx','maintainer','active','bob');");
@@ -138,6 +143,7 @@ async fn soft_deleted_projects_and_their_memberships_and_credentials_are_kept() 
 
 #[tokio::test]
 async fn credential_rows_are_read_whether_or_not_jenkins_has_them() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, PROJECTS_V01, &[]);
     db.exec(
         "INSERT INTO project_credential VALUES ('project-nowhere','orphan','_','ghost','2018-01-01 00:00:00'),
@@ -161,6 +167,7 @@ async fn credential_rows_are_read_whether_or_not_jenkins_has_them() {
 
 #[tokio::test]
 async fn rows_come_in_primary_key_order_not_insertion_order() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithoutWorkspace, "", &[]);
     db.exec(
         "INSERT INTO project VALUES ('project-zz','z','','u','2020-01-01 00:00:00','active','private','');
@@ -178,6 +185,7 @@ async fn rows_come_in_primary_key_order_not_insertion_order() {
 
 #[tokio::test]
 async fn timestamps_are_read_as_utc_text() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     // Written in a +08:00 session: stored (and read) as 00:30 UTC.
     db.exec(
@@ -192,6 +200,7 @@ async fn timestamps_are_read_as_utc_text() {
 
 #[tokio::test]
 async fn nulls_read_as_empty_text_with_a_warning_like_the_dump_reader() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec(
         "ALTER TABLE project MODIFY description TEXT NULL;
@@ -208,6 +217,7 @@ async fn nulls_read_as_empty_text_with_a_warning_like_the_dump_reader() {
 
 #[tokio::test]
 async fn password_from_the_options_is_used_and_never_shown() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, PROJECTS_V01, &[]);
     let password = "pw-Zq8!x_unique";
     let user = TestUser::create(password, &db);
@@ -225,6 +235,7 @@ async fn password_from_the_options_is_used_and_never_shown() {
 
 #[tokio::test]
 async fn wrong_password_is_a_clear_error_without_the_password() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     let user = TestUser::create("the-right-one", &db);
     let wrong = "Wr0ng-S3cret-value";
@@ -285,6 +296,7 @@ async fn missing_database_is_named() {
 
 #[tokio::test]
 async fn missing_table_is_named() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec("DROP TABLE project_credential;");
     let err = read_live(&opts(&db)).await.expect_err("table missing");
@@ -299,6 +311,7 @@ async fn missing_table_is_named() {
 
 #[tokio::test]
 async fn missing_column_is_named() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithoutWorkspace, "", &[]);
     db.exec("ALTER TABLE project_membership DROP COLUMN grant_by;");
     let err = read_live(&opts(&db)).await.expect_err("column missing");
@@ -308,6 +321,7 @@ async fn missing_column_is_named() {
 
 #[tokio::test]
 async fn unexpected_column_types_are_named() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec("ALTER TABLE project MODIFY create_time INT NOT NULL DEFAULT 0;");
     let err = read_live(&opts(&db)).await.expect_err("INT create_time");
@@ -329,6 +343,7 @@ async fn unexpected_column_types_are_named() {
 
 #[tokio::test]
 async fn datetime_and_varchar_create_time_are_accepted() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec(
         "ALTER TABLE project MODIFY create_time DATETIME NOT NULL;
@@ -343,6 +358,7 @@ async fn datetime_and_varchar_create_time_are_accepted() {
 
 #[tokio::test]
 async fn required_tls_against_a_plain_server_is_a_tls_error() {
+    ksdm_test_fixtures::require_shared!();
     support::ensure_server();
     let have_ssl = support::query(None, "SELECT @@have_ssl");
     if have_ssl.trim() == "YES" {
@@ -371,6 +387,7 @@ async fn required_tls_against_a_plain_server_is_a_tls_error() {
 
 #[tokio::test]
 async fn unreadable_ca_file_is_named() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     let mut o = opts(&db);
     o.tls = TlsMode::VerifyCa { ca_file: Some("/nonexistent/ksdm-ca.pem".into()) };
@@ -400,6 +417,7 @@ async fn bundled_sample_reads_the_same_live_from_its_mysqldump_and_from_the_file
 
 #[test]
 fn blocking_read_works_outside_and_inside_a_runtime() {
+    ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, PROJECTS_V01, &[]);
     let o = opts(&db);
     let outside = ksdm_source_mysql::read_live_blocking(&o).expect("blocking read");

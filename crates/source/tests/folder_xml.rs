@@ -6,8 +6,7 @@ use ksdm_source::jenkins_xml::folder::{
 };
 
 fn fixture(rel: &str) -> Vec<u8> {
-    let path = format!("{}/../../fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    ksdm_test_fixtures::read(rel).expect("shared fixtures present (checked by require_shared!)")
 }
 
 fn parse(bytes: &[u8]) -> FolderConfig {
@@ -20,6 +19,7 @@ fn secret(s: &str) -> Option<StoredSecret> {
 
 #[test]
 fn ssh_plugin_update_folder_fixture() {
+    ksdm_test_fixtures::require_shared!();
     let cfg = parse(&fixture(
         "jenkins-xml/ssh-credentials-plugin/update_folder.xml",
     ));
@@ -48,6 +48,7 @@ fn ssh_plugin_update_folder_fixture() {
 
 #[test]
 fn hoto_2141_system_store_with_list_and_example_credential() {
+    ksdm_test_fixtures::require_shared!();
     let cfg = parse(&fixture(
         "jenkins-secrets/hoto-jenkins_2.141/credentials.xml",
     ));
@@ -101,6 +102,7 @@ fn hoto_2141_system_store_with_list_and_example_credential() {
 
 #[test]
 fn hoto_1625_legacy_values_kept_verbatim_with_newlines() {
+    ksdm_test_fixtures::require_shared!();
     let cfg = parse(&fixture(
         "jenkins-secrets/hoto-jenkins_1.625.1/credentials.xml",
     ));
@@ -130,6 +132,7 @@ fn hoto_1625_legacy_values_kept_verbatim_with_newlines() {
 
 #[test]
 fn ssh_fips_vector_two_keys() {
+    ksdm_test_fixtures::require_shared!();
     let cfg = parse(&fixture(
         "jenkins-secrets/ssh-credentials-fips/credentials.xml",
     ));
@@ -154,6 +157,7 @@ fn ssh_fips_vector_two_keys() {
 
 #[test]
 fn plain_credentials_file_credentials_are_unsupported() {
+    ksdm_test_fixtures::require_shared!();
     let cfg = parse(&fixture(
         "jenkins-xml/plain-credentials-plugin/credentials.xml",
     ));
@@ -288,6 +292,7 @@ fn kubesphere_folder_with_all_four_types_and_two_domains() {
 
 #[test]
 fn folder_without_credentials_and_other_roots() {
+    ksdm_test_fixtures::require_shared!();
     let plain = br#"<?xml version='1.1' encoding='UTF-8'?>
 <com.cloudbees.hudson.plugins.folder.Folder plugin="cloudbees-folder@6.9"><actions/><properties/></com.cloudbees.hudson.plugins.folder.Folder>"#;
     let cfg = parse(plain);

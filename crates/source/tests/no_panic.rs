@@ -3,10 +3,12 @@
 
 use proptest::prelude::*;
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/jenkins-xml/kubesphere/workflowjob-jenkins-saved.xml");
-const MULTIBRANCH: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/jenkins-xml/ks-devops/multibranch-bitbucket-jenkins-saved.xml");
-const FOLDER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/jenkins-xml/ssh-credentials-plugin/update_folder.xml");
+/// Real files from `../shared/fixtures/jenkins-xml` cut and mutated below.
+const REAL_FILES: [&str; 3] = [
+    "jenkins-xml/kubesphere/workflowjob-jenkins-saved.xml",
+    "jenkins-xml/ks-devops/multibranch-bitbucket-jenkins-saved.xml",
+    "jenkins-xml/ssh-credentials-plugin/update_folder.xml",
+];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
@@ -25,8 +27,9 @@ proptest! {
 
 #[test]
 fn truncated_and_mutated_real_files_never_panic() {
-    for path in [FIXTURE, MULTIBRANCH, FOLDER] {
-        let full = std::fs::read(path).expect("fixture");
+    ksdm_test_fixtures::require_shared!();
+    for rel in REAL_FILES {
+        let full = ksdm_test_fixtures::read(rel).expect("shared fixture");
         for cut in 0..full.len() {
             let _ = ksdm_source::jenkins_xml::pipeline::parse_job("job", &full[..cut]);
             let _ = ksdm_source::jenkins_xml::folder::parse_folder_credentials(&full[..cut]);

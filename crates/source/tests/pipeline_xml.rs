@@ -14,11 +14,8 @@ use ksdm_source::jenkins_xml::pipeline::{
 };
 
 fn fixture(rel: &str) -> Vec<u8> {
-    let path = format!(
-        "{}/../../fixtures/jenkins-xml/{rel}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    std::fs::read(&path).unwrap_or_else(|e| panic!("read {path}: {e}"))
+    ksdm_test_fixtures::read(&format!("jenkins-xml/{rel}"))
+        .expect("shared fixtures present (checked by require_shared!)")
 }
 
 fn codes(p: &ParsedJob) -> Vec<&str> {
@@ -71,7 +68,7 @@ fn multibranch_xml(source: &str) -> String {
 
 #[test]
 fn every_fixture_is_well_formed() {
-    let dir = format!("{}/../../fixtures/jenkins-xml", env!("CARGO_MANIFEST_DIR"));
+    let dir = ksdm_test_fixtures::require_shared!("jenkins-xml");
     let mut count = 0;
     for sub in std::fs::read_dir(&dir).unwrap() {
         let sub = sub.unwrap().path();
@@ -93,6 +90,7 @@ fn every_fixture_is_well_formed() {
 
 #[test]
 fn kubesphere_workflowjob_jenkins_saved() {
+    ksdm_test_fixtures::require_shared!();
     let p = parse_job(
         "hello",
         &fixture("kubesphere/workflowjob-jenkins-saved.xml"),
@@ -161,6 +159,7 @@ fn kubesphere_workflowjob_jenkins_saved() {
 
 #[test]
 fn ks_devops_multibranch_github_ks_generated() {
+    ksdm_test_fixtures::require_shared!();
     let p = parse_job(
         "gh",
         &fixture("ks-devops/multibranch-github-ks-generated.xml"),
@@ -224,6 +223,7 @@ fn ks_devops_multibranch_github_ks_generated() {
 
 #[test]
 fn ks_devops_multibranch_bitbucket_jenkins_saved() {
+    ksdm_test_fixtures::require_shared!();
     let p = parse_job(
         "bb",
         &fixture("ks-devops/multibranch-bitbucket-jenkins-saved.xml"),
@@ -270,6 +270,7 @@ fn ks_devops_multibranch_bitbucket_jenkins_saved() {
 
 #[test]
 fn ks_devops_multibranch_gitlab_has_empty_source_type() {
+    ksdm_test_fixtures::require_shared!();
     let p = parse_job(
         "gl",
         &fixture("ks-devops/multibranch-gitlab-jenkins-saved.xml"),
@@ -301,6 +302,7 @@ fn ks_devops_multibranch_gitlab_has_empty_source_type() {
 
 #[test]
 fn workflow_job_plugin_config_without_description() {
+    ksdm_test_fixtures::require_shared!();
     let p = parse_job("p", &fixture("workflow-job-plugin/config.xml")).unwrap();
     let expected = NoScmPipeline {
         name: "p".into(),
@@ -322,6 +324,7 @@ fn workflow_job_plugin_config_without_description() {
 
 #[test]
 fn branch_api_non_workflow_multibranch_is_other() {
+    ksdm_test_fixtures::require_shared!();
     let p = parse_job("mbp", &fixture("branch-api-plugin/config.xml")).unwrap();
     assert_eq!(
         p.class,
@@ -336,6 +339,7 @@ fn branch_api_non_workflow_multibranch_is_other() {
 
 #[test]
 fn bare_sources_read_directly() {
+    ksdm_test_fixtures::require_shared!();
     let mut fails = V30Failures::default();
     let git = dom::parse(&fixture("git-plugin/modern.xml")).unwrap();
     let mut m = MultiBranchPipeline::default();

@@ -7,17 +7,15 @@ use crate::registry::{NameRule, ResourceKind};
 /// API group of the KubeSphere DevOps custom resources.
 pub const DEVOPS_GROUP: &str = "devops.kubesphere.io";
 
-/// The KubeSphere v3.0.0 `devopsprojects` CRD (byte copy from the fixtures).
-pub const DEVOPSPROJECTS_CRD_YAML: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/crds/devops.kubesphere.io_devopsprojects.yaml"
-));
+/// The v3.0 `devopsprojects` CRD as YAML text (written by this project: [`crate::crd_schema`]).
+pub fn devopsprojects_crd_yaml() -> String {
+    crate::crd_schema::devopsprojects_crd().to_string()
+}
 
-/// The KubeSphere v3.0.0 `pipelines` CRD (byte copy from the fixtures).
-pub const PIPELINES_CRD_YAML: &str = include_str!(concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../../fixtures/crds/devops.kubesphere.io_pipelines.yaml"
-));
+/// The v3.0 `pipelines` CRD as YAML text (written by this project: [`crate::crd_schema`]).
+pub fn pipelines_crd_yaml() -> String {
+    crate::crd_schema::pipelines_crd().to_string()
+}
 
 /// Why a CRD document could not be installed.
 #[derive(Debug, thiserror::Error)]

@@ -94,6 +94,7 @@ pub mod access;
 mod api;
 pub mod controller;
 pub mod crd;
+pub mod crd_schema;
 mod discovery;
 pub mod faults;
 pub mod observe;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::crd::{DEVOPSPROJECTS_CRD_YAML, PIPELINES_CRD_YAML};
+use crate::crd::{devopsprojects_crd_yaml, pipelines_crd_yaml};
 
 /// Kubernetes version reported when server-side apply is on and no version is given.
 pub const DEFAULT_VERSION_WITH_SSA: &str = "v1.18.6";
@@ -48,8 +48,8 @@ impl Default for ServerOptions {
 impl ServerOptions {
     /// Installs the KubeSphere v3.0.0 `devopsprojects` and `pipelines` CRDs at start.
     pub fn with_kubesphere_crds(mut self) -> Self {
-        self.crd_yaml.push(DEVOPSPROJECTS_CRD_YAML.to_string());
-        self.crd_yaml.push(PIPELINES_CRD_YAML.to_string());
+        self.crd_yaml.push(devopsprojects_crd_yaml());
+        self.crd_yaml.push(pipelines_crd_yaml());
         self
     }
 

@@ -212,8 +212,8 @@ impl TestApiServer {
 
     /// Installs the KubeSphere v3.0.0 DevOps CRDs at runtime.
     pub fn install_kubesphere_crds(&self) -> Result<Vec<String>, crd::CrdError> {
-        let mut names = self.install_crds_yaml(crd::DEVOPSPROJECTS_CRD_YAML)?;
-        names.extend(self.install_crds_yaml(crd::PIPELINES_CRD_YAML)?);
+        let mut names = self.install_crds_yaml(&crd::devopsprojects_crd_yaml())?;
+        names.extend(self.install_crds_yaml(&crd::pipelines_crd_yaml())?);
         Ok(names)
     }
 

@@ -1,5 +1,5 @@
 //! Test harness: a MariaDB on 127.0.0.1:3306 (root, empty password) and throw-away databases
-//! loaded with the v2.1 schema (fixtures/mysql), dropped again in `Drop`, even on panic.
+//! loaded with the v2.1 schema (`../shared/fixtures/mysql`), dropped again in `Drop`, even on panic.
 
 #![allow(dead_code)]
 
@@ -21,9 +21,6 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn fixture(name: &str) -> PathBuf {
-    repo().join("fixtures/mysql").join(name)
-}
 
 /// The MariaDB/MySQL command-line client (`mariadb`, else `mysql`) from PATH.
 pub fn client_program() -> &'static str {
@@ -260,8 +257,10 @@ impl Drop for TestUser {
     }
 }
 
+/// A v2.1 DDL file from `../shared/fixtures/mysql` (tests using it start with `require_shared!`).
 fn read_fixture(name: &str) -> String {
-    std::fs::read_to_string(fixture(name)).unwrap_or_else(|e| panic!("read fixture {name}: {e}"))
+    let bytes = ksdm_test_fixtures::read(&format!("mysql/{name}")).expect("shared fixtures present");
+    String::from_utf8(bytes).unwrap_or_else(|e| panic!("fixture {name} is not UTF-8: {e}"))
 }
 
 /// A loopback TCP port that nothing listens on (bound, then released).
