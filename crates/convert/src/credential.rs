@@ -16,10 +16,8 @@ use ksdm_secret::{decrypt, SecretForm, SecretKey};
 
 use crate::naming::subdomain_problem;
 
-const DIRECT_KEY_SOURCE: &str =
-    "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey$DirectEntryPrivateKeySource";
-const DIRECT_KUBECONFIG_SOURCE: &str =
-    "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials$DirectEntryKubeconfigSource";
+const DIRECT_KEY_SOURCE: &str = ksdm_jenkins_xml::class::credential::SSH_DIRECT_ENTRY;
+const DIRECT_KUBECONFIG_SOURCE: &str = ksdm_jenkins_xml::class::credential::KUBECONFIG_DIRECT_ENTRY;
 
 /// How values are obtained for this run.
 pub enum ValueSource<'a> {

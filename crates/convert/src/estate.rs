@@ -14,7 +14,7 @@ use ksdm_model::v21::{
 };
 use ksdm_model::{Finding, ItemKind, ItemReport, Outcome};
 use ksdm_secret::{derive_key, SecretKey};
-use ksdm_source::jenkins_xml::folder::parse_folder_credentials;
+use ksdm_jenkins_xml::folder::parse_folder_credentials;
 use rayon::prelude::*;
 
 use crate::credential::{convert_credential, ValueSource};
@@ -25,7 +25,7 @@ use crate::pipeline::convert_pipeline;
 use crate::project::{convert_project, project_name};
 
 /// Root element of a Jenkins folder item.
-const FOLDER_CLASS: &str = "com.cloudbees.hudson.plugins.folder.Folder";
+const FOLDER_CLASS: &str = ksdm_jenkins_xml::class::item::FOLDER;
 
 /// Everything produced for one project (or one orphan folder).
 #[derive(Debug, Default)]

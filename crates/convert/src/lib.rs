@@ -3,14 +3,18 @@
 //! Turns KubeSphere v2.1 DevOps records into v3.0 objects, one project at a time, and says what
 //! happened to every item ([`ksdm_model::ItemReport`]).
 //!
-//! Where it sits: `ksdm-source` reads MySQL rows and Jenkins folders → **this crate** builds
-//! `DevOpsProject`, `Pipeline`, credential `Secret` and `RoleBinding` objects
-//! ([`object::V30Object`]) → `ksdm-sink` writes the YAML tree and the report.
+//! Where it sits: `ksdm-source` (and the live readers) yield v2.1 records — MySQL rows and
+//! Jenkins folders with their raw `config.xml` bytes → **this crate** builds `DevOpsProject`,
+//! `Pipeline`, credential `Secret` and `RoleBinding` objects ([`object::V30Object`]) →
+//! `ksdm-sink` writes the YAML tree and the report.
 //!
 //! The rules (naming, role mapping, credential types, the pipeline no-op condition) are those
-//! of `spec/target-v30.md`; each module handles one kind of item:
-//! [`project`], [`pipeline`], [`credential`], [`membership`]. [`estate`] streams a whole estate
-//! through them, in parallel, without holding it in memory.
+//! described in `docs/v30-objects.md`; each module handles one kind of item:
+//! [`project`], [`pipeline`], [`credential`], [`membership`]. The v3.0 semantics of a job's
+//! `config.xml` live here too: [`v30_parse`] reads it exactly as KubeSphere v3.0's controller does
+//! (so the Pipeline spec we write is the one it would parse, and it leaves the job alone), and
+//! [`v30_losses`] says what a later rewrite by that controller would drop. [`estate`] streams a
+//! whole estate through them, in parallel, without holding it in memory.
 
 #![deny(missing_docs)]
 
@@ -23,6 +27,8 @@ pub mod options;
 pub mod pipeline;
 pub mod project;
 pub mod select;
+pub mod v30_losses;
+pub mod v30_parse;
 
 /// The outcome of an item that is migrated: partial as soon as one finding is a warning or worse.
 pub(crate) fn migrated_outcome(findings: &[ksdm_model::Finding]) -> ksdm_model::Outcome {

@@ -1,7 +1,7 @@
 //! Jenkins job `config.xml` → v3.0 `Pipeline` (`spec/target-v30.md` §3, §6, §7).
 //!
 //! The spec is exactly what the v3.0 controller parses out of the same file (the parser lives in
-//! `ksdm_source::jenkins_xml::pipeline`), so the controller finds nothing to rewrite.
+//! [`crate::v30_parse`]), so the controller finds nothing to rewrite.
 
 use std::collections::BTreeMap;
 
@@ -9,7 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use ksdm_model::v21::JobClass;
 use ksdm_model::v30::{Pipeline, CREATOR_ANNOTATION, DEVOPS_API_VERSION};
 use ksdm_model::{Finding, Outcome, Severity};
-use ksdm_source::jenkins_xml::pipeline::parse_job;
+use crate::v30_parse::parse_job;
 
 use crate::naming::subdomain_problem;
 

@@ -282,7 +282,7 @@ fn expected_multibranch(m: &MultiBranchPipeline) -> MultiBranchPipeline {
 }
 
 fn parse(name: &str, xml: &str) -> PipelineSpec {
-    let parsed = ksdm_source::jenkins_xml::pipeline::parse_job(name, xml.as_bytes())
+    let parsed = ksdm_convert::v30_parse::parse_job(name, xml.as_bytes())
         .expect("generated XML is well-formed");
     parsed.spec.expect("a pipeline job")
 }
@@ -293,7 +293,7 @@ proptest! {
     #[test]
     fn plain_pipeline_round_trips(p in plain()) {
         let xml = create_pipeline_config_xml(&p);
-        let parsed = ksdm_source::jenkins_xml::pipeline::parse_job(&p.name, xml.as_bytes()).expect("well-formed");
+        let parsed = ksdm_convert::v30_parse::parse_job(&p.name, xml.as_bytes()).expect("well-formed");
         prop_assert_eq!(parsed.class, JobClass::WorkflowJob);
         let expected = PipelineSpec { type_: TYPE_PIPELINE.into(), pipeline: Some(expected_plain(&p)), multi_branch_pipeline: None };
         prop_assert_eq!(parsed.spec, Some(expected));
@@ -339,7 +339,7 @@ fn sample_jobs_parse_as_expected_classes() {
         .path()
         .join("jenkins_home/jobs/project-W4zNlwJLzgRB/jobs");
     let read = |n: &str| std::fs::read(jobs.join(n).join("config.xml")).expect("config.xml");
-    let parse_bytes = |n: &str| ksdm_source::jenkins_xml::pipeline::parse_job(n, &read(n));
+    let parse_bytes = |n: &str| ksdm_convert::v30_parse::parse_job(n, &read(n));
     assert_eq!(
         parse_bytes("build-app").expect("parses").class,
         JobClass::WorkflowJob

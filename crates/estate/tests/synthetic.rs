@@ -98,7 +98,7 @@ fn synthetic_jobs_parse_and_secrets_decrypt() {
                 .and_then(|p| p.file_name())
                 .expect("job dir");
             let job =
-                ksdm_source::jenkins_xml::pipeline::parse_job(&name.to_string_lossy(), &bytes)
+                ksdm_convert::v30_parse::parse_job(&name.to_string_lossy(), &bytes)
                     .expect("parses");
             assert!(job.spec.is_some(), "{path}");
             parsed += 1;

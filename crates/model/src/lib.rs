@@ -7,6 +7,8 @@
 //! * [`v30`] — KubeSphere v3.0 objects: `DevOpsProject` and `Pipeline` custom resources (exact
 //!   JSON field names of `devops.kubesphere.io/v1alpha3`), credential `Secret`s, `RoleBinding`s.
 //! * [`outcome`] — per-item outcomes and findings that end up in the report.
+//! * [`v21_rows`] — the v2.1 `devops` table schema and row → record assembly (one owner for
+//!   every MySQL reader).
 //! * [`plaintext`] — a wrapper for decrypted secret values that never prints them.
 //!
 //! Flow: `ksdm-source` fills [`v21`] → `ksdm-convert` builds [`v30`] + [`outcome`] →
@@ -17,6 +19,7 @@
 pub mod outcome;
 pub mod plaintext;
 pub mod v21;
+pub mod v21_rows;
 pub mod v30;
 
 pub use outcome::{Finding, ItemKind, ItemReport, Outcome, Severity};

@@ -14,11 +14,11 @@ pub struct ItemRef {
 }
 
 /// `_class` of a cloudbees-folder folder (a KubeSphere v2.1 project).
-pub const FOLDER_CLASS: &str = "com.cloudbees.hudson.plugins.folder.Folder";
+pub const FOLDER_CLASS: &str = ksdm_jenkins_xml::class::item::FOLDER;
 /// `_class` of a pipeline job.
-pub const WORKFLOW_JOB_CLASS: &str = "org.jenkinsci.plugins.workflow.job.WorkflowJob";
+pub const WORKFLOW_JOB_CLASS: &str = ksdm_jenkins_xml::class::item::WORKFLOW_JOB;
 /// `_class` of a freestyle job.
-pub const FREESTYLE_CLASS: &str = "hudson.model.FreeStyleProject";
+pub const FREESTYLE_CLASS: &str = ksdm_jenkins_xml::class::item::FREESTYLE;
 
 impl ItemRef {
     /// Whether the item's children are read as the folder's jobs.

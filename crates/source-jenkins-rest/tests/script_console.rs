@@ -22,8 +22,8 @@ fn offline_values(dir: &Path) -> BTreeMap<String, BTreeMap<String, BTreeMap<Stri
     for folder in home.folders().unwrap() {
         let folder = folder.unwrap();
         let Some(xml) = folder.config_xml else { continue };
-        let config = ksdm_source::jenkins_xml::folder::parse_folder_credentials(&xml).unwrap();
-        if config.root_class != ksdm_source::jenkins_xml::folder::FOLDER_CLASS {
+        let config = ksdm_jenkins_xml::folder::parse_folder_credentials(&xml).unwrap();
+        if config.root_class != ksdm_jenkins_xml::folder::FOLDER_CLASS {
             continue;
         }
         let creds: &mut BTreeMap<String, BTreeMap<String, String>> = out.entry(folder.name.clone()).or_default();

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 
 use ksdm_model::v21::MysqlData;
-use ksdm_source::mysql_row::{credential_meta_from_values, membership_from_values, project_from_values};
+use ksdm_model::v21_rows::{credential_meta_from_values, membership_from_values, project_from_values};
 use sqlx::mysql::MySqlConnection;
 
 use crate::error::MysqlError;
 use crate::query::{execute, fetch_raw_rows, Ctx, RawRow};
-use crate::schema::{TablePlan, CREDENTIAL, MEMBERSHIP, PROJECT};
+use crate::schema::TablePlan;
+use ksdm_model::v21_rows::{CREDENTIAL, MEMBERSHIP, PROJECT};
 
 /// Rows read from a live database and the warnings found on the way.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use ksdm_model::v21_rows;
 use sqlx::mysql::MySqlConnection;
 
 use crate::error::MysqlError;
@@ -18,67 +19,26 @@ pub(crate) enum Kind {
     Time,
 }
 
-/// A v2.1 table: its name, the model's columns in model order, and an optional trailing column.
-pub(crate) struct TableSpec {
-    /// Table name.
-    pub name: &'static str,
-    /// Required columns, in model field order.
-    pub columns: &'static [(&'static str, Kind)],
-    /// A column read only when present (`project.workspace`).
-    pub optional: Option<(&'static str, Kind)>,
+impl Kind {
+    /// How the live reader selects `column` of the model's schema.
+    pub(crate) fn of(column: &str) -> Self {
+        if v21_rows::is_time_column(column) {
+            Kind::Time
+        } else {
+            Kind::Text
+        }
+    }
 }
 
-/// `devops.project` (V0_1, plus `workspace` from V0_3).
-pub(crate) const PROJECT: TableSpec = TableSpec {
-    name: "project",
-    columns: &[
-        ("project_id", Kind::Text),
-        ("name", Kind::Text),
-        ("description", Kind::Text),
-        ("creator", Kind::Text),
-        ("create_time", Kind::Time),
-        ("status", Kind::Text),
-        ("visibility", Kind::Text),
-        ("extra", Kind::Text),
-    ],
-    optional: Some(("workspace", Kind::Text)),
-};
-
-/// `devops.project_membership` (V0_1).
-pub(crate) const MEMBERSHIP: TableSpec = TableSpec {
-    name: "project_membership",
-    columns: &[
-        ("username", Kind::Text),
-        ("project_id", Kind::Text),
-        ("role", Kind::Text),
-        ("status", Kind::Text),
-        ("grant_by", Kind::Text),
-    ],
-    optional: None,
-};
-
-/// `devops.project_credential` (V0_2).
-pub(crate) const CREDENTIAL: TableSpec = TableSpec {
-    name: "project_credential",
-    columns: &[
-        ("project_id", Kind::Text),
-        ("credential_id", Kind::Text),
-        ("domain", Kind::Text),
-        ("creator", Kind::Text),
-        ("create_time", Kind::Time),
-    ],
-    optional: None,
-};
-
-/// The three tables, in reading order.
-pub(crate) const TABLES: [&TableSpec; 3] = [&PROJECT, &MEMBERSHIP, &CREDENTIAL];
+/// The three tables, in reading order (the schema is owned by `ksdm_model::v21_rows`).
+pub(crate) use v21_rows::TABLES;
 
 /// Character types (`information_schema.COLUMNS.DATA_TYPE`).
 const TEXT_TYPES: &[&str] = &["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"];
 /// Temporal types accepted for `create_time`.
 const TIME_TYPES: &[&str] = &["timestamp", "datetime"];
 
-/// What the server has for one table, checked against its [`TableSpec`].
+/// What the server has for one table, checked against its [`v21_rows::TableSchema`].
 #[derive(Debug)]
 pub(crate) struct TablePlan {
     /// Table name.
@@ -154,12 +114,14 @@ pub(crate) async fn plan(conn: &mut MySqlConnection, ctx: &Ctx<'_>) -> Result<Ve
             return Err(MysqlError::MissingTable { target: ctx.target.to_string(), table: spec.name.to_string() });
         };
         let mut columns = Vec::new();
-        for &(name, kind) in spec.columns {
+        for &name in spec.columns {
+            let kind = Kind::of(name);
             check_column(ctx, spec.name, name, kind, cols.get(name))?;
             columns.push((name, kind));
         }
         let mut has_optional = false;
-        if let Some((name, kind)) = spec.optional {
+        if let Some(name) = spec.optional {
+            let kind = Kind::of(name);
             if let Some(t) = cols.get(name) {
                 check_column(ctx, spec.name, name, kind, Some(t))?;
                 columns.push((name, kind));
@@ -216,7 +178,7 @@ mod tests {
     fn select_casts_times_and_orders_by_the_primary_key() {
         let plan = TablePlan {
             table: "project_credential",
-            columns: CREDENTIAL.columns.to_vec(),
+            columns: v21_rows::CREDENTIAL.columns.iter().map(|c| (*c, Kind::of(c))).collect(),
             has_optional: false,
             primary_key: vec!["project_id".into(), "credential_id".into(), "domain".into()],
         };

@@ -31,7 +31,7 @@ use sqlparser::ast::{Expr, SetExpr, Statement, UnaryOperator, Value};
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
 
-use crate::mysql_row::{credential_meta_from_values, membership_from_values, project_from_values};
+use ksdm_model::v21_rows::{self, credential_meta_from_values, membership_from_values, project_from_values};
 
 /// The result of reading a dump: the rows of the `devops` tables and what went wrong on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,33 +190,21 @@ enum Table {
     Credential,
 }
 
-const PROJECT_COLUMNS: [&str; 9] = [
-    "project_id",
-    "name",
-    "description",
-    "creator",
-    "create_time",
-    "status",
-    "visibility",
-    "extra",
-    "workspace",
-];
-const MEMBERSHIP_COLUMNS: [&str; 5] = ["username", "project_id", "role", "status", "grant_by"];
-const CREDENTIAL_COLUMNS: [&str; 5] = [
-    "project_id",
-    "credential_id",
-    "domain",
-    "creator",
-    "create_time",
-];
+/// `project` columns in model order, the optional `workspace` last.
+const PROJECT_COLUMNS: [&str; 9] = {
+    let c = v21_rows::PROJECT.columns;
+    [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], "workspace"]
+};
+const MEMBERSHIP_COLUMNS: &[&str] = v21_rows::MEMBERSHIP.columns;
+const CREDENTIAL_COLUMNS: &[&str] = v21_rows::CREDENTIAL.columns;
 
 impl Table {
     fn from_name(name: &str) -> Option<Self> {
-        if name.eq_ignore_ascii_case("project") {
+        if name.eq_ignore_ascii_case(v21_rows::PROJECT.name) {
             Some(Self::Project)
-        } else if name.eq_ignore_ascii_case("project_membership") {
+        } else if name.eq_ignore_ascii_case(v21_rows::MEMBERSHIP.name) {
             Some(Self::Membership)
-        } else if name.eq_ignore_ascii_case("project_credential") {
+        } else if name.eq_ignore_ascii_case(v21_rows::CREDENTIAL.name) {
             Some(Self::Credential)
         } else {
             None
@@ -225,9 +213,9 @@ impl Table {
 
     fn name(self) -> &'static str {
         match self {
-            Self::Project => "project",
-            Self::Membership => "project_membership",
-            Self::Credential => "project_credential",
+            Self::Project => v21_rows::PROJECT.name,
+            Self::Membership => v21_rows::MEMBERSHIP.name,
+            Self::Credential => v21_rows::CREDENTIAL.name,
         }
     }
 
@@ -243,8 +231,8 @@ impl Table {
     fn fields(self) -> &'static [&'static str] {
         match self {
             Self::Project => &PROJECT_COLUMNS,
-            Self::Membership => &MEMBERSHIP_COLUMNS,
-            Self::Credential => &CREDENTIAL_COLUMNS,
+            Self::Membership => MEMBERSHIP_COLUMNS,
+            Self::Credential => CREDENTIAL_COLUMNS,
         }
     }
 
@@ -253,8 +241,8 @@ impl Table {
         let cols: &[&str] = match (self, count) {
             (Self::Project, 9) => &PROJECT_COLUMNS,
             (Self::Project, 8) => &PROJECT_COLUMNS[..8],
-            (Self::Membership, 5) => &MEMBERSHIP_COLUMNS,
-            (Self::Credential, 5) => &CREDENTIAL_COLUMNS,
+            (Self::Membership, 5) => MEMBERSHIP_COLUMNS,
+            (Self::Credential, 5) => CREDENTIAL_COLUMNS,
             _ => return None,
         };
         Some(cols.iter().map(|c| (*c).to_string()).collect())

@@ -6,7 +6,7 @@
 //! `user`, the description or the id); `fingerprint` is always `null`.
 
 use ksdm_model::v21::{CredentialKind, JenkinsCredential};
-use ksdm_source::jenkins_xml::folder::parse_folder_credentials;
+use ksdm_jenkins_xml::folder::parse_folder_credentials;
 use serde_json::{json, Value};
 
 /// The `DomainWrapper` JSON of domain `domain` of a folder `config.xml`, or `None` when the file

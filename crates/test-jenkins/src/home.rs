@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ksdm_source::jenkins_xml::dom::unescape_xstream_name;
+use ksdm_jenkins_xml::dom::unescape_xstream_name;
 
 /// `_class` of a cloudbees-folder folder.
 pub const FOLDER_CLASS: &str = "com.cloudbees.hudson.plugins.folder.Folder";

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ksdm_model::v21::CredentialKind;
 use ksdm_secret::{decrypt_with_fallback, derive_key, legacy_key_from_secret_key, SecretKey};
-use ksdm_source::jenkins_xml::folder::parse_folder_credentials;
+use ksdm_jenkins_xml::folder::parse_folder_credentials;
 use serde_json::{json, Map, Value};
 
 use crate::home::{self, FOLDER_CLASS};

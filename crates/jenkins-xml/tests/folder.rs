@@ -1,7 +1,7 @@
 //! Tests of the folder / system credential store reader.
 
 use ksdm_model::v21::{CredentialKind, StoredSecret};
-use ksdm_source::jenkins_xml::folder::{
+use ksdm_jenkins_xml::folder::{
     parse_folder_credentials, FolderConfig, FOLDER_CLASS, SYSTEM_STORE_CLASS,
 };
 

@@ -1,10 +1,59 @@
-//! Building the v2.1 MySQL records from one row's values in column order.
+//! The v2.1 `devops` row schema: which tables and columns the tool reads, and how one row's
+//! values (in column order) become a v2.1 record.
 //!
-//! Shared by every reader of the `devops` database (the `mysqldump` reader here and the live
-//! reader `ksdm-source-mysql`), so that both produce the very same records for the same row.
-//! The column order is the model's field order (spec `source-v21.md` §2).
+//! The one owner of this schema for every reader of the database (the `mysqldump` reader in
+//! `ksdm-source` and the live reader `ksdm-source-mysql`), so that both produce the very same
+//! records for the same row. The column order is the model's field order (`docs/v21-sources.md`).
 
-use ksdm_model::v21::{CredentialMeta, Membership, Project};
+use crate::v21::{CredentialMeta, Membership, Project};
+
+/// A v2.1 table as the tool reads it: its name, the columns the model needs in model order, and
+/// a trailing column read only when the table has it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableSchema {
+    /// Table name in the `devops` database.
+    pub name: &'static str,
+    /// Required columns, in model field order.
+    pub columns: &'static [&'static str],
+    /// A column read only when present (`project.workspace`, added by the V0_3 migration).
+    pub optional: Option<&'static str>,
+}
+
+impl TableSchema {
+    /// Every column the model can take, in order (the required ones, then the optional one).
+    pub fn all_columns(&self) -> impl Iterator<Item = &'static str> {
+        self.columns.iter().copied().chain(self.optional)
+    }
+}
+
+/// `devops.project` (V0_1, plus `workspace` from V0_3).
+pub const PROJECT: TableSchema = TableSchema {
+    name: "project",
+    columns: &["project_id", "name", "description", "creator", "create_time", "status", "visibility", "extra"],
+    optional: Some("workspace"),
+};
+
+/// `devops.project_membership` (V0_1).
+pub const MEMBERSHIP: TableSchema = TableSchema {
+    name: "project_membership",
+    columns: &["username", "project_id", "role", "status", "grant_by"],
+    optional: None,
+};
+
+/// `devops.project_credential` (V0_2).
+pub const CREDENTIAL: TableSchema = TableSchema {
+    name: "project_credential",
+    columns: &["project_id", "credential_id", "domain", "creator", "create_time"],
+    optional: None,
+};
+
+/// The three tables, in reading order.
+pub const TABLES: [&TableSchema; 3] = [&PROJECT, &MEMBERSHIP, &CREDENTIAL];
+
+/// Whether `column` holds a time (`TIMESTAMP`/`DATETIME` in the schema; read as text).
+pub fn is_time_column(column: &str) -> bool {
+    column == "create_time"
+}
 
 /// A `project` row from its values in column order: `project_id`, `name`, `description`,
 /// `creator`, `create_time`, `status`, `visibility`, `extra`, then `workspace`, which is read

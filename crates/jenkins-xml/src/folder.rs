@@ -1,4 +1,4 @@
-//! Credential stores in Jenkins XML (`source-v21.md` §4.3): a project folder's `config.xml`
+//! Credential stores in Jenkins XML (see `docs/v21-sources.md`): a project folder's `config.xml`
 //! (`FolderCredentialsProvider$FolderCredentialsProperty` under `properties`) and the system
 //! store `credentials.xml` (`SystemCredentialsProvider`), which share the `domainCredentialsMap`
 //! layout.
@@ -12,29 +12,25 @@
 
 use ksdm_model::v21::{CredentialKind, JenkinsCredential, StoredSecret};
 
-use super::dom::{self, Element, XmlError};
+use crate::class;
+use crate::dom::{self, Element, XmlError};
 
 /// Root class of a project folder.
-pub const FOLDER_CLASS: &str = "com.cloudbees.hudson.plugins.folder.Folder";
+pub const FOLDER_CLASS: &str = class::item::FOLDER;
 /// Root class of the system credential store (`credentials.xml`).
-pub const SYSTEM_STORE_CLASS: &str = "com.cloudbees.plugins.credentials.SystemCredentialsProvider";
+pub const SYSTEM_STORE_CLASS: &str = class::store::SYSTEM;
 /// The folder property holding the folder credential store.
-pub const FOLDER_CREDENTIALS_PROPERTY: &str =
-    "com.cloudbees.hudson.plugins.folder.properties.FolderCredentialsProvider$FolderCredentialsProperty";
+pub const FOLDER_CREDENTIALS_PROPERTY: &str = class::store::FOLDER_PROPERTY;
 /// Class of a credential domain (the key of a `domainCredentialsMap` entry).
-pub const DOMAIN_CLASS: &str = "com.cloudbees.plugins.credentials.domains.Domain";
+pub const DOMAIN_CLASS: &str = class::store::DOMAIN;
 /// `username_password` credentials.
-pub const USERNAME_PASSWORD_CLASS: &str =
-    "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
+pub const USERNAME_PASSWORD_CLASS: &str = class::credential::USERNAME_PASSWORD;
 /// `ssh` credentials.
-pub const SSH_PRIVATE_KEY_CLASS: &str =
-    "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
+pub const SSH_PRIVATE_KEY_CLASS: &str = class::credential::SSH_PRIVATE_KEY;
 /// `secret_text` credentials.
-pub const SECRET_TEXT_CLASS: &str =
-    "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
+pub const SECRET_TEXT_CLASS: &str = class::credential::SECRET_TEXT;
 /// `kubeconfig` credentials (kubernetes-cd plugin).
-pub const KUBECONFIG_CLASS: &str =
-    "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
+pub const KUBECONFIG_CLASS: &str = class::credential::KUBECONFIG;
 /// The credential scope Jenkins assumes when `<scope>` is missing.
 pub const DEFAULT_SCOPE: &str = "GLOBAL";
 /// The name of the global domain.

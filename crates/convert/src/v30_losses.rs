@@ -8,8 +8,9 @@
 use ksdm_model::v30::{GithubSource, MultiBranchPipeline, NoScmPipeline, PipelineSpec};
 use ksdm_model::Finding;
 
-use super::dom::Element;
-use super::pipeline::{source_class, tag, PARAMETER_TYPES};
+use ksdm_jenkins_xml::class::definition;
+use ksdm_jenkins_xml::dom::Element;
+use crate::v30_parse::{source_class, tag, PARAMETER_TYPES};
 
 /// What every loss message ends with.
 const WHEN: &str =
@@ -57,7 +58,7 @@ fn plain(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Vec<Finding>) {
         ),
         Some(def) => {
             let class = def.attr("class").unwrap_or("");
-            if class == "org.jenkinsci.plugins.workflow.cps.CpsScmFlowDefinition" {
+            if class == definition::CPS_SCM {
                 lost(
                     out,
                     "pipeline.scm-definition-lost",
@@ -66,7 +67,7 @@ fn plain(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Vec<Finding>) {
                         "the Jenkinsfile comes from SCM (\"Pipeline script from SCM\", definition class `{class}`); v3.0 parses it as an empty jenkinsfile and a rewrite turns it into an empty inline script"
                     ),
                 );
-            } else if class != "org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition" {
+            } else if class != definition::CPS {
                 lost(
                     out,
                     "pipeline.definition-unsupported",
@@ -194,7 +195,7 @@ fn discarder(job: &str, prop: &Element, out: &mut Vec<Finding>) {
         return;
     };
     let class = strategy.attr("class").unwrap_or("");
-    if class != "hudson.tasks.LogRotator" {
+    if class != definition::LOG_ROTATOR {
         lost(
             out,
             "pipeline.discarder-lost",
@@ -307,7 +308,7 @@ fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut 
     }
     if let Some(orphaned) = project.child_raw("orphanedItemStrategy") {
         let class = orphaned.attr("class").unwrap_or("");
-        if class != "com.cloudbees.hudson.plugins.folder.computed.DefaultOrphanedItemStrategy" {
+        if class != definition::DEFAULT_ORPHANED_ITEM_STRATEGY {
             lost(
                 out,
                 "pipeline.orphaned-strategy-lost",
@@ -419,7 +420,7 @@ fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut 
     match project.child_raw("factory") {
         Some(factory) => {
             let class = factory.attr("class").unwrap_or("");
-            if class != "org.jenkinsci.plugins.workflow.multibranch.WorkflowBranchProjectFactory" {
+            if class != definition::WORKFLOW_BRANCH_PROJECT_FACTORY {
                 lost(
                     out,
                     "pipeline.factory-unsupported",

@@ -7,8 +7,8 @@ use ksdm_model::v30::{
     SvnSource, TimerTrigger,
 };
 use ksdm_model::Severity;
-use ksdm_source::jenkins_xml::dom;
-use ksdm_source::jenkins_xml::pipeline::{
+use ksdm_jenkins_xml::dom;
+use ksdm_convert::v30_parse::{
     parse_job, read_github_like, read_scm_source_as, source_class, ParsedJob, SourceFlavour,
     V30Failures,
 };

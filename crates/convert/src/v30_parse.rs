@@ -26,28 +26,16 @@ use ksdm_model::v30::{
 };
 use ksdm_model::Finding;
 
-use super::dom::{self, Document, Element, XmlError};
-use super::pipeline_losses;
+use ksdm_jenkins_xml::dom::{self, Document, Element, XmlError};
+use crate::v30_losses as pipeline_losses;
 
 /// Root element of a plain pipeline job (`org.jenkinsci.plugins.workflow.job.WorkflowJob`).
-pub const WORKFLOW_JOB_ROOT: &str = "flow-definition";
+pub const WORKFLOW_JOB_ROOT: &str = ksdm_jenkins_xml::class::item::WORKFLOW_JOB_ROOT;
 /// Root element (and class) of a multibranch pipeline job.
-pub const MULTIBRANCH_ROOT: &str =
-    "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject";
+pub const MULTIBRANCH_ROOT: &str = ksdm_jenkins_xml::class::item::MULTIBRANCH;
 
 /// Source classes the v3.0 parser dispatches on (`source/@class`).
-pub mod source_class {
-    /// `github`.
-    pub const GITHUB: &str = "org.jenkinsci.plugins.github_branch_source.GitHubSCMSource";
-    /// `bitbucket_server`.
-    pub const BITBUCKET: &str = "com.cloudbees.jenkins.plugins.bitbucket.BitbucketSCMSource";
-    /// `git`.
-    pub const GIT: &str = "jenkins.plugins.git.GitSCMSource";
-    /// `single_svn`.
-    pub const SINGLE_SVN: &str = "jenkins.scm.impl.SingleSCMSource";
-    /// `svn`.
-    pub const SVN: &str = "jenkins.scm.impl.subversion.SubversionSCMSource";
-}
+pub use ksdm_jenkins_xml::class::source as source_class;
 
 /// Raw (as written) element names the v3.0 parser looks up.
 pub(crate) mod tag {
