@@ -12,8 +12,10 @@ use ksdm_source_mysql::MysqlOptions;
 
 use crate::args::SourceArgs;
 
-/// The bundled sample estate, as committed in the repository (`sample/`).
-const BUNDLED_SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sample");
+/// The bundled sample's MySQL dump (the committed `sample/devops.sql`, embedded at build time).
+const SAMPLE_DUMP: &[u8] = include_bytes!("../../../sample/devops.sql");
+/// The bundled sample's Jenkins home (the committed `sample/jenkins_home/`, packed by `build.rs`).
+const SAMPLE_JENKINS_HOME_TAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sample-jenkins-home.tar"));
 
 /// Where Jenkins data comes from.
 pub enum Jenkins {
@@ -159,15 +161,12 @@ fn shown(p: &Path, sample: bool) -> String {
     }
 }
 
-/// The bundled sample folder; when the binary runs outside the repository, the same sample is
-/// generated into a temporary folder by the code that generated the bundled one.
+/// The bundled sample, unpacked into a temporary folder as two files: `devops.sql` and
+/// `jenkins_home` (a tarball, read by the normal archive reader). Works wherever the binary runs.
 fn sample_dir() -> Result<(PathBuf, Option<tempfile::TempDir>)> {
-    let bundled = PathBuf::from(BUNDLED_SAMPLE);
-    if bundled.join("devops.sql").is_file() && bundled.join("jenkins_home").is_dir() {
-        return Ok((bundled.canonicalize().unwrap_or(bundled), None));
-    }
     let tmp = tempfile::tempdir().context("creating a temporary folder for the sample")?;
-    ksdm_estate::sample::write_sample(tmp.path()).context("generating the sample estate")?;
+    std::fs::write(tmp.path().join("devops.sql"), SAMPLE_DUMP).context("writing the sample dump")?;
+    std::fs::write(tmp.path().join("jenkins_home"), SAMPLE_JENKINS_HOME_TAR).context("writing the sample Jenkins home")?;
     Ok((tmp.path().to_path_buf(), Some(tmp)))
 }
 
