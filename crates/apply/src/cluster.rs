@@ -42,7 +42,7 @@ impl Cluster {
     }
 
     fn api(&self, kind: ObjectKind, namespace: Option<&str>) -> Api<DynamicObject> {
-        let ar = kind.api_resource();
+        let ar = crate::object::api_resource(kind);
         match namespace {
             Some(ns) if kind.namespaced() => Api::namespaced_with(self.client.clone(), ns, &ar),
             _ => Api::all_with(self.client.clone(), &ar),

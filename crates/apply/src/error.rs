@@ -106,6 +106,6 @@ pub enum ApplyError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// The run id is not a valid label value.
-    #[error("run id {0:?} is not a valid label value (1–63 characters [A-Za-z0-9-_.], alphanumeric at both ends)")]
-    InvalidRunId(String),
+    #[error(transparent)]
+    InvalidRunId(#[from] ksdm_model::run::InvalidRunId),
 }

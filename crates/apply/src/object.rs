@@ -7,109 +7,20 @@ use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{ApiResource, GroupVersionKind};
 use ksdm_model::v30::AUTOSYNC_ANNOTATION;
-use serde::{Deserialize, Serialize};
+
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::provenance::{RUN_ID_LABEL, VERSION_ANNOTATION};
 
-/// Group of the KubeSphere DevOps custom resources.
-pub const DEVOPS_GROUP: &str = "devops.kubesphere.io";
-/// Version of the KubeSphere DevOps custom resources.
-pub const DEVOPS_VERSION: &str = "v1alpha3";
+pub use ksdm_model::kind::{ObjectKind, DEVOPS_GROUP, DEVOPS_VERSION};
 
-/// The four kinds in an export tree, in apply order within a project.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ObjectKind {
-    /// `devops.kubesphere.io/v1alpha3 DevOpsProject` (cluster-scoped).
-    DevOpsProject,
-    /// Core `v1 Secret` (a credential).
-    Secret,
-    /// `devops.kubesphere.io/v1alpha3 Pipeline`.
-    Pipeline,
-    /// `rbac.authorization.k8s.io/v1 RoleBinding`.
-    RoleBinding,
-}
-
-impl ObjectKind {
-    /// All kinds in apply order.
-    pub const ALL: [ObjectKind; 4] = [ObjectKind::DevOpsProject, ObjectKind::Secret, ObjectKind::Pipeline, ObjectKind::RoleBinding];
-
-    /// The `kind` string.
-    pub fn kind(self) -> &'static str {
-        match self {
-            ObjectKind::DevOpsProject => "DevOpsProject",
-            ObjectKind::Secret => "Secret",
-            ObjectKind::Pipeline => "Pipeline",
-            ObjectKind::RoleBinding => "RoleBinding",
-        }
-    }
-
-    /// The `apiVersion` string.
-    pub fn api_version(self) -> &'static str {
-        match self {
-            ObjectKind::DevOpsProject | ObjectKind::Pipeline => "devops.kubesphere.io/v1alpha3",
-            ObjectKind::Secret => "v1",
-            ObjectKind::RoleBinding => "rbac.authorization.k8s.io/v1",
-        }
-    }
-
-    /// The export-tree folder (`<plural>[.<group>]`).
-    pub fn tree_dir(self) -> &'static str {
-        match self {
-            ObjectKind::DevOpsProject => "devopsprojects.devops.kubesphere.io",
-            ObjectKind::Secret => "secrets",
-            ObjectKind::Pipeline => "pipelines.devops.kubesphere.io",
-            ObjectKind::RoleBinding => "rolebindings.rbac.authorization.k8s.io",
-        }
-    }
-
-    /// Kind for an export-tree folder name.
-    pub fn from_tree_dir(dir: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.tree_dir() == dir)
-    }
-
-    /// API group (`""` for core).
-    pub fn group(self) -> &'static str {
-        match self {
-            ObjectKind::DevOpsProject | ObjectKind::Pipeline => DEVOPS_GROUP,
-            ObjectKind::Secret => "",
-            ObjectKind::RoleBinding => "rbac.authorization.k8s.io",
-        }
-    }
-
-    /// Resource plural.
-    pub fn plural(self) -> &'static str {
-        match self {
-            ObjectKind::DevOpsProject => "devopsprojects",
-            ObjectKind::Secret => "secrets",
-            ObjectKind::Pipeline => "pipelines",
-            ObjectKind::RoleBinding => "rolebindings",
-        }
-    }
-
-    /// Whether objects of this kind live in a namespace.
-    pub fn namespaced(self) -> bool {
-        !matches!(self, ObjectKind::DevOpsProject)
-    }
-
-    /// The top-level fields this tool owns (besides the labels/annotations it sets).
-    pub fn owned_fields(self) -> &'static [&'static str] {
-        match self {
-            ObjectKind::DevOpsProject | ObjectKind::Pipeline => &["spec"],
-            ObjectKind::Secret => &["type", "data"],
-            ObjectKind::RoleBinding => &["subjects", "roleRef"],
-        }
-    }
-
-    /// The `kube` resource description.
-    pub fn api_resource(self) -> ApiResource {
-        match self {
-            ObjectKind::DevOpsProject => devops_resource("DevOpsProject", "devopsprojects"),
-            ObjectKind::Pipeline => devops_resource("Pipeline", "pipelines"),
-            ObjectKind::Secret => ApiResource::erase::<Secret>(&()),
-            ObjectKind::RoleBinding => ApiResource::erase::<RoleBinding>(&()),
-        }
+/// The `kube` resource description of an [`ObjectKind`].
+pub fn api_resource(kind: ObjectKind) -> ApiResource {
+    match kind {
+        ObjectKind::DevOpsProject | ObjectKind::Pipeline => devops_resource(kind.kind(), kind.plural()),
+        ObjectKind::Secret => ApiResource::erase::<Secret>(&()),
+        ObjectKind::RoleBinding => ApiResource::erase::<RoleBinding>(&()),
     }
 }
 

@@ -81,7 +81,7 @@ impl Plan {
     /// Reads `DIR/resources` of an export tree. Unknown folders are ignored (logged); a file that
     /// cannot be parsed or does not match its folder becomes a [`PlanProblem`].
     pub fn from_tree(dir: &Path) -> Result<Plan, PlanError> {
-        let resources = dir.join("resources");
+        let resources = ksdm_model::OutputLayout::new(dir).resources();
         let mut projects: BTreeMap<String, ProjectPlan> = BTreeMap::new();
         let mut problems = Vec::new();
         for kind_dir in read_dir_sorted(&resources)? {

@@ -2,7 +2,6 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::ApplyError;
 
 /// Label carrying the id of the run that last wrote the object (a valid label value).
 pub const RUN_ID_LABEL: &str = "ks-devops-migrate.kubesphere.io/run-id";
@@ -11,48 +10,8 @@ pub const VERSION_ANNOTATION: &str = "ks-devops-migrate.kubesphere.io/version";
 /// Default server-side apply field manager.
 pub const FIELD_MANAGER: &str = "ks-devops-migrate";
 
-/// The id of one run, a valid Kubernetes label value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub struct RunId(String);
-
-impl RunId {
-    /// Checks `s` as a label value (1–63 characters of `[A-Za-z0-9-_.]`, alphanumeric at both ends).
-    pub fn parse(s: &str) -> Result<Self, ApplyError> {
-        let ok_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-        let ends_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-            && s.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
-        if s.is_empty() || s.len() > 63 || !s.chars().all(ok_char) || !ends_ok {
-            return Err(ApplyError::InvalidRunId(s.to_string()));
-        }
-        Ok(RunId(s.to_string()))
-    }
-
-    /// A new id `YYYYMMDDtHHMMSSz-xxxxxx` (UTC time plus 6 random hex digits).
-    pub fn generate() -> Self {
-        let now = time::OffsetDateTime::now_utc();
-        let suffix: u32 = rand::random::<u32>() & 0x00ff_ffff;
-        RunId(format!(
-            "{:04}{:02}{:02}t{:02}{:02}{:02}z-{suffix:06x}",
-            now.year(),
-            u8::from(now.month()),
-            now.day(),
-            now.hour(),
-            now.minute(),
-            now.second()
-        ))
-    }
-
-    /// The id text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Display for RunId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// The id of one run (one type and format for the whole tool).
+pub use ksdm_model::RunId;
 
 fn meta_map<'a>(body: &'a mut Value, field: &str) -> Option<&'a mut Map<String, Value>> {
     let meta = body.as_object_mut()?.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
@@ -83,16 +42,6 @@ pub fn run_id_of(object: &Value) -> Option<&str> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn run_ids_are_label_values() {
-        let id = RunId::generate();
-        assert!(RunId::parse(id.as_str()).is_ok(), "{id}");
-        assert!(RunId::parse("run-1").is_ok());
-        for bad in ["", "-a", "a-", "a b", "a/b", &"x".repeat(64)] {
-            assert!(RunId::parse(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn provenance_is_added_without_touching_other_keys() {

@@ -36,11 +36,11 @@ pub const RUN_LOG: &str = "run.log";
 
 /// The folder of the export tree that goes into the resources archive (relative to the export
 /// folder, and the top folder inside the archive).
-pub const EXPORT_RESOURCES_DIR: &str = "resources";
+pub const EXPORT_RESOURCES_DIR: &str = ksdm_model::output::RESOURCES;
 /// The Markdown report file inside the export folder.
-pub const EXPORT_REPORT_MD: &str = "report.md";
+pub const EXPORT_REPORT_MD: &str = ksdm_model::output::REPORT_MD;
 /// The JSON report file inside the export folder.
-pub const EXPORT_REPORT_JSON: &str = "report.json";
+pub const EXPORT_REPORT_JSON: &str = ksdm_model::output::REPORT_JSON;
 
 /// Name of the Jenkins archive for the given encryption choice.
 pub fn jenkins_archive(encrypted: bool) -> &'static str {
@@ -109,46 +109,21 @@ pub(crate) fn is_safe_relative_path(path: &str) -> bool {
         && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
-/// A new run id for `now`: `YYYYMMDDTHHMMSSZ-<8 hex>` — sortable by time, no spaces or colons.
+/// A new run id for `now` ([`ksdm_model::RunId`]: `YYYYMMDDTHHMMSSZ-<8 hex>`, sortable by time,
+/// no spaces or colons), as text.
 pub fn new_run_id(now: time::OffsetDateTime) -> String {
     let now = now.to_offset(time::UtcOffset::UTC);
-    let suffix: u32 = rand::random();
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{suffix:08x}",
-        now.year(),
-        u8::from(now.month()),
-        now.day(),
-        now.hour(),
-        now.minute(),
-        now.second()
-    )
+    let at = (now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute(), now.second());
+    ksdm_model::RunId::at(at, rand::random()).to_string()
 }
 
-/// Checks that a run id is one path segment of `[A-Za-z0-9._-]`, not starting with `.`, at most
-/// 128 characters — so it can never address anything outside its own folder.
+/// Checks that a run id is a [`ksdm_model::RunId`] — in particular one path segment that can
+/// never address anything outside its own folder.
 pub fn validate_run_id(run_id: &str) -> Result<(), BackupError> {
-    let fail = |reason| {
-        Err(BackupError::InvalidRunId {
-            run_id: run_id.to_string(),
-            reason,
-        })
-    };
-    if run_id.is_empty() {
-        return fail("it is empty");
-    }
-    if run_id.len() > 128 {
-        return fail("it is longer than 128 characters");
-    }
-    if run_id.starts_with('.') {
-        return fail("it starts with '.'");
-    }
-    if !run_id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-    {
-        return fail("only letters, digits, '.', '_' and '-' are allowed");
-    }
-    Ok(())
+    ksdm_model::RunId::parse(run_id).map(|_| ()).map_err(|e| BackupError::InvalidRunId {
+        run_id: run_id.to_string(),
+        reason: e.reason,
+    })
 }
 
 #[cfg(test)]

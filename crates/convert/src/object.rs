@@ -3,6 +3,7 @@
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use ksdm_model::v30::{DevOpsProject, Pipeline};
+use ksdm_model::ObjectKind;
 
 /// One object of the v3.0 YAML tree.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,14 +19,19 @@ pub enum V30Object {
 }
 
 impl V30Object {
+    /// The object's kind.
+    pub fn kind(&self) -> ObjectKind {
+        match self {
+            V30Object::DevOpsProject(_) => ObjectKind::DevOpsProject,
+            V30Object::Pipeline(_) => ObjectKind::Pipeline,
+            V30Object::Secret(_) => ObjectKind::Secret,
+            V30Object::RoleBinding(_) => ObjectKind::RoleBinding,
+        }
+    }
+
     /// The resource folder name in the YAML tree (`<plural>.<group>`, or `<plural>` for core).
     pub fn resource(&self) -> &'static str {
-        match self {
-            V30Object::DevOpsProject(_) => "devopsprojects.devops.kubesphere.io",
-            V30Object::Pipeline(_) => "pipelines.devops.kubesphere.io",
-            V30Object::Secret(_) => "secrets",
-            V30Object::RoleBinding(_) => "rolebindings.rbac.authorization.k8s.io",
-        }
+        self.kind().tree_dir()
     }
 
     /// Namespace (`None` for cluster-scoped objects).

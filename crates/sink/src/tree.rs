@@ -53,19 +53,24 @@ impl TreeLayout {
         TreeLayout { root: dir.into() }
     }
 
+    /// The names of every file in the output folder ([`ksdm_model::OutputLayout`]).
+    pub fn output(&self) -> ksdm_model::OutputLayout {
+        ksdm_model::OutputLayout::new(&self.root)
+    }
+
     /// `DIR/resources`.
     pub fn resources(&self) -> PathBuf {
-        self.root.join("resources")
+        self.output().resources()
     }
 
     /// `DIR/report.md`.
     pub fn report_md(&self) -> PathBuf {
-        self.root.join("report.md")
+        self.output().report_md()
     }
 
     /// `DIR/report.json`.
     pub fn report_json(&self) -> PathBuf {
-        self.root.join("report.json")
+        self.output().report_json()
     }
 
     /// Path of an object of `resource` (`<plural>[.<group>]`) in `namespace` (or cluster-scoped).

@@ -48,7 +48,7 @@ pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Prote
     }
     if sample {
         use ksdm_backup::ExposeSecret;
-        let path = out.join("backup-identity.txt");
+        let path = ksdm_model::OutputLayout::new(out).backup_identity();
         // An earlier run's key opens that run's backup: reuse it, never replace it.
         if path.exists() {
             let recipients = match DecryptionKey::from_identity_file(&path)

@@ -105,7 +105,7 @@ pub fn apply(
         let journal = if dry_run {
             None
         } else {
-            let path = c.journal.clone().unwrap_or_else(|| export_dir.join("journal.jsonl"));
+            let path = c.journal.clone().unwrap_or_else(|| ksdm_model::OutputLayout::new(export_dir).journal());
             let mut j = Journal::open(&path).with_context(|| format!("opening journal {}", path.display()))?;
             if let Some(m) = mirror(c) {
                 j = j.with_configmap_mirror(m);
@@ -128,7 +128,7 @@ pub fn apply(
         });
         let report = apply_plan(&client, &plan, &opts, journal.as_ref(), &Progress::channel(tx)).await;
         let _ = watcher.await;
-        let (md, json) = if dry_run { ("plan.md", "plan.json") } else { ("apply.md", "apply.json") };
+        let (md, json) = ksdm_model::OutputLayout::new(export_dir).apply_reports(dry_run);
         let mut text = report.to_markdown();
         if !problems.is_empty() {
             text.push_str("\n## Problems before applying\n\n");
@@ -136,8 +136,8 @@ pub fn apply(
                 text.push_str(&format!("- {p}\n"));
             }
         }
-        write_file(&export_dir.join(md), text.as_bytes(), false)?;
-        write_file(&export_dir.join(json), serde_json::to_string_pretty(&report)?.as_bytes(), false)?;
+        write_file(&md, text.as_bytes(), false)?;
+        write_file(&json, serde_json::to_string_pretty(&report)?.as_bytes(), false)?;
         Ok(Applied { report, problems })
     })
 }
@@ -147,8 +147,9 @@ pub fn verify(rt: &tokio::runtime::Runtime, c: &ClusterArgs, export_dir: &Path) 
     rt.block_on(async {
         let client = client(c).await?;
         let report = verify_tree(&client, export_dir, &VerifyOptions::default()).await.context("verifying")?;
-        write_file(&export_dir.join("verify.md"), report.to_markdown().as_bytes(), false)?;
-        write_file(&export_dir.join("verify.json"), serde_json::to_string_pretty(&report)?.as_bytes(), false)?;
-        Ok((report, export_dir.join("verify.md")))
+        let (md, json) = ksdm_model::OutputLayout::new(export_dir).verify_reports();
+        write_file(&md, report.to_markdown().as_bytes(), false)?;
+        write_file(&json, serde_json::to_string_pretty(&report)?.as_bytes(), false)?;
+        Ok((report, md))
     })
 }

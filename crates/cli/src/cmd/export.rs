@@ -181,15 +181,11 @@ impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
 fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let layout = ksdm_sink::TreeLayout::new(out);
-    // Files this tool writes into an output folder; any other file means it is not ours.
-    const OURS: [&str; 11] = [
-        "resources", "report.md", "report.json", "backup-identity.txt", "journal.jsonl",
-        "apply.md", "apply.json", "plan.md", "plan.json", "verify.md", "verify.json",
-    ];
+    // Any file this tool does not write means the folder is not ours.
     let foreign = std::fs::read_dir(out)
         .with_context(|| format!("reading {}", out.display()))?
         .filter_map(|e| e.ok())
-        .any(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()));
+        .any(|e| !ksdm_model::OutputLayout::is_ours(&e.file_name().to_string_lossy()));
     if foreign && !layout.report_json().is_file() {
         bail!(
             "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",

@@ -69,7 +69,7 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
         return Ok(exit::STEP_FAILED);
     }
     println!("[5-6/6] applied: {}", applied.report.summary_line());
-    println!("        details: {}", a.out.join("apply.md").display());
+    println!("        details: {}", ksdm_model::OutputLayout::new(&a.out).apply_reports(false).0.display());
     Ok(if c.report.failed() || !applied.ok() { exit::ITEMS_FAILED } else { exit::OK })
 }
 
@@ -97,7 +97,7 @@ fn plan_inner(
         eprintln!("ks-devops-migrate: {p}");
     }
     println!("plan (nothing written): {}", applied.report.summary_line());
-    println!("diffs: {}", out.join("plan.md").display());
+    println!("diffs: {}", ksdm_model::OutputLayout::new(out).apply_reports(true).0.display());
     Ok(if conv.report.failed() || !applied.ok() { exit::ITEMS_FAILED } else { exit::OK })
 }
 
