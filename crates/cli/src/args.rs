@@ -222,32 +222,31 @@ pub struct ClusterArgs {
     pub shard_index: Option<u32>,
 }
 
-/// Parses `90s`, `5m`, `1h`, `1m30s` or plain seconds.
+/// Parses a duration: `90s`, `5m`, `1h`, `1m30s`, `1h 30m` (humantime), or plain seconds.
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
     }
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().map_err(|_| format!("invalid duration {s:?}"))?;
-        num.clear();
-        total += match c {
-            's' => n,
-            'm' => n * 60,
-            'h' => n * 3600,
-            _ => return Err(format!("invalid duration {s:?} (use s, m, h)")),
-        };
+    humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e} (e.g. 90s, 5m, 1h30m)"))
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::parse_duration;
+    use std::time::Duration;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
+        assert_eq!(parse_duration("1m30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("").is_err());
+        // No overflow panic on absurd values.
+        assert!(parse_duration("99999999999999999999999h").is_err());
     }
-    if !num.is_empty() {
-        return Err(format!("invalid duration {s:?}: missing unit"));
-    }
-    Ok(std::time::Duration::from_secs(total))
 }
 
 /// `migrate` arguments.
