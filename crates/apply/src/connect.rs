@@ -8,10 +8,11 @@ use kube::{Client, Config};
 
 use crate::error::ApplyError;
 
-/// Installs the `ring` rustls crypto provider as the process default (no-op when one is set).
+/// Installs the `aws-lc-rs` rustls crypto provider (the one the whole tool links) as the process
+/// default (no-op when one is set).
 /// Call once at start-up, before building a client.
 pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
 /// Where to connect.

@@ -13,8 +13,8 @@ use clap::Parser;
 
 fn main() {
     let cli = args::Cli::parse();
-    // Several TLS backends are linked (kube/sqlx use ring, reqwest/AWS use aws-lc-rs): rustls
-    // cannot choose by itself, so pick one for the whole process before any client exists.
+    // One rustls crypto provider, aws-lc-rs, is linked for every client (kube, sqlx, reqwest,
+    // the AWS SDK); install it as the process default before any client exists.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     init_tracing(cli.verbose);
     let code = match cmd::run(cli) {

@@ -92,12 +92,12 @@ pub fn read_live_blocking(opts: &MysqlOptions) -> Result<LiveRead, MysqlError> {
     })
 }
 
-/// Installs rustls' `ring` provider as the process default when no provider is installed yet
+/// Installs rustls' `aws-lc-rs` provider (the one provider the whole tool links) as the process default when no provider is installed yet
 /// (a no-op otherwise). Called by the readers; a binary may call it, or install its own
 /// provider, at the start of `main`.
 pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Err means another thread installed one first: that one is used, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     }
 }

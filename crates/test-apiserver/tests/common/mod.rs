@@ -10,7 +10,7 @@ use kube::{Client, Config};
 
 /// Installs the rustls crypto provider once (ignoring "already installed").
 pub fn install_crypto() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
 
 /// Starts a server with `opts`.
