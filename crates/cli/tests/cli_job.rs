@@ -28,6 +28,16 @@ fn strings(v: &Value) -> Vec<String> {
     v.as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_string)).collect()
 }
 
+/// The shard of a project: 32-bit FNV-1a of the lower-cased name, modulo the shard count.
+fn shard_of(name: &str, shards: u32) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for b in name.as_bytes() {
+        hash ^= u32::from(*b);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash % shards
+}
+
 /// The container of a Job.
 fn container(job: &Value) -> &Value {
     &job["spec"]["template"]["spec"]["containers"][0]
@@ -35,7 +45,7 @@ fn container(job: &Value) -> &Value {
 
 #[test]
 fn job_prints_a_service_account_rbac_and_one_job_per_shard() {
-    let docs = job_documents(&["job", "--shards", "3", "--", "--mysql", MYSQL]);
+    let docs = job_documents(&["job", "--shards", "3", "--", "--mysql", MYSQL, "--jenkins-url", "http://ks-jenkins/", "--store", "s3://ks-devops-backups/runs"]);
     let sa = of_kind(&docs, "ServiceAccount");
     let cr = of_kind(&docs, "ClusterRole");
     let crb = of_kind(&docs, "ClusterRoleBinding");
@@ -60,6 +70,7 @@ fn job_prints_a_service_account_rbac_and_one_job_per_shard() {
         let after = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
         assert_eq!(after("--mysql").as_deref(), Some(MYSQL), "{args:?}");
         assert_eq!(after("--shards").as_deref(), Some("3"), "{args:?}");
+        assert!(args.iter().any(|a| a == "--in-job"), "{args:?}");
         indexes.insert(after("--shard-index").unwrap_or_else(|| panic!("no --shard-index in {args:?}")));
         let env = container(job)["env"].to_string();
         assert!(env.contains("KSDM_JOURNAL_CONFIGMAP") && env.contains("POD_NAMESPACE"), "{env}");
@@ -70,7 +81,7 @@ fn job_prints_a_service_account_rbac_and_one_job_per_shard() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_jobs_shards_and_journal_configmap_work_against_a_cluster() {
-    let docs = job_documents(&["job", "--shards", "3", "--", "--sample", "--exclude", BROKEN_PROJECT]);
+    let docs = job_documents(&["job", "--shards", "3", "--backup-pvc", "backups", "--", "--sample", "--exclude", BROKEN_PROJECT]);
     let h = Harness::start(default_options()).await;
     let kc = h.kc();
     let mut created = 0;
@@ -87,13 +98,42 @@ async fn the_jobs_shards_and_journal_configmap_work_against_a_cluster() {
         configmap = env.iter().find(|(k, _)| k == "KSDM_JOURNAL_CONFIGMAP").map(|(_, v)| v.clone()).expect("journal env");
         let mut env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         env.push(("POD_NAMESPACE", "default"));
-        let mut args = strings(&container(job)["args"]);
+        // The mounted volume (shared by the shards) is a folder of the test.
+        let mount = container(job)["volumeMounts"][0]["mountPath"].as_str().expect("backup volume mount").to_string();
+        let volume = h.path().join("volume");
+        let mut args: Vec<String> = strings(&container(job)["args"])
+            .into_iter()
+            .map(|a| if a == mount { volume.display().to_string() } else { a })
+            .collect();
         args.extend(["--kubeconfig".to_string(), kc.clone(), "--namespace-timeout".into(), "20s".into()]);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let pod = h.path().join(job["metadata"]["name"].as_str().expect("name"));
         std::fs::create_dir_all(&pod).expect("pod dir");
+        let termination = pod.join("termination-log");
+        let termination_env = termination.display().to_string();
+        env.push(("KSDM_TERMINATION_LOG", termination_env.as_str()));
         let out = run_in(&pod, &args, &env).await;
         assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+        let message = std::fs::read_to_string(&termination).expect("termination message");
+        assert!(message.starts_with("OK: "), "{message}");
+        // Each shard read and converted only its own projects.
+        let index: u32 = args[args.iter().position(|a| *a == "--shard-index").expect("index") + 1].parse().expect("n");
+        let report: Value = serde_json::from_slice(&std::fs::read(pod.join(OUT).join("report.json")).expect("report")).expect("json");
+        for item in report["items"].as_array().expect("items") {
+            let project = item["project"].as_str().expect("project").to_ascii_lowercase();
+            assert_eq!(shard_of(&project, 3), index, "shard {index} handled {project}");
+        }
+        // … and backed up only its own Jenkins folders.
+        let stdout = texts(&out).0;
+        let run = stdout.lines().find_map(|l| l.strip_prefix("[4/6] backup ")).and_then(|l| l.split_whitespace().next()).expect("backup line");
+        let identity = pod.join(OUT).join("backup-identity.txt");
+        let files = pod.join("jenkins-files");
+        let restored = run_in(&pod, &["restore", run, "--store", &volume.display().to_string(), "--identity-file", &identity.display().to_string(), "--jenkins-files", &files.display().to_string()], &[]).await;
+        assert_eq!(restored.status.code(), Some(0), "{}", show(&restored));
+        for folder in std::fs::read_dir(files.join("jobs")).into_iter().flatten().filter_map(|e| e.ok()) {
+            let name = folder.file_name().to_string_lossy().to_ascii_lowercase();
+            assert_eq!(shard_of(&name, 3), index, "shard {index} backed up folder {name}");
+        }
         let line = texts(&out).0.lines().find(|l| l.starts_with("[5-6/6] applied:")).map(str::to_string).expect("applied line");
         created += line.split_whitespace().nth(2).and_then(|n| n.parse::<usize>().ok()).expect("N created");
         tree.extend(tree_keys(&pod.join(OUT).join("resources")));
@@ -102,6 +142,8 @@ async fn the_jobs_shards_and_journal_configmap_work_against_a_cluster() {
     let missing: Vec<&String> = tree.iter().filter(|k| snap.get(k.as_str()).is_none()).collect();
     assert!(missing.is_empty(), "not migrated by any shard: {missing:?}");
     assert_eq!(created, tree.len(), "each object is created by exactly one shard");
+    let runs = std::fs::read_dir(h.path().join("volume")).expect("volume").filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).count();
+    assert_eq!(runs, 3, "one backup per shard on the volume");
 
     // The progress mirror: one key per project, in the pod's namespace.
     let cm = &snap[format!("configmaps/default/{configmap}").as_str()];

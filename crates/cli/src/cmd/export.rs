@@ -10,7 +10,8 @@ use ksdm_model::ItemKind;
 use ksdm_sink::{Report, YamlTree};
 
 use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
-use crate::{exit, progress, sources};
+use crate::{exit, progress};
+use ksdm_run::{Scope, Sources, Spool};
 
 /// What to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +26,10 @@ pub enum Mode {
 pub struct Converted {
     /// The finished report.
     pub report: Report,
-    /// The opened sources (for the backup's source snapshot).
-    pub sources: sources::Sources,
+    /// The opened sources (for the backup's source descriptions and MySQL rows).
+    pub sources: Sources,
+    /// The Jenkins files read and converted (for the backup), when asked for.
+    pub spool: Option<Spool>,
 }
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
@@ -46,28 +49,46 @@ pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
     }
 }
 
-/// Runs read → convert → (YAML) → report into `out`.
+/// What to convert: the sources, the conversion options, and the shard of a sharded run.
+pub struct Inputs<'a> {
+    /// Sources.
+    pub source: &'a SourceArgs,
+    /// Conversion.
+    pub convert: &'a ConvertArgs,
+    /// `(index, shards)`.
+    pub shard: Option<(u32, u32)>,
+}
+
+impl<'a> Inputs<'a> {
+    /// Unsharded.
+    pub fn new(source: &'a SourceArgs, convert: &'a ConvertArgs) -> Self {
+        Inputs { source, convert, shard: None }
+    }
+}
+
+/// Opens the sources (checked before any work: an unusable input, a rejected Jenkins login or
+/// an empty selection is an error here), then reads Jenkins once → convert → (YAML) → report
+/// into `out`. With `keep_files`, the Jenkins files read are kept for the backup.
 pub fn run_conversion(
-    source: &SourceArgs,
-    convert: &ConvertArgs,
+    inputs: &Inputs<'_>,
     out: &Path,
     mode: Mode,
     no_progress: bool,
     command: &str,
-) -> Result<Option<Converted>> {
-    let src = match sources::open(source) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ks-devops-migrate: cannot read the inputs: {e:#}");
-            return Ok(None);
-        }
-    };
+    keep_files: bool,
+) -> Result<Converted> {
+    let spec = inputs.source.spec()?;
+    let mut opts = convert_options(inputs.convert);
+    let scope = Scope { selection: opts.selection.clone(), shard: inputs.shard };
+    let mut src = ksdm_run::open(&spec)?;
+    src.check_selection(&scope)?;
+    src.restrict_to_shard(&scope);
     prepare_out_dir(out, mode)?;
-    let mut opts = convert_options(convert);
     opts.revealed = src.revealed.clone();
     let tree = YamlTree::new(out);
     let keys = src.keys()?;
-    let folders = src.folders()?;
+    let spool = if keep_files { Some(Spool::new().context("keeping the Jenkins files for the backup")?) } else { None };
+    let folders = src.read_folders(&scope, spool.as_ref())?;
     let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
     let bar = progress::projects(active, no_progress);
 
@@ -75,6 +96,9 @@ pub fn run_conversion(
     report.tool = format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION"));
     report.command = command.to_string();
     report.inputs = src.descriptions.clone();
+    if let Some((i, n)) = inputs.shard {
+        report.notes.push(format!("shard {i} of {n}: only the projects of this shard were read and converted"));
+    }
     report.output = (mode == Mode::Export).then(|| out.display().to_string());
     let report = Mutex::new(report);
     let write_errors = Mutex::new(Vec::<String>::new());
@@ -93,6 +117,9 @@ pub fn run_conversion(
     };
     let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
     bar.finish_and_clear();
+    if let Some(s) = &spool {
+        s.finish().context("keeping the Jenkins files for the backup")?;
+    }
 
     let mut report = report.into_inner().expect("report lock");
     report.run_errors.extend(src.mysql_errors.iter().cloned());
@@ -103,13 +130,20 @@ pub fn run_conversion(
     report.ignored_top_level_items = summary.ignored_top_level_items;
     report.finish();
     let layout = tree.layout();
+    if mode == Mode::Export {
+        // An empty tree is a tree too (a shard, or a selection, with nothing to write).
+        std::fs::create_dir_all(layout.resources()).with_context(|| format!("creating {}", layout.resources().display()))?;
+    }
     write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
     write_streamed(&layout.report_json(), |w| report.write_json(w))?;
-    Ok(Some(Converted { report, sources: src }))
+    Ok(Converted { report, sources: src, spool })
 }
 
 /// Writes a file through a buffered writer.
-fn write_streamed(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> Result<()> {
+fn write_streamed(
+    path: &Path,
+    f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<()> {
     let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
     f(&mut w).and_then(|_| std::io::Write::flush(&mut w)).with_context(|| format!("writing {}", path.display()))
@@ -161,7 +195,9 @@ impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error, SerializeMap};
         let v = serde_json::to_value(self.inner).map_err(S::Error::custom)?;
-        let serde_json::Value::Object(fields) = v else { return Err(S::Error::custom("object expected")) };
+        let serde_json::Value::Object(fields) = v else {
+            return Err(S::Error::custom("object expected"));
+        };
         let mut m = s.serialize_map(Some(fields.len() + 2))?;
         m.serialize_entry("apiVersion", self.api_version)?;
         m.serialize_entry("kind", self.kind)?;
@@ -183,8 +219,17 @@ fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
     let layout = ksdm_sink::TreeLayout::new(out);
     // Files this tool writes into an output folder; any other file means it is not ours.
     const OURS: [&str; 11] = [
-        "resources", "report.md", "report.json", "backup-identity.txt", "journal.jsonl",
-        "apply.md", "apply.json", "plan.md", "plan.json", "verify.md", "verify.json",
+        "resources",
+        "report.md",
+        "report.json",
+        "backup-identity.txt",
+        "journal.jsonl",
+        "apply.md",
+        "apply.json",
+        "plan.md",
+        "plan.json",
+        "verify.md",
+        "verify.json",
     ];
     let foreign = std::fs::read_dir(out)
         .with_context(|| format!("reading {}", out.display()))?
@@ -206,9 +251,7 @@ fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
 /// `export` / `assess`.
 pub fn export(source: &SourceArgs, convert: &ConvertArgs, out: &Path, mode: Mode, no_progress: bool) -> Result<i32> {
     let command = if mode == Mode::Export { "export" } else { "assess" };
-    let Some(c) = run_conversion(source, convert, out, mode, no_progress, command)? else {
-        return Ok(exit::INPUT);
-    };
+    let c = run_conversion(&Inputs::new(source, convert), out, mode, no_progress, command, false)?;
     print_result(&c.report, out, mode);
     Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
 }

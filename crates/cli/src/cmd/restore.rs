@@ -10,6 +10,7 @@ use crate::exit;
 
 /// Runs `restore`.
 pub fn restore(a: &RestoreArgs) -> Result<i32> {
+    a.cluster.validate()?;
     let rt = super::runtime()?;
     let key = backup::key(&a.key)?;
     if let Some(dir) = &a.jenkins_files {
@@ -38,10 +39,21 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
     }
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true)?;
+    if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
+        return Err(ksdm_run::RunError::Preflight {
+            what: format!("the cluster is not ready; nothing was restored: {}", applied.problems.join("; ")),
+            source: None,
+        }
+        .into());
+    }
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
     }
     print!("{}", applied.report.to_markdown());
-    println!("{}: {}", if a.dry_run { "restore plan (nothing written)" } else { "restored" }, applied.report.summary_line());
+    println!(
+        "{}: {}",
+        if a.dry_run { "restore plan (nothing written)" } else { "restored" },
+        applied.report.summary_line()
+    );
     Ok(if applied.ok() { exit::OK } else { exit::ITEMS_FAILED })
 }
