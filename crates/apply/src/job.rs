@@ -116,6 +116,8 @@ fn job(o: &JobOptions, name: String, args: Vec<String>, indexed_shards: Option<u
     if let Some((claim, _)) = &o.backup_volume {
         spec["template"]["spec"]["volumes"] =
             json!([{"name": "backups", "persistentVolumeClaim": {"claimName": claim}}]);
+        // The image runs as 65532; fsGroup makes the volume writable for it.
+        spec["template"]["spec"]["securityContext"] = json!({"fsGroup": 65532});
     }
     if let (Some(n), Some(map)) = (indexed_shards, spec.as_object_mut()) {
         map.insert("completionMode".into(), json!("Indexed"));

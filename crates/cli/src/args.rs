@@ -384,7 +384,8 @@ pub struct RestoreArgs {
 /// `job` arguments.
 #[derive(Debug, Args)]
 pub struct JobArgs {
-    /// Container image holding the ks-devops-migrate binary.
+    /// Container image holding the ks-devops-migrate binary, built from the repository's Dockerfile
+    /// (`docker build -t REGISTRY/ks-devops-migrate:TAG .`, then push it where the cluster pulls from).
     #[arg(long, default_value = "ks-devops-migrate:latest")]
     pub image: String,
     /// Namespace of the Job.

@@ -363,6 +363,13 @@ fn exit_codes_one_case_per_code() {
     let o = common::run(&["migrate", "--sample", "--shards", "2", "--shard-index", "2", "--out", &out("u")]);
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
 
+    let o = common::run(&["migrate", "--sample", "--kubeconfig", &out("no-such-kubeconfig"), "--out", &out("u")]);
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    let (dump, home) = (sample().join("devops.sql"), sample().join("jenkins_home"));
+    let o = common::run(&["migrate", "--mysql-dump", s(&dump), "--jenkins-home", s(&home), "--out", &out("u")]);
+    assert_eq!(o.status.code(), Some(2), "no backup key\n{}", show(&o));
+    assert!(!t.join("u/report.json").exists(), "read before the plan was checked");
+
     // 3: an input unusable; the cause is printed once.
     let missing = t.join("missing.sql");
     let o = common::run(&[
@@ -389,6 +396,13 @@ fn exit_codes_one_case_per_code() {
     assert_eq!(o.status.code(), Some(5), "{}", show(&o));
     assert!(!t.join("c/report.json").exists(), "the estate was read before the cluster preflight");
     assert!(!t.join("c-store").read_dir().is_ok_and(|mut d| d.next().is_some()), "a backup was taken");
+    // 5: restore into a cluster that is not reachable.
+    let o = common::run(&["backup", "--sample", "--store", &out("r-store"), "--out", &out("r")]);
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let run_id = backup_run(&t.join("r-store"));
+    let identity = out("r/backup-identity.txt");
+    let o = common::run(&["restore", &run_id, "--store", &out("r-store"), "--identity-file", &identity, "--kubeconfig", s(&kc)]);
+    assert_eq!(o.status.code(), Some(5), "{}", show(&o));
     // 5: the backup store cannot be written (a standalone backup too).
     let o = common::run(&["backup", "--sample", "--store", &format!("{}/sub", out("a-file")), "--out", &out("b")]);
     assert_eq!(o.status.code(), Some(5), "{}", show(&o));

@@ -65,7 +65,7 @@ pub fn preflight_cluster(rt: &tokio::runtime::Runtime, c: &ClusterArgs) -> Resul
         } else {
             let problems: Vec<String> = pre.problems().into_iter().collect();
             Err(RunError::Preflight {
-                what: format!("the cluster is not ready, nothing was read or applied: {}", problems.join("; ")),
+                what: format!("the cluster is not ready (the estate was not read; nothing was applied): {}", problems.join("; ")),
                 source: None,
             })
         }

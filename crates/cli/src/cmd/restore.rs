@@ -22,6 +22,10 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
         println!("copy them into JENKINS_HOME (same relative paths) with Jenkins stopped, then start Jenkins");
         return Ok(exit::OK);
     }
+    if a.to_dir.is_none() {
+        // Re-applying: the cluster is checked before the backup is fetched (exit 5 when not ready).
+        cluster::preflight_cluster(&rt, &a.cluster)?;
+    }
     let (dir, _tmp) = match &a.to_dir {
         Some(d) => (d.clone(), None),
         None => {
