@@ -3,13 +3,14 @@
 //! What a command of `ks-devops-migrate` does between parsing its arguments and printing its
 //! results: open the inputs and check them before any work ([`sources`]), read Jenkins once
 //! and keep what was read for the backup ([`spool`]), map every expected failure to one exit
-//! code ([`error`], [`exit`]), and, inside a Kubernetes Job, report the totals without making
+//! code ([`error`], [`exit`]), convert and write the tree and report ([`convert`]), and, inside a Kubernetes Job, report the totals without making
 //! the Job repeat a run whose items failed ([`job`]).
 //!
 //! The library never prints; the CLI renders.
 
 #![deny(missing_docs)]
 
+pub mod convert;
 pub mod error;
 pub mod exit;
 pub mod job;

@@ -1,36 +1,17 @@
-//! `export`, `assess` and (for now) `migrate`: read → convert → YAML tree → report.
+//! `export` and `assess` (read → convert → YAML tree → report, done by `ksdm_run::convert`), and
+//! the arguments → conversion plan mapping and the progress bar the other commands share.
 
 use std::path::Path;
-use std::sync::Mutex;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use ksdm_convert::select::Selector;
-use ksdm_convert::{convert_estate, ConvertOptions, ProjectOutput, SecretValues, Selection, V30Object};
-use ksdm_model::ItemKind;
-use ksdm_sink::{Report, YamlTree};
+use ksdm_convert::{ConvertOptions, SecretValues, Selection};
+use ksdm_run::convert::{ConvertEvent, ConvertPlan};
+pub use ksdm_run::convert::{Converted, Mode};
+use ksdm_sink::Report;
 
 use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
 use crate::{exit, progress};
-use ksdm_run::{Scope, Sources, Spool};
-
-/// What to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// YAML tree + report.
-    Export,
-    /// Report only.
-    Assess,
-}
-
-/// The outcome of a conversion run.
-pub struct Converted {
-    /// The finished report.
-    pub report: Report,
-    /// The opened sources (for the backup's source descriptions and MySQL rows).
-    pub sources: Sources,
-    /// The Jenkins files read and converted (for the backup), when asked for.
-    pub spool: Option<Spool>,
-}
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
     ConvertOptions {
@@ -66,9 +47,7 @@ impl<'a> Inputs<'a> {
     }
 }
 
-/// Opens the sources (checked before any work: an unusable input, a rejected Jenkins login or
-/// an empty selection is an error here), then reads Jenkins once → convert → (YAML) → report
-/// into `out`. With `keep_files`, the Jenkins files read are kept for the backup.
+/// Runs the conversion of `inputs` into `out` with a progress bar over projects.
 pub fn run_conversion(
     inputs: &Inputs<'_>,
     out: &Path,
@@ -78,174 +57,22 @@ pub fn run_conversion(
     keep_files: bool,
 ) -> Result<Converted> {
     let spec = inputs.source.spec()?;
-    let mut opts = convert_options(inputs.convert);
-    let scope = Scope { selection: opts.selection.clone(), shard: inputs.shard };
-    let mut src = ksdm_run::open(&spec)?;
-    src.check_selection(&scope)?;
-    src.restrict_to_shard(&scope);
-    prepare_out_dir(out, mode)?;
-    opts.revealed = src.revealed.clone();
-    let tree = YamlTree::new(out);
-    let keys = src.keys()?;
-    let spool = if keep_files { Some(Spool::new().context("keeping the Jenkins files for the backup")?) } else { None };
-    let folders = src.read_folders(&scope, spool.as_ref())?;
-    let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
-    let bar = progress::projects(active, no_progress);
-
-    let mut report = Report::default();
-    report.tool = format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION"));
-    report.command = command.to_string();
-    report.inputs = src.descriptions.clone();
-    if let Some((i, n)) = inputs.shard {
-        report.notes.push(format!("shard {i} of {n}: only the projects of this shard were read and converted"));
-    }
-    report.output = (mode == Mode::Export).then(|| out.display().to_string());
-    let report = Mutex::new(report);
-    let write_errors = Mutex::new(Vec::<String>::new());
-    let emit = |p: ProjectOutput| {
-        if mode == Mode::Export {
-            for o in &p.objects {
-                if let Err(e) = write_object(&tree, o) {
-                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
-                }
-            }
-        }
-        if p.items.iter().any(|i| i.kind == ItemKind::Project) {
-            bar.inc(1);
-        }
-        report.lock().expect("lock").extend(p.items);
+    let plan = ConvertPlan {
+        options: convert_options(inputs.convert),
+        shard: inputs.shard,
+        mode,
+        keep_files,
+        command: command.to_string(),
     };
-    let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
+    let bar = progress::projects(0, no_progress);
+    let on_event = |e: ConvertEvent| match e {
+        ConvertEvent::Started { projects } => bar.set_length(projects),
+        ConvertEvent::ProjectDone => bar.inc(1),
+        ConvertEvent::Finished => bar.finish_and_clear(),
+    };
+    let converted = ksdm_run::convert::run_conversion(&spec, &plan, out, &on_event);
     bar.finish_and_clear();
-    if let Some(s) = &spool {
-        s.finish().context("keeping the Jenkins files for the backup")?;
-    }
-
-    let mut report = report.into_inner().expect("report lock");
-    report.run_errors.extend(src.mysql_errors.iter().cloned());
-    report.notes.extend(src.mysql_warnings.iter().cloned());
-    report.run_errors.extend(summary.errors);
-    report.run_errors.extend(write_errors.into_inner().expect("lock"));
-    report.notes.extend(summary.notes);
-    report.ignored_top_level_items = summary.ignored_top_level_items;
-    report.finish();
-    let layout = tree.layout();
-    if mode == Mode::Export {
-        // An empty tree is a tree too (a shard, or a selection, with nothing to write).
-        std::fs::create_dir_all(layout.resources()).with_context(|| format!("creating {}", layout.resources().display()))?;
-    }
-    write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
-    write_streamed(&layout.report_json(), |w| report.write_json(w))?;
-    Ok(Converted { report, sources: src, spool })
-}
-
-/// Writes a file through a buffered writer.
-fn write_streamed(
-    path: &Path,
-    f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    f(&mut w).and_then(|_| std::io::Write::flush(&mut w)).with_context(|| format!("writing {}", path.display()))
-}
-
-fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::TreeError> {
-    let (resource, ns, name) = (o.resource(), o.namespace(), o.name());
-    match o {
-        V30Object::DevOpsProject(x) => tree.write(resource, ns, name, x, false),
-        V30Object::Pipeline(x) => tree.write(resource, ns, name, &PipelineDoc(x), false),
-        V30Object::Secret(x) => tree.write(resource, ns, name, &TypedDoc::new("v1", "Secret", x), true),
-        V30Object::RoleBinding(x) => {
-            tree.write(resource, ns, name, &TypedDoc::new("rbac.authorization.k8s.io/v1", "RoleBinding", x), false)
-        }
-    }
-    .map(|_| ())
-}
-
-/// A Pipeline with `status: {}` as the CRD expects.
-struct PipelineDoc<'a>(&'a ksdm_model::v30::Pipeline);
-
-impl serde::Serialize for PipelineDoc<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("apiVersion", &self.0.api_version)?;
-        m.serialize_entry("kind", &self.0.kind)?;
-        m.serialize_entry("metadata", &self.0.metadata)?;
-        m.serialize_entry("spec", &self.0.spec)?;
-        m.serialize_entry("status", &serde_json::Map::new())?;
-        m.end()
-    }
-}
-
-/// k8s-openapi types serialise without apiVersion/kind; this puts them first.
-struct TypedDoc<'a, T> {
-    api_version: &'static str,
-    kind: &'static str,
-    inner: &'a T,
-}
-
-impl<'a, T> TypedDoc<'a, T> {
-    fn new(api_version: &'static str, kind: &'static str, inner: &'a T) -> Self {
-        TypedDoc { api_version, kind, inner }
-    }
-}
-
-impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeMap};
-        let v = serde_json::to_value(self.inner).map_err(S::Error::custom)?;
-        let serde_json::Value::Object(fields) = v else {
-            return Err(S::Error::custom("object expected"));
-        };
-        let mut m = s.serialize_map(Some(fields.len() + 2))?;
-        m.serialize_entry("apiVersion", self.api_version)?;
-        m.serialize_entry("kind", self.kind)?;
-        // Conventional order: metadata first, then the rest as k8s-openapi orders them.
-        if let Some(meta) = fields.get("metadata") {
-            m.serialize_entry("metadata", meta)?;
-        }
-        for (k, v) in fields.iter().filter(|(k, _)| !["apiVersion", "kind", "metadata"].contains(&k.as_str())) {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-/// Makes `out` ready: creates it; replaces a previous export's `resources/` (recognised by its
-/// report.json); refuses a non-empty folder that is not ours.
-fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let layout = ksdm_sink::TreeLayout::new(out);
-    // Files this tool writes into an output folder; any other file means it is not ours.
-    const OURS: [&str; 11] = [
-        "resources",
-        "report.md",
-        "report.json",
-        "backup-identity.txt",
-        "journal.jsonl",
-        "apply.md",
-        "apply.json",
-        "plan.md",
-        "plan.json",
-        "verify.md",
-        "verify.json",
-    ];
-    let foreign = std::fs::read_dir(out)
-        .with_context(|| format!("reading {}", out.display()))?
-        .filter_map(|e| e.ok())
-        .any(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()));
-    if foreign && !layout.report_json().is_file() {
-        bail!(
-            "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",
-            out.display()
-        );
-    }
-    if mode == Mode::Export && layout.resources().exists() {
-        std::fs::remove_dir_all(layout.resources())
-            .with_context(|| format!("removing the previous {}", layout.resources().display()))?;
-    }
-    Ok(())
+    converted
 }
 
 /// `export` / `assess`.
