@@ -99,20 +99,27 @@ pub async fn store(a: &StoreArgs) -> Result<Box<dyn BackupStore>> {
     open_store(&a.store, &s3).await.with_context(|| format!("opening backup store {}", a.store))
 }
 
+/// What [`take`] writes where.
+pub struct Take<'a> {
+    /// The store.
+    pub store: &'a StoreArgs,
+    /// The encryption.
+    pub protection: &'a Protection,
+    /// The run id (the backup's folder or prefix).
+    pub run_id: &'a str,
+    /// The run log so far.
+    pub log: String,
+    /// The key to verify by decrypting, when at hand.
+    pub key: Option<DecryptionKey>,
+    /// More `sources` lines for the manifest (the input digest).
+    pub extra_sources: Vec<String>,
+}
+
 /// Takes a backup of what this run read and produced — the MySQL rows, the Jenkins files that
 /// were converted (kept while reading, never read again), the export — then verifies it
 /// (decrypting when the key is at hand). Every failure is [`RunError::Backup`] (exit 5).
-pub fn take(
-    rt: &tokio::runtime::Runtime,
-    c: &Converted,
-    export_dir: &Path,
-    store_args: &StoreArgs,
-    protection: &Protection,
-    run_id: &str,
-    log: String,
-    key: Option<DecryptionKey>,
-    extra_sources: Vec<String>,
-) -> Result<Manifest, RunError> {
+pub fn take(rt: &tokio::runtime::Runtime, c: &Converted, export_dir: &Path, t: Take<'_>) -> Result<Manifest, RunError> {
+    let Take { store: store_args, protection, run_id, log, key, extra_sources } = t;
     let fail =
         |what: &str, e: anyhow::Error| RunError::backup(format!("backup {run_id}: {what}"), e.into_boxed_dyn_error());
     let mysql_json = serde_json::to_vec_pretty(&c.sources.mysql).map_err(|e| fail("MySQL rows", e.into()))?;
@@ -250,7 +257,15 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             let c = run_conversion(&Inputs::new(source, convert), &a.out, Mode::Export, no_progress, "backup", true)?;
             let run_id = super::new_run_id();
             let key = identity.as_deref().map(DecryptionKey::from_identity_file).transpose()?;
-            let m = take(&rt, &c, &a.out, store_args, &protection, &run_id, c.report.summary_line(), key, Vec::new())?;
+            let t = Take {
+                store: store_args,
+                protection: &protection,
+                run_id: &run_id,
+                log: c.report.summary_line(),
+                key,
+                extra_sources: Vec::new(),
+            };
+            let m = take(&rt, &c, &a.out, t)?;
             println!("backup {} written to {} ({} files)", m.run_id, store_args.store, m.files.len());
             if let Some(p) = identity {
                 println!("backup key (age identity): {}", p.display());

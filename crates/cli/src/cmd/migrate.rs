@@ -98,7 +98,15 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
                 started.elapsed().as_secs_f64()
             );
             let extra = digest.iter().map(|d| backup::digest_line(d)).collect();
-            let m = backup::take(&rt, &c, &a.out, &a.store, &protection, &run_id, log, key, extra)?;
+            let t = backup::Take {
+                store: &a.store,
+                protection: &protection,
+                run_id: &run_id,
+                log,
+                key,
+                extra_sources: extra,
+            };
+            let m = backup::take(&rt, &c, &a.out, t)?;
             println!("[4/6] backup {} written and verified in {} ({} files)", m.run_id, a.store.store, m.files.len());
             if let Some(p) = &identity {
                 println!("      backup key (age identity, keep it safe): {}", p.display());
