@@ -33,6 +33,8 @@ pub struct JobOptions {
     /// Name of the journal ConfigMap (the per-project journal ConfigMaps are named after it; see
     /// [`crate::mirror`]).
     pub journal_configmap: String,
+    /// A PersistentVolumeClaim for a folder backup store: `(claim name, mount path)`.
+    pub backup_volume: Option<(String, String)>,
 }
 
 impl JobOptions {
@@ -49,6 +51,7 @@ impl JobOptions {
             active_deadline_seconds: 6 * 3600,
             env_from_secret: None,
             journal_configmap: "ks-devops-migrate-journal".into(),
+            backup_volume: None,
         }
     }
 }
@@ -91,6 +94,9 @@ fn container(o: &JobOptions, args: Vec<String>, index_env: bool) -> Value {
     if let (Some(secret), Some(map)) = (&o.env_from_secret, c.as_object_mut()) {
         map.insert("envFrom".into(), json!([{"secretRef": {"name": secret}}]));
     }
+    if let (Some((_, mount)), Some(map)) = (&o.backup_volume, c.as_object_mut()) {
+        map.insert("volumeMounts".into(), json!([{"name": "backups", "mountPath": mount}]));
+    }
     c
 }
 
@@ -107,6 +113,12 @@ fn job(o: &JobOptions, name: String, args: Vec<String>, indexed_shards: Option<u
             },
         },
     });
+    if let Some((claim, _)) = &o.backup_volume {
+        spec["template"]["spec"]["volumes"] =
+            json!([{"name": "backups", "persistentVolumeClaim": {"claimName": claim}}]);
+        // The image runs as 65532; fsGroup makes the volume writable for it.
+        spec["template"]["spec"]["securityContext"] = json!({"fsGroup": 65532});
+    }
     if let (Some(n), Some(map)) = (indexed_shards, spec.as_object_mut()) {
         map.insert("completionMode".into(), json!("Indexed"));
         map.insert("completions".into(), json!(n));
@@ -165,7 +177,12 @@ pub fn job_manifests(o: &JobOptions) -> String {
                  # per-shard Job list instead (generate it without --indexed).\n"
             ));
             let mut args = o.args.clone();
-            args.extend(["--shards".to_string(), n.to_string(), "--shard-index".to_string(), "$(JOB_COMPLETION_INDEX)".to_string()]);
+            args.extend([
+                "--shards".to_string(),
+                n.to_string(),
+                "--shard-index".to_string(),
+                "$(JOB_COMPLETION_INDEX)".to_string(),
+            ]);
             docs.push(job(o, o.name.clone(), args, Some(n)));
         }
         Some(n) => {
@@ -184,7 +201,9 @@ pub fn job_manifests(o: &JobOptions) -> String {
     let mut out = header;
     for doc in docs {
         out.push_str("---\n");
-        out.push_str(&serde_saphyr::to_string(&doc).unwrap_or_else(|e| format!("# cannot render this document: {e}\n")));
+        out.push_str(
+            &serde_saphyr::to_string(&doc).unwrap_or_else(|e| format!("# cannot render this document: {e}\n")),
+        );
     }
     out
 }

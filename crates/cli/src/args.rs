@@ -276,6 +276,11 @@ pub struct MigrateArgs {
     /// Stop after export and backup even when a cluster is configured.
     #[arg(long)]
     pub no_apply: bool,
+    /// Running as a Kubernetes Job (set by the manifests of `job`): a run whose items failed
+    /// exits 0 so the Job does not repeat it, and writes its totals to the termination message
+    /// (/dev/termination-log, or $KSDM_TERMINATION_LOG).
+    #[arg(long)]
+    pub in_job: bool,
 }
 
 /// `plan` and `verify` arguments: the sources, the conversion, the cluster.
@@ -378,7 +383,8 @@ pub struct RestoreArgs {
 /// `job` arguments.
 #[derive(Debug, Args)]
 pub struct JobArgs {
-    /// Container image holding the ks-devops-migrate binary.
+    /// Container image holding the ks-devops-migrate binary, built from the repository's Dockerfile
+    /// (`docker build -t REGISTRY/ks-devops-migrate:TAG .`, then push it where the cluster pulls from).
     #[arg(long, default_value = "ks-devops-migrate:latest")]
     pub image: String,
     /// Namespace of the Job.
@@ -393,7 +399,85 @@ pub struct JobArgs {
     /// Secret whose keys become the pod's environment (MYSQL_PWD, JENKINS_API_TOKEN, KSDM_BACKUP_PASSPHRASE, AWS_*).
     #[arg(long, value_name = "SECRET")]
     pub env_from_secret: Option<String>,
+    /// PersistentVolumeClaim mounted at /backups for a folder backup store (a folder on the
+    /// pod's own disk is refused: it is gone with the pod). Not needed with --store s3://….
+    #[arg(long, value_name = "NAME")]
+    pub backup_pvc: Option<String>,
     /// Arguments of `migrate` inside the pod (after `--`).
     #[arg(last = true)]
     pub migrate_args: Vec<String>,
+}
+
+/// Where a Job mounts the `--backup-pvc` volume.
+pub const JOB_BACKUP_MOUNT: &str = "/backups";
+
+impl SourceArgs {
+    /// The validated source plan (no I/O): the MySQL TLS mode is parsed here.
+    pub fn spec(&self) -> Result<ksdm_run::SourceSpec, ksdm_run::RunError> {
+        let mysql_tls = match &self.mysql {
+            Some(_) => Some(
+                self.mysql_tls
+                    .parse()
+                    .map_err(|e| ksdm_run::RunError::Usage(format!("--mysql-tls {:?}: {e}", self.mysql_tls)))?,
+            ),
+            None => None,
+        };
+        Ok(ksdm_run::SourceSpec {
+            sample: self.sample,
+            mysql_dump: self.mysql_dump.clone(),
+            mysql: self.mysql.clone(),
+            mysql_password_file: self.mysql_password_file.clone(),
+            mysql_tls,
+            jenkins_home: self.jenkins_home.clone(),
+            jenkins_url: self.jenkins_url.clone(),
+            jenkins_user: self.jenkins_user.clone(),
+            jenkins_token_file: self.jenkins_token_file.clone(),
+            jenkins_concurrency: self.jenkins_concurrency,
+            jenkins_script_console: self.jenkins_script_console,
+        })
+    }
+}
+
+impl SourceArgs {
+    /// The source settings that shape the output (for the input digest of a backup): which
+    /// kind of source, and whether values come through the script console. Never a secret.
+    pub fn secret_plan(&self) -> String {
+        format!(
+            "sample={} dump={} mysql={} home={} url={} script-console={}",
+            self.sample,
+            self.mysql_dump.is_some(),
+            self.mysql.is_some(),
+            self.jenkins_home.is_some(),
+            self.jenkins_url.is_some(),
+            self.jenkins_script_console
+        )
+    }
+}
+
+impl ClusterArgs {
+    /// `(index, shards)` of a sharded run, checked: both or neither, `shards` ≥ 1, index < shards.
+    pub fn shard(&self) -> Result<Option<(u32, u32)>, ksdm_run::RunError> {
+        use ksdm_run::RunError::Usage;
+        match (self.shard_index, self.shards) {
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(Usage("--shard-index (or JOB_COMPLETION_INDEX) needs --shards N".into())),
+            (None, Some(_)) => Err(Usage("--shards N needs --shard-index I (or JOB_COMPLETION_INDEX)".into())),
+            (Some(_), Some(0)) => Err(Usage("--shards must be at least 1".into())),
+            (Some(i), Some(n)) if i >= n => {
+                Err(Usage(format!("--shard-index {i} is not below --shards {n} (shards are numbered from 0)")))
+            }
+            (Some(i), Some(n)) => Ok(Some((i, n))),
+        }
+    }
+
+    /// Checks the cluster flags before any I/O: the shard, and that a named kubeconfig exists.
+    pub fn validate(&self) -> Result<(), ksdm_run::RunError> {
+        self.shard()?;
+        if let Some(k) = &self.kubeconfig {
+            if !k.is_file() {
+                return Err(ksdm_run::RunError::Usage(format!("--kubeconfig {}: no such file", k.display())));
+            }
+        }
+        Ok(())
+    }
 }

@@ -1,13 +1,14 @@
 //! `ks-devops-migrate`: migrates KubeSphere v2.1 DevOps data (MySQL + Jenkins) to v3.0 objects.
 //!
-//! This binary is glue: argument parsing ([`args`]), input loading ([`sources`]), and one module
-//! per command under [`cmd`]. Exit codes are in [`exit`].
+//! This binary is glue: argument parsing ([`args`]) and one module per command under [`cmd`]
+//! that calls the run library (`ksdm-run`) and prints. Exit codes are `ksdm_run::exit`; an
+//! expected failure (`ksdm_run::RunError`) gets its code there, anything else is 1.
 
 mod args;
 mod cmd;
-mod exit;
 mod progress;
-mod sources;
+
+use ksdm_run::exit;
 
 use clap::Parser;
 
@@ -20,8 +21,13 @@ fn main() {
     let code = match cmd::run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ks-devops-migrate: error: {e:#}");
-            exit::INTERNAL
+            // The cause chain once (many errors repeat their cause in their own message).
+            eprintln!("ks-devops-migrate: error: {}", ksdm_run::anyhow_chain_text(&e));
+            let code = ksdm_run::exit_code_of(&e);
+            if code == exit::INTERNAL {
+                eprintln!("ks-devops-migrate: (exit {code}: unexpected error)");
+            }
+            code
         }
     };
     std::process::exit(code);

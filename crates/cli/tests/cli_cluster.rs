@@ -275,7 +275,7 @@ async fn real_inputs_without_a_backup_key_fail_fast_and_touch_nothing() {
     let home = repo.join("sample/jenkins_home").display().to_string();
     let out = h.run(&["migrate", "--mysql-dump", &dump, "--jenkins-home", &home, "--kubeconfig", &h.kc()]).await;
     let (stdout, stderr) = texts(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    assert_eq!(out.status.code(), Some(2), "a missing backup key is a usage error\n{}", show(&out));
     assert!(stderr.contains("--passphrase-file"), "{}", show(&out));
     assert!(!stdout.contains("[1-3/6]"), "nothing is read or converted before the key check\n{stdout}");
     assert!(h.server.requests().is_empty(), "the cluster was contacted: {:?}", h.server.requests());

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
 use ksdm_model::v21::{
-    CredentialMeta, JenkinsFolder, JenkinsKeys, Membership, MysqlData, Project,
+    CredentialMeta, FolderReadError, JenkinsFolder, JenkinsKeys, ListedCredential, Membership, MysqlData, Project,
 };
 use ksdm_model::{Finding, ItemKind, ItemReport, Outcome};
 use ksdm_secret::{derive_key, SecretKey};
@@ -47,19 +47,25 @@ pub struct EstateSummary {
     pub notes: Vec<String>,
     /// Top-level Jenkins items that are not folders (e.g. `init-job`), ignored.
     pub ignored_top_level_items: Vec<String>,
+    /// The Jenkins source itself failed (item list unreadable, archive corrupt): the projects
+    /// whose folders were not read before it failed are reported Failed with this reason.
+    pub source_error: Option<String>,
 }
 
 struct Index<'a> {
-    active: HashMap<String, &'a Project>,          // lower(project_id) → row (unique ones)
-    deleted: HashMap<String, &'a Project>,         // lower(project_id) → row
+    active: HashMap<String, &'a Project>,  // lower(project_id) → row (unique ones)
+    deleted: HashMap<String, &'a Project>, // lower(project_id) → row
     memberships: HashMap<&'a str, Vec<&'a Membership>>,
     credential_meta: HashMap<(&'a str, &'a str, &'a str), &'a CredentialMeta>,
     credential_meta_by_project: HashMap<&'a str, Vec<&'a CredentialMeta>>,
 }
 
-/// Converts an estate. `folders` yields Jenkins folders (errors name the folder); `emit` is
-/// called once per project or orphan folder, possibly from several threads at once.
-pub fn convert_estate<I, E>(
+/// Converts an estate. `folders` yields Jenkins folders, or per-folder read errors: a folder
+/// that cannot be read fails its project (with the reason; its MySQL credential and membership
+/// rows are reported under it), an error without a folder name means the source failed and
+/// fails every project not read yet. `emit` is called once per project or orphan folder,
+/// possibly from several threads at once.
+pub fn convert_estate<I>(
     mysql: &MysqlData,
     keys: &JenkinsKeys,
     folders: I,
@@ -67,8 +73,7 @@ pub fn convert_estate<I, E>(
     emit: &(dyn Fn(ProjectOutput) + Sync),
 ) -> EstateSummary
 where
-    I: Iterator<Item = Result<JenkinsFolder, E>> + Send,
-    E: std::fmt::Display + Send,
+    I: Iterator<Item = Result<JenkinsFolder, FolderReadError>> + Send,
 {
     let summary = Mutex::new(EstateSummary::default());
     let key_state = key_state(keys, opts, &mut summary.lock().expect("fresh mutex"));
@@ -172,15 +177,32 @@ where
 
     let seen = Mutex::new(HashSet::<String>::new());
     folders.par_bridge().for_each(|folder| {
+        let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
         let folder = match folder {
             Ok(f) => f,
             Err(e) => {
-                summary.lock().expect("summary lock").errors.push(format!("Jenkins: {e}"));
+                let Some(name) = e.folder.clone() else {
+                    let mut s = summary.lock().expect("summary lock");
+                    s.errors.push(e.to_string());
+                    s.source_error.get_or_insert(e.reason.clone());
+                    return;
+                };
+                let lower = project_name(&name);
+                match index.active.get(&lower) {
+                    Some(p) => {
+                        seen.lock().expect("seen lock").insert(lower);
+                        emit(if opts.selection.includes(p) { ctx.unreadable(p, &e) } else { excluded(p) });
+                    }
+                    None => summary
+                        .lock()
+                        .expect("summary lock")
+                        .notes
+                        .push(format!("{e} (not an active project in MySQL, so nothing of it would be migrated)")),
+                }
                 return;
             }
         };
         let lower = project_name(&folder.name);
-        let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
         match index.active.get(&lower) {
             Some(p) => {
                 seen.lock().expect("seen lock").insert(lower);
@@ -198,20 +220,26 @@ where
         }
     });
 
-    // Active projects without a Jenkins folder are still migrated (the controller creates one).
+    // Active projects without a Jenkins folder are still migrated (the controller creates one),
+    // unless the Jenkins source failed before their folder could be read.
+    let summary = summary.into_inner().unwrap_or_default();
     let seen = seen.into_inner().unwrap_or_default();
-    let mut missing: Vec<&&Project> =
-        index.active.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, p)| p).collect();
+    let mut missing: Vec<&&Project> = index.active.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, p)| p).collect();
     missing.sort_by(|a, b| a.project_id.cmp(&b.project_id));
     let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
+    let source_failed = summary.source_error.as_ref().map(|reason| {
+        FolderReadError::source(format!("the Jenkins source failed before this project's folder was read: {reason}"))
+    });
     missing.par_iter().for_each(|p| {
-        if opts.selection.includes(p) {
-            emit(ctx.project(p, None));
-        } else {
+        if !opts.selection.includes(p) {
             emit(excluded(p));
+        } else if let Some(e) = &source_failed {
+            emit(ctx.unreadable(p, e));
+        } else {
+            emit(ctx.project(p, None));
         }
     });
-    summary.into_inner().unwrap_or_default()
+    summary
 }
 
 enum KeyState {
@@ -250,6 +278,11 @@ fn key_state(keys: &JenkinsKeys, opts: &ConvertOptions, summary: &mut EstateSumm
 
 /// Membership and credential rows of a project that is not migrated, each reported as skipped.
 fn leftover_rows(index: &Index<'_>, project_id: &str, why: &str) -> Vec<ItemReport> {
+    rows_with(index, project_id, why, Outcome::Skipped)
+}
+
+/// Membership and credential rows of a project, each reported with `outcome` and `why`.
+fn rows_with(index: &Index<'_>, project_id: &str, why: &str, outcome: Outcome) -> Vec<ItemReport> {
     let mut items = Vec::new();
     for m in index.memberships.get(project_id).into_iter().flatten() {
         items.push(ItemReport {
@@ -257,7 +290,7 @@ fn leftover_rows(index: &Index<'_>, project_id: &str, why: &str) -> Vec<ItemRepo
             project: project_id.to_string(),
             id: format!("{}/{}", m.username, m.role),
             target: None,
-            outcome: Outcome::Skipped,
+            outcome,
             findings: vec![Finding::info("membership.project-not-migrated", format!("not migrated: {why}"))],
         });
     }
@@ -267,7 +300,7 @@ fn leftover_rows(index: &Index<'_>, project_id: &str, why: &str) -> Vec<ItemRepo
             project: project_id.to_string(),
             id: c.credential_id.clone(),
             target: None,
-            outcome: Outcome::Skipped,
+            outcome,
             findings: vec![Finding::info(
                 "credential.project-not-migrated",
                 format!("project_credential row (domain {:?}) not migrated: {why}", c.domain),
@@ -293,11 +326,7 @@ fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput
 }
 
 fn excluded(p: &Project) -> ProjectOutput {
-    single_item(
-        p,
-        Outcome::Skipped,
-        Finding::info("project.not-selected", "not selected by --only/--exclude"),
-    )
+    single_item(p, Outcome::Skipped, Finding::info("project.not-selected", "not selected by --only/--exclude"))
 }
 
 struct FolderCtx<'a> {
@@ -343,6 +372,35 @@ impl FolderCtx<'_> {
                 findings: vec![Finding::manual("project.orphan-folder", why)],
             }],
         })
+    }
+
+    /// A selected project whose Jenkins folder could not be read: the project fails with the
+    /// reason, nothing of it is written; credentials Jenkins still listed (metadata only) are
+    /// manual tasks; its MySQL rows are reported under it.
+    fn unreadable(&self, p: &Project, e: &FolderReadError) -> ProjectOutput {
+        let mut out = ProjectOutput { project_id: p.project_id.clone(), ..ProjectOutput::default() };
+        out.items.push(item(
+            ItemKind::Project,
+            p,
+            &p.project_id,
+            None,
+            Outcome::Failed,
+            vec![Finding::error(
+                "project.jenkins-folder-unreadable",
+                format!("the Jenkins folder cannot be read, so nothing of this project is migrated: {}", e.reason),
+            )],
+        ));
+        let why = "its project failed (the Jenkins folder cannot be read)";
+        let listed: HashSet<&str> = e.listed_credentials.iter().map(|c| c.id.as_str()).collect();
+        for c in &e.listed_credentials {
+            out.items.push(item(ItemKind::Credential, p, &c.id, None, Outcome::Failed, vec![listed_task(c)]));
+        }
+        out.items.extend(
+            rows_with(self.index, &p.project_id, why, Outcome::Failed)
+                .into_iter()
+                .filter(|i| !(i.kind == ItemKind::Credential && listed.contains(i.id.as_str()))),
+        );
+        out
     }
 
     fn project(&self, p: &Project, folder: Option<&JenkinsFolder>) -> ProjectOutput {
@@ -418,14 +476,19 @@ impl FolderCtx<'_> {
                     if !ids.insert((c.domain.clone(), c.id.clone())) {
                         continue;
                     }
-                    let meta = self.index.credential_meta.get(&(p.project_id.as_str(), c.id.as_str(), c.domain.as_str()));
-                    let revealed = self.opts.revealed.as_deref().map(|r| r.get(&folder.name).and_then(|f| f.get(&c.id)));
+                    let meta =
+                        self.index.credential_meta.get(&(p.project_id.as_str(), c.id.as_str(), c.domain.as_str()));
+                    let revealed =
+                        self.opts.revealed.as_deref().map(|r| r.get(&folder.name).and_then(|f| f.get(&c.id)));
                     let values = match revealed {
                         None => None,
                         Some(Some(fields)) => Some(ValueSource::Revealed(fields)),
-                        Some(None) => Some(ValueSource::Placeholder("the Jenkins script console returned no values for it")),
+                        Some(None) => {
+                            Some(ValueSource::Placeholder("the Jenkins script console returned no values for it"))
+                        }
                     };
-                    let r = convert_credential(c, meta.copied(), ns, &p.creator, values.as_ref().unwrap_or(self.values));
+                    let r =
+                        convert_credential(c, meta.copied(), ns, &p.creator, values.as_ref().unwrap_or(self.values));
                     let target = r.object.as_ref().map(|_| format!("{ns}/{}", c.id));
                     out.items.push(item(ItemKind::Credential, p, &c.id, target, r.outcome, r.findings));
                     if let Some(o) = r.object {
@@ -441,7 +504,10 @@ impl FolderCtx<'_> {
                 Outcome::Failed,
                 vec![Finding::error(
                     "credential.store-unreadable",
-                    format!("jobs/{}/config.xml cannot be read: {e}; no credential of this project is migrated", folder.name),
+                    format!(
+                        "jobs/{}/config.xml cannot be read: {e}; no credential of this project is migrated",
+                        folder.name
+                    ),
                 )],
             )),
             None => {}
@@ -475,7 +541,26 @@ impl FolderCtx<'_> {
                 out.objects.push(o);
             }
         }
+        for (name, reason) in &folder.unreadable_jobs {
+            let f =
+                Finding::error("pipeline.config-unreadable", format!("the job's config.xml cannot be read: {reason}"));
+            out.items.push(item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]));
+        }
     }
+}
+
+/// A credential Jenkins listed without values: to be recreated by hand.
+fn listed_task(c: &ListedCredential) -> Finding {
+    Finding::manual(
+        "credential.listed-without-values",
+        format!(
+            "the folder's config.xml is not readable, so this credential ({}, domain {:?}{}) could only be listed, \
+             without its values; recreate it in the v3.0 console",
+            if c.type_name.is_empty() { "type unknown" } else { c.type_name.as_str() },
+            c.domain,
+            if c.description.is_empty() { String::new() } else { format!(", {:?}", c.description) }
+        ),
+    )
 }
 
 fn item(
@@ -511,7 +596,7 @@ mod tests {
     fn run(mysql: &MysqlData) -> Vec<ItemReport> {
         let items = Mutex::new(Vec::new());
         let emit = |p: ProjectOutput| items.lock().unwrap().extend(p.items);
-        let folders: Vec<Result<JenkinsFolder, String>> = Vec::new();
+        let folders: Vec<Result<JenkinsFolder, FolderReadError>> = Vec::new();
         convert_estate(mysql, &JenkinsKeys::default(), folders.into_iter(), &ConvertOptions::default(), &emit);
         let mut v = items.into_inner().unwrap();
         v.sort_by(|a, b| a.id.cmp(&b.id));

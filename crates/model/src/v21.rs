@@ -113,7 +113,62 @@ pub struct JenkinsFolder {
     pub config_xml: Option<Vec<u8>>,
     /// Child items: `(item name, config.xml bytes)` in name order.
     pub jobs: Vec<(String, Vec<u8>)>,
+    /// Child items whose `config.xml` could not be read: `(item name, reason)` in name order.
+    /// Each fails that pipeline only; the rest of the folder is converted.
+    pub unreadable_jobs: Vec<(String, String)>,
 }
+
+/// A credential of a folder listed without its values (the folder's `config.xml` was not
+/// readable, but Jenkins' credentials API still listed the folder's credentials).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListedCredential {
+    /// Credential domain (`_` = global).
+    pub domain: String,
+    /// Credential id.
+    pub id: String,
+    /// Jenkins' name of the credential type (e.g. `Username with password`).
+    pub type_name: String,
+    /// Description.
+    pub description: String,
+}
+
+/// Why a top-level Jenkins item (a project folder) could not be read.
+///
+/// With `folder` set, only that item is lost: its project fails with `reason`. Without it the
+/// source itself failed (the item list could not be read, the archive is corrupt, …) and no
+/// further item follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderReadError {
+    /// The item's name as stored in Jenkins; `None` when the whole source failed.
+    pub folder: Option<String>,
+    /// Why (names the file or the request, never a secret).
+    pub reason: String,
+    /// Credentials listed without values when the folder's `config.xml` was forbidden.
+    pub listed_credentials: Vec<ListedCredential>,
+}
+
+impl FolderReadError {
+    /// An error of one item.
+    pub fn folder(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        FolderReadError { folder: Some(name.into()), reason: reason.into(), listed_credentials: Vec::new() }
+    }
+
+    /// An error of the whole source.
+    pub fn source(reason: impl Into<String>) -> Self {
+        FolderReadError { folder: None, reason: reason.into(), listed_credentials: Vec::new() }
+    }
+}
+
+impl std::fmt::Display for FolderReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.folder {
+            Some(name) => write!(f, "Jenkins folder {name:?}: {}", self.reason),
+            None => write!(f, "Jenkins: {}", self.reason),
+        }
+    }
+}
+
+impl std::error::Error for FolderReadError {}
 
 /// A credential read from a folder credential store (`jobs/<projectId>/config.xml`).
 #[derive(Debug, Clone, PartialEq, Eq)]

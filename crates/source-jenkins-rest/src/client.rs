@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
+use futures_util::stream::{self, Stream, StreamExt};
 use ksdm_model::v21::JenkinsFolder;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE};
 use serde::Deserialize;
@@ -77,9 +77,21 @@ impl JenkinsClient {
     /// Yields one result per item; an item's error names it and the HTTP status, and does not
     /// stop the others. If the top-level list itself cannot be read, yields that single error.
     pub fn folders(&self) -> impl Stream<Item = Result<JenkinsFolder, JenkinsError>> + Send + '_ {
+        self.folders_where(|_| true)
+    }
+
+    /// Like [`JenkinsClient::folders`], but reads only the top-level items for which `keep`
+    /// returns true (the others are never requested), e.g. the projects of one shard.
+    pub fn folders_where<'a, F>(
+        &'a self,
+        keep: F,
+    ) -> impl Stream<Item = Result<JenkinsFolder, JenkinsError>> + Send + 'a
+    where
+        F: Fn(&ItemRef) -> bool + Send + Sync + 'a,
+    {
         stream::once(self.items())
             .map(move |listed| match listed {
-                Ok(items) => stream::iter(items)
+                Ok(items) => stream::iter(items.into_iter().filter(|i| keep(i)).collect::<Vec<_>>())
                     .map(move |item| async move { self.read_folder(&item).await })
                     .buffered(self.concurrency)
                     .left_stream(),
@@ -113,20 +125,30 @@ impl JenkinsClient {
             Err(err) => return Err(err),
         };
         let mut jobs = Vec::new();
+        let mut unreadable_jobs = Vec::new();
         if item.has_job_children() {
             let children = self.list(&label, &[name]).await?;
-            jobs = stream::iter(children)
+            let results = stream::iter(children)
                 .map(|child| async move {
                     let label = format!("job `{name}/{}`", child.name);
-                    let answer = self.transport.get(&label, &paths::config_xml(&[name, &child.name])).await?;
-                    Ok::<_, JenkinsError>((child.name, answer.body))
+                    let answer = self.transport.get(&label, &paths::config_xml(&[name, &child.name])).await;
+                    (child.name, answer.map(|a| a.body))
                 })
                 .buffered(self.concurrency)
-                .try_collect::<Vec<_>>()
-                .await?;
+                .collect::<Vec<_>>()
+                .await;
+            // One job that cannot be read fails that job only; a rejected login fails the item.
+            for (job, result) in results {
+                match result {
+                    Ok(body) => jobs.push((job, body)),
+                    Err(err @ JenkinsError::Unauthorized { .. }) => return Err(err),
+                    Err(err) => unreadable_jobs.push((job, err.to_string())),
+                }
+            }
             jobs.sort_by(|a, b| a.0.cmp(&b.0));
+            unreadable_jobs.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Ok(JenkinsFolder { name: name.to_owned(), config_xml: Some(config), jobs })
+        Ok(JenkinsFolder { name: name.to_owned(), config_xml: Some(config), jobs, unreadable_jobs })
     }
 
     /// The folder's credentials in domain `_` as listed by the credentials store API

@@ -108,18 +108,20 @@ async fn server_errors_are_retried_then_succeed() {
 }
 
 #[tokio::test]
-async fn persistent_server_error_fails_the_item_after_bounded_retries() {
+async fn persistent_server_error_on_a_job_fails_that_job_after_bounded_retries() {
     let dir = tempfile::tempdir().unwrap();
     build_home(dir.path());
     let double = start(dir.path());
     let rule = double.faults().add(FaultRule::path_contains("pipeline-1/config.xml", FaultAction::Status(500)));
     let results = read_all(&client(&double)).await;
-    let err = results[index_of(dir.path(), PROJECT_A)].as_ref().unwrap_err();
-    assert_eq!(err.status(), Some(500));
-    let msg = err.to_string();
-    assert!(msg.contains(&format!("{PROJECT_A}/pipeline-1")) && msg.contains("after 3 attempts"), "{msg}");
+    // One job that keeps failing fails that job only: the folder and its other jobs are read.
+    let folder = results[index_of(dir.path(), PROJECT_A)].as_ref().expect("the folder is read");
+    let (_, msg) = folder.unreadable_jobs.iter().find(|(job, _)| job == "pipeline-1").expect("pipeline-1 is unreadable");
+    assert!(msg.contains(&format!("{PROJECT_A}/pipeline-1")) && msg.contains("HTTP 500") && msg.contains("after 3 attempts"), "{msg}");
+    assert!(!folder.jobs.iter().any(|(job, _)| job == "pipeline-1"));
+    assert!(!folder.jobs.is_empty(), "the folder's other jobs are read");
     assert_eq!(double.faults().fired(rule), 3, "1 try + 2 retries");
-    assert_eq!(names_ok(&results).len(), 4);
+    assert_eq!(names_ok(&results).len(), 5);
 }
 
 #[tokio::test]

@@ -189,6 +189,7 @@ impl ItemAcc {
             name,
             config_xml: self.config,
             jobs: self.jobs.into_iter().collect(),
+            unreadable_jobs: Vec::new(),
         }
     }
 }
@@ -473,6 +474,25 @@ impl JenkinsHome {
         }
     }
 
+    /// True for a `.tar`/`.tar.gz` home (read as one stream), false for a directory.
+    pub fn is_archive(&self) -> bool {
+        matches!(self.source, Source::Tar(_))
+    }
+
+    /// Reads one top-level item of a home *directory* by name (as [`JenkinsHome::folders`]
+    /// yields it). An unreadable child job is listed in
+    /// [`JenkinsFolder::unreadable_jobs`]; an unreadable folder `config.xml` or job list is an
+    /// error. For an archive this is an error: archives are read as one stream.
+    pub fn read_folder(&self, name: &str) -> Result<JenkinsFolder, HomeError> {
+        match &self.source {
+            Source::Dir(root) => read_dir_folder(root, name.to_string()),
+            Source::Tar(t) => Err(HomeError::Archive {
+                archive: t.path.clone(),
+                reason: "items of an archive are read with folders(), not one by one".into(),
+            }),
+        }
+    }
+
     /// Reads one file by its path relative to the home root (e.g. `config.xml`); `None` when it
     /// does not exist. For an archive this is a pass that stops at the file.
     pub fn read_file(&self, rel: &str) -> Result<Option<Vec<u8>>, HomeError> {
@@ -642,18 +662,22 @@ fn read_dir_folder(root: &Path, name: String) -> Result<JenkinsFolder, HomeError
     let dir = root.join("jobs").join(&name);
     let config_xml = read_optional(&dir.join("config.xml"))?;
     let mut jobs = Vec::new();
+    let mut unreadable_jobs = Vec::new();
     for child in list_dirs(&dir.join("jobs"))? {
         let path = dir.join("jobs").join(&child).join("config.xml");
-        match read_optional(&path)? {
-            Some(bytes) => jobs.push((child, bytes)),
-            None => {
+        // One unreadable job fails that job only, never its folder.
+        match read_optional(&path) {
+            Ok(Some(bytes)) => jobs.push((child, bytes)),
+            Ok(None) => {
                 tracing::debug!(path = %path.display(), "child directory without config.xml is not a Jenkins item")
             }
+            Err(e) => unreadable_jobs.push((child, e.to_string())),
         }
     }
     Ok(JenkinsFolder {
         name,
         config_xml,
         jobs,
+        unreadable_jobs,
     })
 }

@@ -4,14 +4,14 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use ksdm_backup::{
-    create_backup_with, describe, list_backups, open_store, verify, BackupInput, BackupStore, DecryptionKey, Manifest,
-    BackupOptions, Protection, S3Options, SecretString,
+    create_backup_with, describe, list_backups, open_store, verify, BackupInput, BackupOptions, BackupStore,
+    DecryptionKey, Manifest, Protection, S3Options, SecretString,
 };
 
 use crate::args::{BackupCmdArgs, BackupCommand, KeyArgs, ProtectionArgs, StoreArgs};
-use crate::cmd::export::{run_conversion, Mode};
-use crate::sources::Sources;
+use crate::cmd::export::{run_conversion, Converted, Inputs, Mode};
 use crate::exit;
+use ksdm_run::RunError;
 
 const PASSPHRASE_ENV: &str = "KSDM_BACKUP_PASSPHRASE";
 /// log2 of the scrypt cost for passphrase-encrypted backups.
@@ -70,10 +70,11 @@ pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Prote
         ksdm_sink::tree::write_file(&path, text.as_bytes(), true)?;
         return Ok((Protection::Recipients(vec![recipient]), Some(path)));
     }
-    bail!(
+    Err(RunError::Usage(format!(
         "backups hold secret material (Jenkins key files, decrypted credentials): give --passphrase-file FILE, \
          {PASSPHRASE_ENV}, or --recipient AGE_PUBLIC_KEY (or, not recommended, --insecure-plaintext-backup)"
-    )
+    ))
+    .into())
 }
 
 /// The key to open an existing backup, if one was given.
@@ -98,42 +99,101 @@ pub async fn store(a: &StoreArgs) -> Result<Box<dyn BackupStore>> {
     open_store(&a.store, &s3).await.with_context(|| format!("opening backup store {}", a.store))
 }
 
-/// Takes a backup of what this run read and produced, then verifies it (decrypting when the
-/// key is at hand). Returns the manifest.
-pub fn take(
-    rt: &tokio::runtime::Runtime,
-    src: &Sources,
-    export_dir: &Path,
-    store_args: &StoreArgs,
-    protection: &Protection,
-    run_id: &str,
-    log: String,
-    key: Option<DecryptionKey>,
-) -> Result<Manifest> {
-    let mysql_json = serde_json::to_vec_pretty(&src.mysql)?;
+/// What [`take`] writes where.
+pub struct Take<'a> {
+    /// The store.
+    pub store: &'a StoreArgs,
+    /// The encryption.
+    pub protection: &'a Protection,
+    /// The run id (the backup's folder or prefix).
+    pub run_id: &'a str,
+    /// The run log so far.
+    pub log: String,
+    /// The key to verify by decrypting, when at hand.
+    pub key: Option<DecryptionKey>,
+    /// More `sources` lines for the manifest (the input digest).
+    pub extra_sources: Vec<String>,
+}
+
+/// Takes a backup of what this run read and produced — the MySQL rows, the Jenkins files that
+/// were converted (kept while reading, never read again), the export — then verifies it
+/// (decrypting when the key is at hand). Every failure is [`RunError::Backup`] (exit 5).
+pub fn take(rt: &tokio::runtime::Runtime, c: &Converted, export_dir: &Path, t: Take<'_>) -> Result<Manifest, RunError> {
+    let Take { store: store_args, protection, run_id, log, key, extra_sources } = t;
+    let fail =
+        |what: &str, e: anyhow::Error| RunError::backup(format!("backup {run_id}: {what}"), e.into_boxed_dyn_error());
+    let mysql_json = serde_json::to_vec_pretty(&c.sources.mysql).map_err(|e| fail("MySQL rows", e.into()))?;
+    let spool =
+        c.spool.as_ref().ok_or_else(|| fail("Jenkins files", anyhow::anyhow!("were not kept while reading")))?;
+    let files = spool.files().map_err(|e| fail("Jenkins files", e.into()))?;
+    let mut sources = c.sources.descriptions.clone();
+    sources.extend(extra_sources);
     let input = BackupInput {
         run_id: run_id.to_string(),
         tool_version: format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION")),
-        sources: src.descriptions.clone(),
+        sources,
         mysql_json,
-        jenkins_files: src.jenkins_files()?,
+        jenkins_files: Box::new(files),
         export_dir,
         log: log.into_bytes(),
     };
     rt.block_on(async {
-        let store = store(store_args).await?;
+        let store = store(store_args).await.map_err(|e| fail("opening the store", e))?;
         // age calibrates scrypt to ~1 s, which can mean 2^20 rounds and 1 GiB of memory: too much for
         // a Job pod. 2^18 (256 MiB, age's usual cost) is fixed instead.
         let options = BackupOptions { scrypt_work_factor: Some(SCRYPT_WORK_FACTOR), ..BackupOptions::default() };
         let manifest = create_backup_with(store.as_ref(), input, protection, &options)
             .await
-            .with_context(|| format!("writing backup {run_id} to {}", store.describe()))?;
-        let report = verify(store.as_ref(), run_id, key.as_ref()).await?;
+            .map_err(|e| fail(&format!("writing to {}", store.describe()), e.into()))?;
+        let report = verify(store.as_ref(), run_id, key.as_ref()).await.map_err(|e| fail("verifying", e.into()))?;
         if !report.is_ok() {
             let problems: Vec<String> = report.problems().map(|p| format!("{}: {:?}", p.name, p.status)).collect();
-            bail!("backup {run_id} does not verify: {}", problems.join("; "));
+            return Err(fail("verifying", anyhow::anyhow!("does not verify: {}", problems.join("; "))));
         }
         Ok(manifest)
+    })
+}
+
+/// The `sources` line that records the digest of a run's inputs in its backup manifest.
+pub fn digest_line(digest: &str) -> String {
+    format!("{INPUT_DIGEST_PREFIX}{digest}")
+}
+
+const INPUT_DIGEST_PREFIX: &str = "inputs sha256:";
+
+/// A complete backup in the store whose manifest records the same input digest (a crashed
+/// run of the same Job took it), if any.
+pub fn find_same_inputs(rt: &tokio::runtime::Runtime, store_args: &StoreArgs, digest: &str) -> Option<Manifest> {
+    let line = digest_line(digest);
+    rt.block_on(async {
+        let store = store(store_args).await.ok()?;
+        let list = list_backups(store.as_ref()).await.ok()?;
+        for b in list.iter().rev().filter(|b| b.complete) {
+            if let Ok(m) = describe(store.as_ref(), &b.run_id).await {
+                if m.sources.contains(&line) {
+                    return Some(m);
+                }
+            }
+        }
+        None
+    })
+}
+
+/// Checks before reading anything that the store can be opened and, for a folder, written.
+pub fn preflight_store(rt: &tokio::runtime::Runtime, a: &StoreArgs) -> Result<(), RunError> {
+    let what = format!("backup store {}", a.store);
+    if !a.store.starts_with("s3://") {
+        let dir = Path::new(&a.store);
+        std::fs::create_dir_all(dir).map_err(|e| RunError::preflight(format!("{what}: cannot create it"), e))?;
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| RunError::preflight(format!("{what}: not writable"), e))?;
+        return Ok(());
+    }
+    rt.block_on(async {
+        let store = store(a).await.map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
+        list_backups(store.as_ref())
+            .await
+            .map(|_| ())
+            .map_err(|e| RunError::preflight(format!("{what}: cannot be listed"), e))
     })
 }
 
@@ -185,15 +245,27 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
         }
         None => {
             let (Some(source), convert, store_args, prot) = (&a.source, &a.convert, &a.store, &a.protection) else {
-                bail!("backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)");
+                return Err(RunError::Usage(
+                    "backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)"
+                        .into(),
+                )
+                .into());
             };
+            source.spec()?;
             let (protection, identity) = protection(prot, source.sample, &a.out)?;
-            let Some(c) = run_conversion(source, convert, &a.out, Mode::Export, no_progress, "backup")? else {
-                return Ok(exit::INPUT);
-            };
+            preflight_store(&rt, store_args)?;
+            let c = run_conversion(&Inputs::new(source, convert), &a.out, Mode::Export, no_progress, "backup", true)?;
             let run_id = super::new_run_id();
             let key = identity.as_deref().map(DecryptionKey::from_identity_file).transpose()?;
-            let m = take(&rt, &c.sources, &a.out, store_args, &protection, &run_id, c.report.summary_line(), key)?;
+            let t = Take {
+                store: store_args,
+                protection: &protection,
+                run_id: &run_id,
+                log: c.report.summary_line(),
+                key,
+                extra_sources: Vec::new(),
+            };
+            let m = take(&rt, &c, &a.out, t)?;
             println!("backup {} written to {} ({} files)", m.run_id, store_args.store, m.files.len());
             if let Some(p) = identity {
                 println!("backup key (age identity): {}", p.display());

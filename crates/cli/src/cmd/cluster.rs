@@ -5,9 +5,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ksdm_apply::{
-    apply_plan, connect, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport,
-    ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions, Progress, RunId,
-    VerifyOptions, VerifyReport,
+    apply_plan, connect, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport, ConfigMapMirror,
+    ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions, Progress, RunId, VerifyOptions, VerifyReport,
 };
 use ksdm_sink::tree::write_file;
 
@@ -39,12 +38,38 @@ fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
         None => match std::env::var("POD_NAMESPACE").ok().filter(|ns| !ns.is_empty()) {
             Some(ns) => (ns, spec.to_string()),
             None => {
-                tracing::warn!(configmap = spec, "journal ConfigMap without a namespace and POD_NAMESPACE is not set: not mirrored");
+                tracing::warn!(
+                    configmap = spec,
+                    "journal ConfigMap without a namespace and POD_NAMESPACE is not set: not mirrored"
+                );
                 return None;
             }
         },
     };
     Some(ConfigMapMirror { namespace, name })
+}
+
+/// Connects and runs the cluster preflight (API reachable, server version, CRDs, permissions)
+/// before anything is read, so an unusable cluster stops the run first (exit 5).
+pub fn preflight_cluster(rt: &tokio::runtime::Runtime, c: &ClusterArgs) -> Result<(), ksdm_run::RunError> {
+    use ksdm_run::RunError;
+    rt.block_on(async {
+        let client = client(c).await.map_err(|e| RunError::preflight("cluster preflight", e.into_boxed_dyn_error()))?;
+        let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
+        let pre =
+            preflight(&client, &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() })
+                .await
+                .map_err(|e| RunError::preflight("cluster preflight", e))?;
+        if pre.is_ok() {
+            Ok(())
+        } else {
+            let problems: Vec<String> = pre.problems().into_iter().collect();
+            Err(RunError::Preflight {
+                what: format!("the cluster is not ready (the estate was not read; nothing was applied): {}", problems.join("; ")),
+                source: None,
+            })
+        }
+    })
 }
 
 /// The result of applying (or planning) an export tree.
@@ -76,12 +101,10 @@ pub fn apply(
         let client = client(c).await?;
         let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
         let mut problems = Vec::new();
-        let pre = preflight(
-            &client,
-            &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() },
-        )
-        .await
-        .context("preflight checks against the cluster")?;
+        let pre =
+            preflight(&client, &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() })
+                .await
+                .context("preflight checks against the cluster")?;
         problems.extend(pre.problems());
         let mut plan = Plan::from_tree(export_dir).context("reading the export tree")?;
         for p in &plan.problems {

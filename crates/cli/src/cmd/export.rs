@@ -1,33 +1,17 @@
-//! `export`, `assess` and (for now) `migrate`: read → convert → YAML tree → report.
+//! `export` and `assess` (read → convert → YAML tree → report, done by `ksdm_run::convert`), and
+//! the arguments → conversion plan mapping and the progress bar the other commands share.
 
 use std::path::Path;
-use std::sync::Mutex;
 
-use anyhow::{bail, Context, Result};
+use anyhow::Result;
 use ksdm_convert::select::Selector;
-use ksdm_convert::{convert_estate, ConvertOptions, ProjectOutput, SecretValues, Selection, V30Object};
-use ksdm_model::ItemKind;
-use ksdm_sink::{Report, YamlTree};
+use ksdm_convert::{ConvertOptions, SecretValues, Selection};
+use ksdm_run::convert::{ConvertEvent, ConvertPlan};
+pub use ksdm_run::convert::{Converted, Mode};
+use ksdm_sink::Report;
 
 use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
-use crate::{exit, progress, sources};
-
-/// What to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// YAML tree + report.
-    Export,
-    /// Report only.
-    Assess,
-}
-
-/// The outcome of a conversion run.
-pub struct Converted {
-    /// The finished report.
-    pub report: Report,
-    /// The opened sources (for the backup's source snapshot).
-    pub sources: sources::Sources,
-}
+use crate::{exit, progress};
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
     ConvertOptions {
@@ -46,165 +30,55 @@ pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
     }
 }
 
-/// Runs read → convert → (YAML) → report into `out`.
+/// What to convert: the sources, the conversion options, and the shard of a sharded run.
+pub struct Inputs<'a> {
+    /// Sources.
+    pub source: &'a SourceArgs,
+    /// Conversion.
+    pub convert: &'a ConvertArgs,
+    /// `(index, shards)`.
+    pub shard: Option<(u32, u32)>,
+}
+
+impl<'a> Inputs<'a> {
+    /// Unsharded.
+    pub fn new(source: &'a SourceArgs, convert: &'a ConvertArgs) -> Self {
+        Inputs { source, convert, shard: None }
+    }
+}
+
+/// Runs the conversion of `inputs` into `out` with a progress bar over projects.
 pub fn run_conversion(
-    source: &SourceArgs,
-    convert: &ConvertArgs,
+    inputs: &Inputs<'_>,
     out: &Path,
     mode: Mode,
     no_progress: bool,
     command: &str,
-) -> Result<Option<Converted>> {
-    let src = match sources::open(source) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ks-devops-migrate: cannot read the inputs: {e:#}");
-            return Ok(None);
-        }
+    keep_files: bool,
+) -> Result<Converted> {
+    let spec = inputs.source.spec()?;
+    let plan = ConvertPlan {
+        options: convert_options(inputs.convert),
+        shard: inputs.shard,
+        mode,
+        keep_files,
+        command: command.to_string(),
     };
-    prepare_out_dir(out, mode)?;
-    let mut opts = convert_options(convert);
-    opts.revealed = src.revealed.clone();
-    let tree = YamlTree::new(out);
-    let keys = src.keys()?;
-    let folders = src.folders()?;
-    let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
-    let bar = progress::projects(active, no_progress);
-
-    let mut report = Report::default();
-    report.tool = format!("ks-devops-migrate {}", env!("CARGO_PKG_VERSION"));
-    report.command = command.to_string();
-    report.inputs = src.descriptions.clone();
-    report.output = (mode == Mode::Export).then(|| out.display().to_string());
-    let report = Mutex::new(report);
-    let write_errors = Mutex::new(Vec::<String>::new());
-    let emit = |p: ProjectOutput| {
-        if mode == Mode::Export {
-            for o in &p.objects {
-                if let Err(e) = write_object(&tree, o) {
-                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
-                }
-            }
-        }
-        if p.items.iter().any(|i| i.kind == ItemKind::Project) {
-            bar.inc(1);
-        }
-        report.lock().expect("lock").extend(p.items);
+    let bar = progress::projects(0, no_progress);
+    let on_event = |e: ConvertEvent| match e {
+        ConvertEvent::Started { projects } => bar.set_length(projects),
+        ConvertEvent::ProjectDone => bar.inc(1),
+        ConvertEvent::Finished => bar.finish_and_clear(),
     };
-    let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
+    let converted = ksdm_run::convert::run_conversion(&spec, &plan, out, &on_event);
     bar.finish_and_clear();
-
-    let mut report = report.into_inner().expect("report lock");
-    report.run_errors.extend(src.mysql_errors.iter().cloned());
-    report.notes.extend(src.mysql_warnings.iter().cloned());
-    report.run_errors.extend(summary.errors);
-    report.run_errors.extend(write_errors.into_inner().expect("lock"));
-    report.notes.extend(summary.notes);
-    report.ignored_top_level_items = summary.ignored_top_level_items;
-    report.finish();
-    let layout = tree.layout();
-    write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
-    write_streamed(&layout.report_json(), |w| report.write_json(w))?;
-    Ok(Some(Converted { report, sources: src }))
-}
-
-/// Writes a file through a buffered writer.
-fn write_streamed(path: &Path, f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>) -> Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-    let mut w = std::io::BufWriter::new(file);
-    f(&mut w).and_then(|_| std::io::Write::flush(&mut w)).with_context(|| format!("writing {}", path.display()))
-}
-
-fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::TreeError> {
-    let (resource, ns, name) = (o.resource(), o.namespace(), o.name());
-    match o {
-        V30Object::DevOpsProject(x) => tree.write(resource, ns, name, x, false),
-        V30Object::Pipeline(x) => tree.write(resource, ns, name, &PipelineDoc(x), false),
-        V30Object::Secret(x) => tree.write(resource, ns, name, &TypedDoc::new("v1", "Secret", x), true),
-        V30Object::RoleBinding(x) => {
-            tree.write(resource, ns, name, &TypedDoc::new("rbac.authorization.k8s.io/v1", "RoleBinding", x), false)
-        }
-    }
-    .map(|_| ())
-}
-
-/// A Pipeline with `status: {}` as the CRD expects.
-struct PipelineDoc<'a>(&'a ksdm_model::v30::Pipeline);
-
-impl serde::Serialize for PipelineDoc<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("apiVersion", &self.0.api_version)?;
-        m.serialize_entry("kind", &self.0.kind)?;
-        m.serialize_entry("metadata", &self.0.metadata)?;
-        m.serialize_entry("spec", &self.0.spec)?;
-        m.serialize_entry("status", &serde_json::Map::new())?;
-        m.end()
-    }
-}
-
-/// k8s-openapi types serialise without apiVersion/kind; this puts them first.
-struct TypedDoc<'a, T> {
-    api_version: &'static str,
-    kind: &'static str,
-    inner: &'a T,
-}
-
-impl<'a, T> TypedDoc<'a, T> {
-    fn new(api_version: &'static str, kind: &'static str, inner: &'a T) -> Self {
-        TypedDoc { api_version, kind, inner }
-    }
-}
-
-impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{Error, SerializeMap};
-        let v = serde_json::to_value(self.inner).map_err(S::Error::custom)?;
-        let serde_json::Value::Object(fields) = v else { return Err(S::Error::custom("object expected")) };
-        let mut m = s.serialize_map(Some(fields.len() + 2))?;
-        m.serialize_entry("apiVersion", self.api_version)?;
-        m.serialize_entry("kind", self.kind)?;
-        // Conventional order: metadata first, then the rest as k8s-openapi orders them.
-        if let Some(meta) = fields.get("metadata") {
-            m.serialize_entry("metadata", meta)?;
-        }
-        for (k, v) in fields.iter().filter(|(k, _)| !["apiVersion", "kind", "metadata"].contains(&k.as_str())) {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
-}
-
-/// Makes `out` ready: creates it; replaces a previous export's `resources/` (recognised by its
-/// report.json); refuses a non-empty folder that is not ours.
-fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let layout = ksdm_sink::TreeLayout::new(out);
-    // Any file this tool does not write means the folder is not ours.
-    let foreign = std::fs::read_dir(out)
-        .with_context(|| format!("reading {}", out.display()))?
-        .filter_map(|e| e.ok())
-        .any(|e| !ksdm_model::OutputLayout::is_ours(&e.file_name().to_string_lossy()));
-    if foreign && !layout.report_json().is_file() {
-        bail!(
-            "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",
-            out.display()
-        );
-    }
-    if mode == Mode::Export && layout.resources().exists() {
-        std::fs::remove_dir_all(layout.resources())
-            .with_context(|| format!("removing the previous {}", layout.resources().display()))?;
-    }
-    Ok(())
+    converted
 }
 
 /// `export` / `assess`.
 pub fn export(source: &SourceArgs, convert: &ConvertArgs, out: &Path, mode: Mode, no_progress: bool) -> Result<i32> {
     let command = if mode == Mode::Export { "export" } else { "assess" };
-    let Some(c) = run_conversion(source, convert, out, mode, no_progress, command)? else {
-        return Ok(exit::INPUT);
-    };
+    let c = run_conversion(&Inputs::new(source, convert), out, mode, no_progress, command, false)?;
     print_result(&c.report, out, mode);
     Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
 }

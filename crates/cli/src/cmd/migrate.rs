@@ -1,9 +1,15 @@
 //! `migrate` (the six steps), `plan` (dry run) and `verify`.
+//!
+//! Order of a run: the plan is checked completely before any I/O (flags, TLS mode, shard,
+//! kubeconfig, backup key); then everything the run needs is contacted and checked (cluster
+//! preflight, backup store, MySQL, Jenkins login) before the estate is read; then Jenkins is
+//! read once, converted, backed up (the same files), applied.
 
 use anyhow::Result;
+use ksdm_run::RunError;
 
 use crate::args::{ClusterRunArgs, MigrateArgs};
-use crate::cmd::export::{print_result, run_conversion, Mode};
+use crate::cmd::export::{print_result, run_conversion, Inputs, Mode};
 use crate::cmd::{backup, cluster};
 use crate::exit;
 
@@ -12,29 +18,95 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
     if a.dry_run {
         return plan_inner(&a.source, &a.convert, &a.out, &a.cluster, no_progress, "migrate --dry-run");
     }
+    match migrate_run(a, no_progress) {
+        Ok((code, totals)) if a.in_job => Ok(finish_in_job(code, &totals)),
+        Ok((code, _)) => Ok(code),
+        Err(e) if a.in_job => {
+            let code = ksdm_run::exit_code_of(&e);
+            let _ =
+                ksdm_run::job::write_termination_message(&format!("exit {code}: {}", ksdm_run::anyhow_chain_text(&e)));
+            Err(e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// In a Job: the totals go to the termination message; "items failed" exits 0 (not retried).
+fn finish_in_job(code: i32, totals: &str) -> i32 {
+    let verdict =
+        if code == exit::ITEMS_FAILED { "ITEMS FAILED (see the report and the journal ConfigMap)" } else { "OK" };
+    let text = format!("{verdict}: {totals} (exit {code})");
+    if let Err(e) = ksdm_run::job::write_termination_message(&text) {
+        eprintln!("ks-devops-migrate: cannot write the termination message: {e}");
+    }
+    if code == exit::ITEMS_FAILED {
+        println!("result: items failed; exiting 0 so the Job does not repeat the run ({text})");
+    }
+    ksdm_run::job::in_job_exit_code(code)
+}
+
+fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
+    // The plan, before any I/O.
+    a.source.spec()?;
+    a.cluster.validate()?;
+    let shard = a.cluster.shard()?;
+    let apply = !a.no_apply && cluster::configured(&a.cluster);
     std::fs::create_dir_all(&a.out)?;
-    // Decide how the backup is protected before reading anything: a missing key fails fast.
     let (protection, identity) = backup::protection(&a.protection, a.source.sample, &a.out)?;
+    let rt = super::runtime()?;
+    // Everything the run needs, before reading the estate.
+    if apply {
+        cluster::preflight_cluster(&rt, &a.cluster)?;
+    }
+    backup::preflight_store(&rt, &a.store)?;
+
     let started = std::time::Instant::now();
-    let Some(c) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "migrate")? else {
-        return Ok(exit::INPUT);
-    };
+    let inputs = Inputs { source: &a.source, convert: &a.convert, shard };
+    let c = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "migrate", true)?;
     println!("[1-3/6] read, converted and wrote the v3.0 objects");
     print_result(&c.report, &a.out, Mode::Export);
-    let run_id = super::new_run_id();
-    let rt = super::runtime()?;
+    let mut totals = c.report.summary_line();
 
-    // Step 4: the backup, before anything is written to the cluster.
-    let key = identity.as_deref().map(ksdm_backup::DecryptionKey::from_identity_file).transpose()?;
-    let log = format!(
-        "ks-devops-migrate {} migrate run {run_id}\ninputs: {}\nconversion: {}\nconversion took {:.1}s\n",
-        env!("CARGO_PKG_VERSION"),
-        c.sources.descriptions.join("; "),
-        c.report.summary_line(),
-        started.elapsed().as_secs_f64()
-    );
-    match backup::take(&rt, &c.sources, &a.out, &a.store, &protection, &run_id, log, key) {
-        Ok(m) => {
+    // Step 4: the backup, before anything is written to the cluster. A retried Job reuses the
+    // backup a crashed attempt took of the same inputs.
+    let mysql_json = serde_json::to_vec_pretty(&c.sources.mysql)?;
+    let plan_text = format!("{:?} {:?} {:?}", a.convert, shard, a.source.secret_plan());
+    let digest = match &c.spool {
+        Some(s) => Some(ksdm_run::input_digest(&mysql_json, s, &plan_text)?),
+        None => None,
+    };
+    let earlier = match (&digest, a.in_job) {
+        (Some(d), true) => backup::find_same_inputs(&rt, &a.store, d),
+        _ => None,
+    };
+    let run_id = match earlier {
+        Some(m) => {
+            println!(
+                "[4/6] backup {} of the same inputs is already in {} (an earlier attempt of this Job): not taken again",
+                m.run_id, a.store.store
+            );
+            m.run_id
+        }
+        None => {
+            let run_id = super::new_run_id();
+            let key = identity.as_deref().map(ksdm_backup::DecryptionKey::from_identity_file).transpose()?;
+            let log = format!(
+                "ks-devops-migrate {} migrate run {run_id}\ninputs: {}\nconversion: {}\nconversion took {:.1}s\n",
+                env!("CARGO_PKG_VERSION"),
+                c.sources.descriptions.join("; "),
+                c.report.summary_line(),
+                started.elapsed().as_secs_f64()
+            );
+            let extra = digest.iter().map(|d| backup::digest_line(d)).collect();
+            let t = backup::Take {
+                store: &a.store,
+                protection: &protection,
+                run_id: &run_id,
+                log,
+                key,
+                extra_sources: extra,
+            };
+            let m = backup::take(&rt, &c, &a.out, t)?;
             println!("[4/6] backup {} written and verified in {} ({} files)", m.run_id, a.store.store, m.files.len());
             if let Some(p) = &identity {
                 println!("      backup key (age identity, keep it safe): {}", p.display());
@@ -45,32 +117,33 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
                     p.display()
                 );
             }
+            run_id
         }
-        Err(e) => {
-            eprintln!("ks-devops-migrate: backup failed, nothing was applied: {e:#}");
-            return Ok(exit::STEP_FAILED);
-        }
-    }
+    };
 
     // Steps 5 and 6: apply, then the role bindings (the engine applies them last per project).
-    if a.no_apply || !cluster::configured(&a.cluster) {
+    if !apply {
         println!(
             "[5-6/6] no cluster configured (--kubeconfig, KUBECONFIG or in-cluster): stopping after the backup; \
              rerun with --kubeconfig FILE to apply"
         );
-        return Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK });
+        return Ok((if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK }, totals));
     }
     let applied = cluster::apply(&rt, &a.cluster, &a.out, &run_id, false, no_progress)?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
     }
     if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
-        eprintln!("ks-devops-migrate: the cluster is not ready; nothing was applied");
-        return Ok(exit::STEP_FAILED);
+        return Err(RunError::Preflight {
+            what: format!("the cluster is not ready; nothing was applied: {}", applied.problems.join("; ")),
+            source: None,
+        }
+        .into());
     }
     println!("[5-6/6] applied: {}", applied.report.summary_line());
     println!("        details: {}", ksdm_model::OutputLayout::new(&a.out).apply_reports(false).0.display());
-    Ok(if c.report.failed() || !applied.ok() { exit::ITEMS_FAILED } else { exit::OK })
+    totals = format!("{totals}; applied: {}", applied.report.summary_line());
+    Ok((if c.report.failed() || !applied.ok() { exit::ITEMS_FAILED } else { exit::OK }, totals))
 }
 
 /// `plan`.
@@ -86,11 +159,13 @@ fn plan_inner(
     no_progress: bool,
     command: &str,
 ) -> Result<i32> {
-    let Some(conv) = run_conversion(source, convert, out, Mode::Export, no_progress, command)? else {
-        return Ok(exit::INPUT);
-    };
-    print_result(&conv.report, out, Mode::Export);
+    source.spec()?;
+    c.validate()?;
+    let shard = c.shard()?;
     let rt = super::runtime()?;
+    cluster::preflight_cluster(&rt, c)?;
+    let conv = run_conversion(&Inputs { source, convert, shard }, out, Mode::Export, no_progress, command, false)?;
+    print_result(&conv.report, out, Mode::Export);
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress)?;
     for p in &applied.problems {
@@ -103,13 +178,14 @@ fn plan_inner(
 
 /// `verify`.
 pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
-    let Some(conv) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "verify")? else {
-        return Ok(exit::INPUT);
-    };
+    a.source.spec()?;
+    a.cluster.validate()?;
+    let shard = a.cluster.shard()?;
     let rt = super::runtime()?;
+    let inputs = Inputs { source: &a.source, convert: &a.convert, shard };
+    let _conv = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "verify", false)?;
     let (report, md) = cluster::verify(&rt, &a.cluster, &a.out)?;
     println!("verify: {}", report.summary_line());
     println!("details: {} (and verify.json)", md.display());
-    let _ = conv;
     Ok(if report.is_clean() { exit::OK } else { exit::ITEMS_FAILED })
 }

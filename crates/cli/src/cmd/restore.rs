@@ -10,6 +10,7 @@ use crate::exit;
 
 /// Runs `restore`.
 pub fn restore(a: &RestoreArgs) -> Result<i32> {
+    a.cluster.validate()?;
     let rt = super::runtime()?;
     let key = backup::key(&a.key)?;
     if let Some(dir) = &a.jenkins_files {
@@ -20,6 +21,10 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
         println!("{} Jenkins files ({} bytes) of backup {} written to {}", s.files, s.bytes, s.run_id, s.dir.display());
         println!("copy them into JENKINS_HOME (same relative paths) with Jenkins stopped, then start Jenkins");
         return Ok(exit::OK);
+    }
+    if a.to_dir.is_none() {
+        // Re-applying: the cluster is checked before the backup is fetched (exit 5 when not ready).
+        cluster::preflight_cluster(&rt, &a.cluster)?;
     }
     let (dir, _tmp) = match &a.to_dir {
         Some(d) => (d.clone(), None),
@@ -38,10 +43,21 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
     }
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true)?;
+    if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
+        return Err(ksdm_run::RunError::Preflight {
+            what: format!("the cluster is not ready; nothing was restored: {}", applied.problems.join("; ")),
+            source: None,
+        }
+        .into());
+    }
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
     }
     print!("{}", applied.report.to_markdown());
-    println!("{}: {}", if a.dry_run { "restore plan (nothing written)" } else { "restored" }, applied.report.summary_line());
+    println!(
+        "{}: {}",
+        if a.dry_run { "restore plan (nothing written)" } else { "restored" },
+        applied.report.summary_line()
+    );
     Ok(if applied.ok() { exit::OK } else { exit::ITEMS_FAILED })
 }
