@@ -36,6 +36,29 @@ pub struct ProjectOutput {
     pub objects: Vec<V30Object>,
     /// Report lines: the project and all of its items.
     pub items: Vec<ItemReport>,
+    /// Repaired `config.xml` files for the jobs held back because the v3.0 parser cannot read
+    /// them (see `ksdm_source::jenkins_xml::repair`).
+    pub repairs: Vec<RepairedJob>,
+}
+
+/// A held-back job and its repaired `config.xml`.
+#[derive(Debug, Clone)]
+pub struct RepairedJob {
+    /// The Jenkins folder (as named in Jenkins).
+    pub folder: String,
+    /// The job (as named in Jenkins).
+    pub job: String,
+    /// The job's `config.xml` as read.
+    pub original: Vec<u8>,
+    /// The repair.
+    pub repair: ksdm_source::jenkins_xml::repair::JobRepair,
+}
+
+impl RepairedJob {
+    /// Path relative to a `JENKINS_HOME` (and to `<out>/jenkins-repairs/`).
+    pub fn relative_path(&self) -> String {
+        format!("jobs/{}/jobs/{}/config.xml", self.folder, self.job)
+    }
 }
 
 /// Run-level facts for the report.
@@ -167,6 +190,7 @@ where
             project_id: id.to_string(),
             objects: Vec::new(),
             items: leftover_rows(&index, id, "no project with this id exists in MySQL"),
+            repairs: Vec::new(),
         });
     }
 
@@ -289,6 +313,7 @@ fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput
             outcome,
             findings: vec![finding],
         }],
+        repairs: Vec::new(),
     }
 }
 
@@ -342,6 +367,7 @@ impl FolderCtx<'_> {
                 outcome: Outcome::Skipped,
                 findings: vec![Finding::manual("project.orphan-folder", why)],
             }],
+            repairs: Vec::new(),
         })
     }
 
@@ -453,7 +479,8 @@ impl FolderCtx<'_> {
             *lower_count.entry(name.to_ascii_lowercase()).or_default() += 1;
         }
         let creator = p.creator.as_str();
-        let results: Vec<(ItemReport, Option<V30Object>)> = folder
+        type JobResult = (ItemReport, Option<V30Object>, Option<RepairedJob>);
+        let results: Vec<JobResult> = folder
             .jobs
             .par_iter()
             .map(|(name, xml)| {
@@ -462,15 +489,22 @@ impl FolderCtx<'_> {
                         "pipeline.name-collision",
                         format!("job {name:?} collides with another job of the folder after lower-casing"),
                     );
-                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None);
+                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None, None);
                 }
                 let c = convert_pipeline(name, xml, ns, creator);
                 let target = c.object.as_ref().and_then(|o| o.metadata.name.clone()).map(|n| format!("{ns}/{n}"));
-                (item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings), c.object.map(V30Object::Pipeline))
+                let repair = c.repair.map(|repair| RepairedJob {
+                    folder: folder.name.clone(),
+                    job: name.clone(),
+                    original: xml.clone(),
+                    repair,
+                });
+                (item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings), c.object.map(V30Object::Pipeline), repair)
             })
             .collect();
-        for (report, object) in results {
+        for (report, object, repair) in results {
             out.items.push(report);
+            out.repairs.extend(repair);
             if let Some(o) = object {
                 out.objects.push(o);
             }

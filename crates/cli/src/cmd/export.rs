@@ -27,6 +27,8 @@ pub struct Converted {
     pub report: Report,
     /// The opened sources (for the backup's source snapshot).
     pub sources: sources::Sources,
+    /// Repaired `config.xml` files of the held-back jobs (also written under `<out>/jenkins-repairs/`).
+    pub repairs: Vec<ksdm_convert::RepairedJob>,
 }
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
@@ -78,6 +80,7 @@ pub fn run_conversion(
     report.output = (mode == Mode::Export).then(|| out.display().to_string());
     let report = Mutex::new(report);
     let write_errors = Mutex::new(Vec::<String>::new());
+    let repaired = Mutex::new(Vec::<ksdm_convert::RepairedJob>::new());
     let emit = |p: ProjectOutput| {
         if mode == Mode::Export {
             for o in &p.objects {
@@ -85,7 +88,14 @@ pub fn run_conversion(
                     write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
                 }
             }
+            for r in &p.repairs {
+                let diff = ksdm_source::jenkins_xml::repair::unified_diff(&r.relative_path(), &r.original, &r.repair.repaired);
+                if let Err(e) = tree.write_repair(&r.folder, &r.job, &r.repair.repaired, &diff) {
+                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
+                }
+            }
         }
+        repaired.lock().expect("lock").extend(p.repairs);
         if p.items.iter().any(|i| i.kind == ItemKind::Project) {
             bar.inc(1);
         }
@@ -105,7 +115,9 @@ pub fn run_conversion(
     let layout = tree.layout();
     write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
     write_streamed(&layout.report_json(), |w| report.write_json(w))?;
-    Ok(Some(Converted { report, sources: src }))
+    let mut repairs = repaired.into_inner().expect("lock");
+    repairs.sort_by(|a, b| (&a.folder, &a.job).cmp(&(&b.folder, &b.job)));
+    Ok(Some(Converted { report, sources: src, repairs }))
 }
 
 /// Writes a file through a buffered writer.
@@ -182,8 +194,8 @@ fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let layout = ksdm_sink::TreeLayout::new(out);
     // Files this tool writes into an output folder; any other file means it is not ours.
-    const OURS: [&str; 11] = [
-        "resources", "report.md", "report.json", "backup-identity.txt", "journal.jsonl",
+    const OURS: [&str; 12] = [
+        "resources", "jenkins-repairs", "report.md", "report.json", "backup-identity.txt", "journal.jsonl",
         "apply.md", "apply.json", "plan.md", "plan.json", "verify.md", "verify.json",
     ];
     let foreign = std::fs::read_dir(out)
@@ -196,9 +208,13 @@ fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
             out.display()
         );
     }
-    if mode == Mode::Export && layout.resources().exists() {
-        std::fs::remove_dir_all(layout.resources())
-            .with_context(|| format!("removing the previous {}", layout.resources().display()))?;
+    if mode == Mode::Export {
+        for previous in [layout.resources(), layout.jenkins_repairs()] {
+            if previous.exists() {
+                std::fs::remove_dir_all(&previous)
+                    .with_context(|| format!("removing the previous {}", previous.display()))?;
+            }
+        }
     }
     Ok(())
 }
@@ -218,6 +234,9 @@ pub fn print_result(report: &Report, out: &Path, mode: Mode) {
     println!("{}", report.summary_line());
     if mode == Mode::Export {
         println!("v3.0 objects: {}", layout.resources().display());
+        if layout.jenkins_repairs().is_dir() {
+            println!("job repairs:  {} (jobs held back: the v3.0 parser cannot read them)", layout.jenkins_repairs().display());
+        }
     }
     println!("report:       {}", layout.report_md().display());
     println!("              {}", layout.report_json().display());

@@ -4,3 +4,4 @@ pub mod dom;
 pub mod folder;
 pub mod pipeline;
 pub mod pipeline_losses;
+pub mod repair;
