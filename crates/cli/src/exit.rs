@@ -5,8 +5,7 @@
 pub const OK: i32 = 0;
 /// Unexpected error (a bug, or an environment problem such as an unwritable output folder).
 pub const INTERNAL: i32 = 1;
-/// Bad command line (clap's own code).
-#[allow(dead_code)]
+/// Bad command line (clap's own code; also a cluster command on the sample without `--kubeconfig`).
 pub const USAGE: i32 = 2;
 /// An input could not be used at all (dump or Jenkins home unreadable): nothing was converted.
 pub const INPUT: i32 = 3;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ksdm_apply::{
-    apply_plan, connect, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport,
+    apply_plan, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport,
     ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions, Progress, RunId,
     VerifyOptions, VerifyReport,
 };
@@ -13,8 +13,12 @@ use ksdm_sink::tree::write_file;
 
 use crate::args::ClusterArgs;
 
-/// Whether the command line (or the environment) names a cluster.
-pub fn configured(c: &ClusterArgs) -> bool {
+/// Whether the command line (or the environment) names a cluster. With `--sample` only an
+/// explicit `--kubeconfig` does: the sample never goes to whatever cluster `$KUBECONFIG` names.
+pub fn configured(c: &ClusterArgs, sample: bool) -> bool {
+    if sample {
+        return c.kubeconfig.is_some();
+    }
     c.kubeconfig.is_some()
         || c.context.is_some()
         || std::env::var_os("KUBECONFIG").is_some()
@@ -27,7 +31,23 @@ async fn client(c: &ClusterArgs) -> Result<kube::Client> {
         context: c.context.as_deref(),
         read_timeout: Some(std::time::Duration::from_secs(60)),
     };
-    connect(&opts).await.context("connecting to the Kubernetes API server")
+    let (client, target) = connect_described(&opts).await.context("connecting to the Kubernetes API server")?;
+    // Say which cluster before the first request.
+    println!("cluster: {target}");
+    Ok(client)
+}
+
+/// True (after saying why on stderr) when a cluster command runs on the sample without an
+/// explicit `--kubeconfig`: the caller exits with the usage code and touches no cluster.
+pub fn sample_without_kubeconfig(c: &ClusterArgs, sample: bool, command: &str) -> bool {
+    let refused = sample && c.kubeconfig.is_none();
+    if refused {
+        eprintln!(
+            "ks-devops-migrate: `{command} --sample` talks to a cluster only when --kubeconfig FILE is given \
+             explicitly ($KUBECONFIG and in-cluster credentials are ignored for the sample)"
+        );
+    }
+    refused
 }
 
 /// The journal ConfigMap: `NS/NAME`, or a bare `NAME` in the pod's namespace (`POD_NAMESPACE`,
