@@ -395,7 +395,7 @@ impl Engine<'_> {
                 );
             }
         }
-        let placeholder = if obj.placeholder_data { " with placeholder (empty) data" } else { "" };
+        let placeholder = if obj.placeholder_data { " with placeholder data (a required value is missing)" } else { "" };
         if self.opts.dry_run {
             return Step::new(Action::Create, format!("would create{placeholder}")).diff(creation_diff(obj));
         }
@@ -429,9 +429,10 @@ impl Engine<'_> {
             && existing.get("data").and_then(Value::as_object).is_some_and(|d| d.values().any(|v| v.as_str().is_some_and(|s| !s.is_empty())));
         let placeholder_note = if placeholder_kept {
             if self.opts.overwrite_secret_data {
-                "; the export only has placeholder (empty) values: the cluster's data is kept even with overwrite of Secret data"
+                "; placeholder kept: the export lacks a value this Secret type requires, so the cluster's data is kept \
+                 even with overwrite of Secret data"
             } else {
-                "; the export only has placeholder (empty) values: the cluster's data is kept"
+                "; placeholder kept: the export lacks a value this Secret type requires, so the cluster's data is kept"
             }
         } else {
             ""
@@ -459,7 +460,13 @@ impl Engine<'_> {
                 .diff(cmp.diff)
                 .rv(&existing);
         }
-        let data_note = if keep_data && cmp.differing.iter().any(|f| f == "data") { "; Secret data differs and is kept" } else { "" };
+        let data_note = if placeholder_kept {
+            placeholder_note
+        } else if keep_data && cmp.differing.iter().any(|f| f == "data") {
+            "; Secret data differs and is kept"
+        } else {
+            ""
+        };
         if self.opts.dry_run {
             return Step::new(Action::Update, format!("would update {fields}{data_note}")).diff(cmp.diff).rv(&existing);
         }
