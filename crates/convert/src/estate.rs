@@ -393,10 +393,27 @@ impl FolderCtx<'_> {
                  creates an empty one",
             ));
         }
-        let Some(dp) = converted.object else {
+        let Some(mut dp) = converted.object else {
             out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
             return out;
         };
+        let owners: Vec<&str> = self
+            .index
+            .memberships
+            .get(p.project_id.as_str())
+            .into_iter()
+            .flatten()
+            .filter(|m| m.role == "owner" && (m.status.is_empty() || m.status == "active"))
+            .map(|m| m.username.as_str())
+            .collect();
+        let (creator, finding) = crate::project::choose_creator(p, &owners, self.opts.creator);
+        findings.extend(finding);
+        if let Some(annotations) = dp.metadata.annotations.as_mut() {
+            match creator {
+                Some(c) => annotations.insert(ksdm_model::v30::CREATOR_ANNOTATION.to_string(), c),
+                None => annotations.remove(ksdm_model::v30::CREATOR_ANNOTATION),
+            };
+        }
         let project_outcome = crate::migrated_outcome(&findings);
         out.items.push(item(ItemKind::Project, p, &p.project_id, Some(ns.clone()), project_outcome, findings));
         out.objects.push(V30Object::DevOpsProject(dp));

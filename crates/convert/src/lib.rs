@@ -35,5 +35,5 @@ pub(crate) fn migrated_outcome(findings: &[ksdm_model::Finding]) -> ksdm_model::
 
 pub use estate::{convert_estate, EstateSummary, ProjectOutput, RepairedJob};
 pub use object::V30Object;
-pub use options::{ConvertOptions, SecretValues};
+pub use options::{ConvertOptions, CreatorPolicy, SecretValues};
 pub use select::Selection;

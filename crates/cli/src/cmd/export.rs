@@ -40,6 +40,7 @@ pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
         },
         developer_role: a.developer_role.clone(),
         default_workspace: a.default_workspace.clone(),
+        creator: if a.creator == "keep" { ksdm_convert::CreatorPolicy::Keep } else { ksdm_convert::CreatorPolicy::Owner },
         selection: Selection {
             only: a.only.iter().map(|s| Selector::parse(s)).collect(),
             exclude: a.exclude.iter().map(|s| Selector::parse(s)).collect(),
