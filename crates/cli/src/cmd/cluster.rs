@@ -50,10 +50,19 @@ pub fn sample_without_kubeconfig(c: &ClusterArgs, sample: bool, command: &str) -
     refused
 }
 
+/// Where the journal is kept in the cluster when `--journal-configmap` is not given.
+pub const DEFAULT_JOURNAL_CONFIGMAP: &str = "default/ks-devops-migrate-journal";
+
 /// The journal ConfigMap: `NS/NAME`, or a bare `NAME` in the pod's namespace (`POD_NAMESPACE`,
 /// which the manifests of `job` set next to a bare `KSDM_JOURNAL_CONFIGMAP`).
+///
+/// Without `--journal-configmap` every cluster run keeps its journal in the cluster as well, in
+/// [`DEFAULT_JOURNAL_CONFIGMAP`], so a rerun from another machine, another `--out` or a fresh pod
+/// still knows what earlier runs left in place (and does not recreate what a user deleted since).
+/// `--journal-configmap ""` turns the mirror off.
 fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
-    let spec = c.journal_configmap.as_deref().filter(|s| !s.is_empty())?;
+    let spec = c.journal_configmap.as_deref().unwrap_or(DEFAULT_JOURNAL_CONFIGMAP);
+    let spec = Some(spec).filter(|s| !s.is_empty())?;
     let (namespace, name) = match spec.split_once('/') {
         Some((ns, name)) => (ns.to_string(), name.to_string()),
         None => match std::env::var("POD_NAMESPACE").ok().filter(|ns| !ns.is_empty()) {
