@@ -23,7 +23,9 @@ fn data(type_: &str, real: bool) -> Value {
     let v = |s: &str| if real { json!(b64(s)) } else { json!("") };
     match type_ {
         "basic-auth" => json!({"username": b64("deployer"), "password": v("pa55")}),
-        "ssh-auth" => json!({"username": b64("git"), "private_key": v("-----KEY-----"), "privatekey": v("-----KEY-----"), "passphrase": ""}),
+        "ssh-auth" => {
+            json!({"username": b64("git"), "private_key": v("-----KEY-----"), "privatekey": v("-----KEY-----"), "passphrase": ""})
+        }
         "secret-text" => json!({"secret": v("tok3n")}),
         _ => json!({"content": v("apiVersion: v1\nkind: Config\n")}),
     }
@@ -52,10 +54,16 @@ async fn placeholders_of_every_type_never_overwrite_and_are_reported_as_kept() {
         let client = client(&server).await;
         let real_dir = tempfile::tempdir().unwrap();
         let real = tree(real_dir.path(), true);
-        let r = bounded("first run", apply_plan(&client, &real, &options("run-1"), None, &Progress::none())).await;
+        let r = bounded(
+            "first run",
+            apply_plan(&client, &real, &options("run-1"), None, &Progress::none()),
+        )
+        .await;
         assert_eq!(r.created, 5, "{r:#?}");
-        let before: Vec<Value> =
-            TYPES.iter().map(|(n, _)| server.get_object("v1", "Secret", Some("p1"), n).unwrap()["data"].clone()).collect();
+        let before: Vec<Value> = TYPES
+            .iter()
+            .map(|(n, _)| server.get_object("v1", "Secret", Some("p1"), n).unwrap()["data"].clone())
+            .collect();
 
         // The rerun only has placeholders (e.g. key files no longer at hand).
         let ph_dir = tempfile::tempdir().unwrap();
@@ -64,11 +72,23 @@ async fn placeholders_of_every_type_never_overwrite_and_are_reported_as_kept() {
         opts.existing = ExistingPolicy::Update;
         opts.overwrite_secret_data = true;
         opts.ssa = ssa;
-        let r = bounded("placeholder run", apply_plan(&client, &placeholders, &opts, None, &Progress::none())).await;
+        let r = bounded(
+            "placeholder run",
+            apply_plan(&client, &placeholders, &opts, None, &Progress::none()),
+        )
+        .await;
         for ((name, type_), data) in TYPES.iter().zip(&before) {
-            let o = r.per_object.iter().find(|o| o.key == format!("Secret/p1/{name}")).unwrap();
+            let o = r
+                .per_object
+                .iter()
+                .find(|o| o.key == format!("Secret/p1/{name}"))
+                .unwrap();
             assert_eq!(o.action, Action::Unchanged, "{type_} ({ssa:?}): {o:?}");
-            assert!(o.message.contains("placeholder kept"), "{type_}: {}", o.message);
+            assert!(
+                o.message.contains("placeholder kept"),
+                "{type_}: {}",
+                o.message
+            );
             let now = server.get_object("v1", "Secret", Some("p1"), name).unwrap();
             assert_eq!(&now["data"], data, "{type_} ({ssa:?}): data overwritten");
         }

@@ -48,7 +48,10 @@ async fn migration_never_crashes_the_v30_controllers_and_checks_workspaces_and_n
     std::fs::write(job.join("config.xml"), NO_DESCRIPTION).unwrap();
 
     // beta-workspace is missing; a foreign Namespace has the name of one alpha project.
-    let mut opts = default_options().with_workspaces(&["alpha-workspace"]).with_jenkins_home(&home).with_creator_admin();
+    let mut opts = default_options()
+        .with_workspaces(&["alpha-workspace"])
+        .with_jenkins_home(&home)
+        .with_creator_admin();
     opts.namespaces.push("project-b6bzvn3mopvx".into());
     let h = Harness::start(opts).await;
     let dump = common::repo().join("sample/devops.sql");
@@ -68,43 +71,110 @@ async fn migration_never_crashes_the_v30_controllers_and_checks_workspaces_and_n
         ])
         .await;
     assert_eq!(out.status.code(), Some(4), "{}", show(&out));
-    assert!(started.elapsed() < Duration::from_secs(60), "found up front, not by a timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "found up front, not by a timeout"
+    );
     // Give the simulated controllers time to reconcile every Pipeline the run wrote.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(h.server.controller_restarts(), 0, "events: {:?}", h.server.controller_events());
+    assert_eq!(
+        h.server.controller_restarts(),
+        0,
+        "events: {:?}",
+        h.server.controller_events()
+    );
 
-    let apply: serde_json::Value = serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
     for beta in ["project-qj8xy2mr5klp", "project-zx3kd9pwqn7t"] {
         let p = project_status(&apply, beta);
         assert_eq!(p["status"], "failed", "{p}");
-        assert!(p["message"].as_str().unwrap().contains("workspace beta-workspace does not exist"), "{p}");
-        assert!(h.server.get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, beta).is_none());
+        assert!(
+            p["message"]
+                .as_str()
+                .unwrap()
+                .contains("workspace beta-workspace does not exist"),
+            "{p}"
+        );
+        assert!(h
+            .server
+            .get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, beta)
+            .is_none());
     }
     let foreign = project_status(&apply, "project-b6bzvn3mopvx");
     assert_eq!(foreign["status"], "failed", "{foreign}");
-    assert!(foreign["message"].as_str().unwrap().contains("already exists and is not this project's"), "{foreign}");
-    assert!(h.server.get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, "project-b6bzvn3mopvx").is_none());
+    assert!(
+        foreign["message"]
+            .as_str()
+            .unwrap()
+            .contains("already exists and is not this project's"),
+        "{foreign}"
+    );
+    assert!(h
+        .server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "DevOpsProject",
+            None,
+            "project-b6bzvn3mopvx"
+        )
+        .is_none());
 
     // The alpha project is migrated, bound to its workspace, and the creator's binding exists;
     // the job v3.0 cannot parse has no Pipeline.
     let alpha = project_status(&apply, "project-w4znlwjlzgrb");
     assert_ne!(alpha["status"], "failed", "{alpha}");
-    let dp = h.server.get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, "project-w4znlwjlzgrb").unwrap();
-    assert_eq!(dp["metadata"]["ownerReferences"][0]["kind"], "Workspace", "{dp}");
-    let creator = dp["metadata"]["annotations"]["kubesphere.io/creator"].as_str().unwrap().to_owned();
-    let rb = h.server.get_object("rbac.authorization.k8s.io/v1", "RoleBinding", Some("project-w4znlwjlzgrb"), &format!("{creator}-admin"));
-    assert!(rb.is_some(), "the namespace controller creates {creator}-admin");
+    let dp = h
+        .server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "DevOpsProject",
+            None,
+            "project-w4znlwjlzgrb",
+        )
+        .unwrap();
+    assert_eq!(
+        dp["metadata"]["ownerReferences"][0]["kind"], "Workspace",
+        "{dp}"
+    );
+    let creator = dp["metadata"]["annotations"]["kubesphere.io/creator"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rb = h.server.get_object(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        Some("project-w4znlwjlzgrb"),
+        &format!("{creator}-admin"),
+    );
+    assert!(
+        rb.is_some(),
+        "the namespace controller creates {creator}-admin"
+    );
     assert!(h
         .server
-        .get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("project-w4znlwjlzgrb"), "no-description")
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "Pipeline",
+            Some("project-w4znlwjlzgrb"),
+            "no-description"
+        )
         .is_none());
 
     // Control: a Pipeline for that job, written by anyone else, crashes the simulated controller.
     h.server
-        .insert_object(json!({"apiVersion": "devops.kubesphere.io/v1alpha3", "kind": "Pipeline",
+        .insert_object(
+            json!({"apiVersion": "devops.kubesphere.io/v1alpha3", "kind": "Pipeline",
             "metadata": {"name": "no-description", "namespace": "project-w4znlwjlzgrb"},
-            "spec": {"type": "pipeline", "pipeline": {"name": "no-description"}}}))
+            "spec": {"type": "pipeline", "pipeline": {"name": "no-description"}}}),
+        )
         .unwrap();
-    let crashed = wait_until(Duration::from_secs(10), || h.server.controller_restarts() > 0).await;
-    assert!(crashed, "the simulated pipeline controller must crash on this job");
+    let crashed = wait_until(Duration::from_secs(10), || {
+        h.server.controller_restarts() > 0
+    })
+    .await;
+    assert!(
+        crashed,
+        "the simulated pipeline controller must crash on this job"
+    );
 }

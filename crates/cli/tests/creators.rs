@@ -18,7 +18,11 @@ fn run(dump: &Path, out: &Path, extra: &[&str]) -> serde_json::Value {
     ];
     args.extend_from_slice(extra);
     let o = common::run(&args);
-    assert!(matches!(o.status.code(), Some(0 | 4)), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        matches!(o.status.code(), Some(0 | 4)),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
 }
 
@@ -48,7 +52,10 @@ fn a_creator_who_is_no_longer_an_owner_is_replaced_by_an_owner_or_reported_as_a_
     // The v2.1 creator of project-B6BZVN3mOPvx left the project (not a member any more).
     let dump = std::fs::read_to_string(common::repo().join("sample/devops.sql"))
         .unwrap()
-        .replace("'bob','2020-03-05 14:02:11'", "'mallory','2020-03-05 14:02:11'");
+        .replace(
+            "'bob','2020-03-05 14:02:11'",
+            "'mallory','2020-03-05 14:02:11'",
+        );
     let dump_path = tmp.path().join("devops.sql");
     std::fs::write(&dump_path, dump).unwrap();
 
@@ -57,13 +64,19 @@ fn a_creator_who_is_no_longer_an_owner_is_replaced_by_an_owner_or_reported_as_a_
     let chosen = creator(&owner_out).expect("an owner is the creator");
     assert_ne!(chosen, "mallory");
     let codes = project_codes(&r);
-    assert!(codes.contains("project.creator-owner") && codes.contains(&chosen), "{codes}");
+    assert!(
+        codes.contains("project.creator-owner") && codes.contains(&chosen),
+        "{codes}"
+    );
 
     let keep_out = tmp.path().join("keep");
     let r = run(&dump_path, &keep_out, &["--creator", "keep"]);
     assert_eq!(creator(&keep_out).as_deref(), Some("mallory"));
     let codes = project_codes(&r);
-    assert!(codes.contains("project.creator-widening") && codes.contains("mallory-admin"), "{codes}");
+    assert!(
+        codes.contains("project.creator-widening") && codes.contains("mallory-admin"),
+        "{codes}"
+    );
 
     // The unchanged sample: every creator is an owner, nothing to report either way.
     let plain = tmp.path().join("plain");

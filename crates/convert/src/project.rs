@@ -121,46 +121,6 @@ pub fn convert_project(p: &Project, default_workspace: Option<&str>) -> Converte
     ConvertedProject { object: Some(object), findings }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn row(id: &str, name: &str, ws: Option<&str>) -> Project {
-        Project {
-            project_id: id.into(),
-            name: name.into(),
-            description: "d".into(),
-            creator: "alice".into(),
-            create_time: "2020-01-01 00:00:00".into(),
-            status: "active".into(),
-            visibility: "private".into(),
-            extra: String::new(),
-            workspace: ws.map(str::to_string),
-        }
-    }
-
-    #[test]
-    fn converts_and_sanitizes() {
-        let c = convert_project(&row("project-W4zNlwJLzgRB", "Team Alpha_CI", Some("ws")), None);
-        let o = c.object.unwrap();
-        assert_eq!(o.metadata.name.as_deref(), Some("project-w4znlwjlzgrb"));
-        assert_eq!(o.metadata.generate_name.as_deref(), Some("team-alpha-ci"));
-        let ann = o.metadata.annotations.unwrap();
-        assert_eq!(ann[ALIAS_NAME_ANNOTATION], "Team Alpha_CI");
-        assert_eq!(ann[CREATOR_ANNOTATION], "alice");
-        assert_eq!(o.metadata.labels.unwrap()[WORKSPACE_LABEL], "ws");
-    }
-
-    #[test]
-    fn workspace_required() {
-        let c = convert_project(&row("project-a", "a", None), None);
-        assert!(c.object.is_none());
-        assert_eq!(c.findings[0].code, "project.no-workspace");
-        let c = convert_project(&row("project-a", "a", Some("")), Some("fallback"));
-        assert_eq!(c.object.unwrap().metadata.labels.unwrap()[WORKSPACE_LABEL], "fallback");
-    }
-}
-
 /// The `kubesphere.io/creator` of a project under `policy`, given its active owners (v2.1
 /// memberships with role `owner`), with a finding whenever the choice needs saying.
 pub fn choose_creator(
@@ -212,5 +172,45 @@ pub fn choose_creator(
                 ),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, name: &str, ws: Option<&str>) -> Project {
+        Project {
+            project_id: id.into(),
+            name: name.into(),
+            description: "d".into(),
+            creator: "alice".into(),
+            create_time: "2020-01-01 00:00:00".into(),
+            status: "active".into(),
+            visibility: "private".into(),
+            extra: String::new(),
+            workspace: ws.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn converts_and_sanitizes() {
+        let c = convert_project(&row("project-W4zNlwJLzgRB", "Team Alpha_CI", Some("ws")), None);
+        let o = c.object.unwrap();
+        assert_eq!(o.metadata.name.as_deref(), Some("project-w4znlwjlzgrb"));
+        assert_eq!(o.metadata.generate_name.as_deref(), Some("team-alpha-ci"));
+        let ann = o.metadata.annotations.unwrap();
+        assert_eq!(ann[ALIAS_NAME_ANNOTATION], "Team Alpha_CI");
+        assert_eq!(ann[CREATOR_ANNOTATION], "alice");
+        assert_eq!(o.metadata.labels.unwrap()[WORKSPACE_LABEL], "ws");
+    }
+
+    #[test]
+    fn workspace_required() {
+        let c = convert_project(&row("project-a", "a", None), None);
+        assert!(c.object.is_none());
+        assert_eq!(c.findings[0].code, "project.no-workspace");
+        let c = convert_project(&row("project-a", "a", Some("")), Some("fallback"));
+        assert_eq!(c.object.unwrap().metadata.labels.unwrap()[WORKSPACE_LABEL], "fallback");
     }
 }

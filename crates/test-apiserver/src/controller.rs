@@ -348,7 +348,8 @@ fn reconcile_project(
 /// `bindWorkspace`: a controller ownerReference from the project to its Workspace; a workspace
 /// that does not exist is skipped silently (as v3.0.0 does: the project then belongs to none).
 fn bind_workspace(store: &mut Store, kind: &ResourceKind, project: Value) -> Value {
-    let Some(ws) = text(&project, "/metadata/labels/kubesphere.io~1workspace").map(str::to_string) else {
+    let Some(ws) = text(&project, "/metadata/labels/kubesphere.io~1workspace").map(str::to_string)
+    else {
         return project;
     };
     let ws = ws.as_str();
@@ -366,7 +367,10 @@ fn bind_workspace(store: &mut Store, kind: &ResourceKind, project: Value) -> Val
     let bound = project
         .pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)
-        .is_some_and(|r| r.iter().any(|o| o.get("uid").and_then(Value::as_str) == Some(uid.as_str())));
+        .is_some_and(|r| {
+            r.iter()
+                .any(|o| o.get("uid").and_then(Value::as_str) == Some(uid.as_str()))
+        });
     if bound {
         return project;
     }
@@ -378,7 +382,10 @@ fn bind_workspace(store: &mut Store, kind: &ResourceKind, project: Value) -> Val
                     "uid": uid, "controller": true, "blockOwnerDeletion": true}]),
         );
     }
-    let object = format!("DevOpsProject/{}", text(&project, "/metadata/name").unwrap_or(""));
+    let object = format!(
+        "DevOpsProject/{}",
+        text(&project, "/metadata/name").unwrap_or("")
+    );
     match update(store, kind, updated) {
         Ok(updated) => updated,
         Err(message) => {
@@ -398,18 +405,24 @@ fn creator_admin(store: &mut Store, namespace: &str) {
         return;
     };
     let Some(ns) = store
-        .list_objects(&ns_kind, None, |n| text(n, "/metadata/name") == Some(namespace))
+        .list_objects(&ns_kind, None, |n| {
+            text(n, "/metadata/name") == Some(namespace)
+        })
         .into_iter()
         .next()
     else {
         return;
     };
-    let Some(creator) = text(&ns, "/metadata/annotations/kubesphere.io~1creator").map(str::to_string) else {
+    let Some(creator) =
+        text(&ns, "/metadata/annotations/kubesphere.io~1creator").map(str::to_string)
+    else {
         return;
     };
     let name = format!("{creator}-admin");
     let exists = !store
-        .list_objects(&rb_kind, Some(namespace), |rb| text(rb, "/metadata/name") == Some(name.as_str()))
+        .list_objects(&rb_kind, Some(namespace), |rb| {
+            text(rb, "/metadata/name") == Some(name.as_str())
+        })
         .is_empty();
     if exists {
         return;
@@ -421,7 +434,12 @@ fn creator_admin(store: &mut Store, namespace: &str) {
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "admin"},
     });
     if let Err(e) = store.create(&rb_kind, Some(namespace), binding, WriteOptions::default()) {
-        record(store, format!("Namespace/{namespace}"), "CreateCreatorBindingFailed", e.to_string());
+        record(
+            store,
+            format!("Namespace/{namespace}"),
+            "CreateCreatorBindingFailed",
+            e.to_string(),
+        );
     }
 }
 
@@ -447,7 +465,12 @@ fn is_parse_error(message: &str) -> bool {
 }
 
 /// `GetProjectPipelineConfig` + parse, once per Pipeline version.
-fn parse_pipeline_job(store: &mut Store, pipeline: &Value, object: &str, jenkins_home: Option<&Path>) {
+fn parse_pipeline_job(
+    store: &mut Store,
+    pipeline: &Value,
+    object: &str,
+    jenkins_home: Option<&Path>,
+) {
     let Some(home) = jenkins_home else { return };
     let version = format!(
         "{}@{}",
@@ -463,16 +486,28 @@ fn parse_pipeline_job(store: &mut Store, pipeline: &Value, object: &str, jenkins
         // v3.0 then creates the job in Jenkins; not simulated.
         return;
     };
-    let Ok(xml) = std::fs::read(&path) else { return };
+    let Ok(xml) = std::fs::read(&path) else {
+        return;
+    };
     match ksdm_source::jenkins_xml::pipeline::parse_job(name, &xml) {
-        Err(e) => record(store, object.to_string(), "ParsePipelineFailed", e.to_string()),
+        Err(e) => record(
+            store,
+            object.to_string(),
+            "ParsePipelineFailed",
+            e.to_string(),
+        ),
         Ok(parsed) => {
             let failures: Vec<String> = parsed.v30_failures().map(|f| f.message.clone()).collect();
             if failures.is_empty() {
                 return;
             }
             if failures.iter().all(|m| is_parse_error(m)) {
-                record(store, object.to_string(), "ParsePipelineFailed", failures.join("; "));
+                record(
+                    store,
+                    object.to_string(),
+                    "ParsePipelineFailed",
+                    failures.join("; "),
+                );
             } else {
                 store.controller_restarts += 1;
                 tracing::error!(%object, "simulated ks-controller-manager crash: the v3.0 pipeline parser panics on this job");
@@ -480,7 +515,10 @@ fn parse_pipeline_job(store: &mut Store, pipeline: &Value, object: &str, jenkins
                     store,
                     object.to_string(),
                     "ControllerManagerCrashed",
-                    format!("nil pointer dereference while parsing the job: {}", failures.join("; ")),
+                    format!(
+                        "nil pointer dereference while parsing the job: {}",
+                        failures.join("; ")
+                    ),
                 );
             }
         }

@@ -27,8 +27,6 @@ pub struct Converted {
     pub report: Report,
     /// The opened sources (for the backup's source snapshot).
     pub sources: sources::Sources,
-    /// Repaired `config.xml` files of the held-back jobs (also written under `<out>/jenkins-repairs/`).
-    pub repairs: Vec<ksdm_convert::RepairedJob>,
 }
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
@@ -81,7 +79,6 @@ pub fn run_conversion(
     report.output = (mode == Mode::Export).then(|| out.display().to_string());
     let report = Mutex::new(report);
     let write_errors = Mutex::new(Vec::<String>::new());
-    let repaired = Mutex::new(Vec::<ksdm_convert::RepairedJob>::new());
     let emit = |p: ProjectOutput| {
         if mode == Mode::Export {
             for o in &p.objects {
@@ -96,7 +93,6 @@ pub fn run_conversion(
                 }
             }
         }
-        repaired.lock().expect("lock").extend(p.repairs);
         if p.items.iter().any(|i| i.kind == ItemKind::Project) {
             bar.inc(1);
         }
@@ -116,9 +112,7 @@ pub fn run_conversion(
     let layout = tree.layout();
     write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
     write_streamed(&layout.report_json(), |w| report.write_json(w))?;
-    let mut repairs = repaired.into_inner().expect("lock");
-    repairs.sort_by(|a, b| (&a.folder, &a.job).cmp(&(&b.folder, &b.job)));
-    Ok(Some(Converted { report, sources: src, repairs }))
+    Ok(Some(Converted { report, sources: src }))
 }
 
 /// Writes a file through a buffered writer.
