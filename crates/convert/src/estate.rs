@@ -397,16 +397,14 @@ impl FolderCtx<'_> {
             out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
             return out;
         };
-        let owners: Vec<&str> = self
-            .index
-            .memberships
-            .get(p.project_id.as_str())
-            .into_iter()
-            .flatten()
-            .filter(|m| m.role == "owner" && (m.status.is_empty() || m.status == "active"))
-            .map(|m| m.username.as_str())
-            .collect();
-        let (creator, finding) = crate::project::choose_creator(p, &owners, self.opts.creator);
+        let members = self.index.memberships.get(p.project_id.as_str()).filter(|m| !m.is_empty());
+        let owners: Option<Vec<&str>> = members.map(|ms| {
+            ms.iter()
+                .filter(|m| m.role == "owner" && (m.status.is_empty() || m.status == "active"))
+                .map(|m| m.username.as_str())
+                .collect()
+        });
+        let (creator, finding) = crate::project::choose_creator(p, owners.as_deref(), self.opts.creator);
         findings.extend(finding);
         if let Some(annotations) = dp.metadata.annotations.as_mut() {
             match creator {

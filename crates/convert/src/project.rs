@@ -122,14 +122,19 @@ pub fn convert_project(p: &Project, default_workspace: Option<&str>) -> Converte
 }
 
 /// The `kubesphere.io/creator` of a project under `policy`, given its active owners (v2.1
-/// memberships with role `owner`), with a finding whenever the choice needs saying.
+/// memberships with role `owner`) — `None` when the project has no membership rows at all (then
+/// nothing can be checked and the v2.1 creator stays) — with a finding whenever the choice needs
+/// saying.
 pub fn choose_creator(
     p: &Project,
-    owners: &[&str],
+    owners: Option<&[&str]>,
     policy: crate::options::CreatorPolicy,
 ) -> (Option<String>, Option<Finding>) {
     use crate::options::CreatorPolicy;
     let creator = p.creator.as_str();
+    let Some(owners) = owners else {
+        return (Some(creator.to_string()), None);
+    };
     let is_owner = owners.contains(&creator);
     match policy {
         _ if is_owner => (Some(creator.to_string()), None),
