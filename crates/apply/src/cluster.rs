@@ -9,6 +9,9 @@ use crate::error::ClusterError;
 use crate::object::{namespace_resource, ObjectKind};
 use crate::retry::RetryPolicy;
 
+/// API group/version of KubeSphere's Workspaces.
+pub const WORKSPACE_API_VERSION: &str = "tenant.kubesphere.io/v1alpha1";
+
 /// A client plus the retry policy and field manager used for every call.
 #[derive(Clone)]
 pub struct Cluster {
@@ -93,6 +96,31 @@ impl Cluster {
         let lp = ListParams::default().labels(label_selector);
         let list = self.retry.run("list", || api.list(&lp)).await?;
         list.items.iter().map(to_value).collect()
+    }
+
+    /// Namespace `name`, or None when it does not exist.
+    pub async fn get_namespace(&self, name: &str) -> Result<Option<Value>, ClusterError> {
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &namespace_resource());
+        let found = self.retry.run("get namespace", || api.get_opt(name)).await?;
+        found.as_ref().map(to_value).transpose()
+    }
+
+    /// Whether the KubeSphere `tenant.kubesphere.io/v1alpha1` Workspace API is served (a
+    /// KubeSphere cluster); `false` when the group/version is unknown to the server.
+    pub async fn workspaces_served(&self) -> Result<bool, ClusterError> {
+        match self.retry.run("discover workspaces", || self.client.list_api_group_resources(WORKSPACE_API_VERSION)).await {
+            Ok(list) => Ok(list.resources.iter().any(|r| r.name == "workspaces")),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Whether Workspace `name` (cluster-scoped) exists.
+    pub async fn workspace_exists(&self, name: &str) -> Result<bool, ClusterError> {
+        let gvk = kube::api::GroupVersionKind::gvk("tenant.kubesphere.io", "v1alpha1", "Workspace");
+        let ar = kube::api::ApiResource::from_gvk_with_plural(&gvk, "workspaces");
+        let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
+        Ok(self.retry.run("get workspace", || api.get_opt(name)).await?.is_some())
     }
 
     /// Whether Namespace `name` exists.

@@ -51,7 +51,22 @@ pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journ
             }
         },
     };
-    let engine = Engine { cluster, opts, journal, progress, ssa: AtomicBool::new(ssa), notes: Mutex::new(notes) };
+    let workspaces_served = match cluster.workspaces_served().await {
+        Ok(true) => true,
+        Ok(false) => {
+            notes.push(format!(
+                "the server does not serve {} Workspaces (not a KubeSphere cluster?): project workspaces were not checked",
+                crate::cluster::WORKSPACE_API_VERSION
+            ));
+            false
+        }
+        Err(e) => {
+            notes.push(format!("cannot discover the Workspace API ({e}): project workspaces were not checked"));
+            false
+        }
+    };
+    let engine =
+        Engine { cluster, opts, journal, progress, ssa: AtomicBool::new(ssa), notes: Mutex::new(notes), workspaces_served };
     progress.emit(ApplyEvent::RunStarted { projects: plan.projects.len(), objects: plan.object_count() });
 
     let mut outcomes: Vec<(usize, ProjectOutcome)> = futures::stream::iter(plan.projects.iter().enumerate())
@@ -109,6 +124,8 @@ struct Engine<'a> {
     progress: &'a Progress,
     ssa: AtomicBool,
     notes: Mutex<Vec<String>>,
+    /// The Workspace API is served, so each project's workspace can be checked.
+    workspaces_served: bool,
 }
 
 /// What reconciling one object produced.
@@ -197,8 +214,19 @@ impl Engine<'_> {
         let mut objects = Vec::new();
         let mut rights = Vec::new();
         let mut parent_missing = false;
-        let failure = match &pp.project {
-            Some(dp) => {
+        let precheck = if pp.project.is_some() { self.precheck(pp).await } else { Ok(()) };
+        let failure = match (&pp.project, precheck) {
+            (Some(dp), Err(message)) => {
+                objects.push(ObjectResult {
+                    key: dp.key(),
+                    project: pp.name.clone(),
+                    action: Action::Failed,
+                    message: message.clone(),
+                    diff: None,
+                });
+                Some((ProjectStatus::Failed, message))
+            }
+            (Some(dp), Ok(())) => {
                 let r = self.reconcile(&pp.name, dp, false).await;
                 let action = r.action;
                 let message = r.message.clone();
@@ -216,7 +244,7 @@ impl Engine<'_> {
                     }
                 }
             }
-            None => match self.cluster.namespace_exists(&pp.name).await {
+            (None, _) => match self.cluster.namespace_exists(&pp.name).await {
                 Ok(true) => None,
                 Ok(false) => Some((
                     ProjectStatus::Failed,
@@ -268,6 +296,46 @@ impl Engine<'_> {
             (ProjectStatus::Partial, format!("{failed} of {} objects failed", objects.len()))
         };
         self.finish(pp, objects, rights, status, message).await
+    }
+
+    /// Checks made before a project's DevOpsProject is applied: its workspace exists (v3.0.0's
+    /// controller silently leaves a project whose workspace is missing outside every workspace,
+    /// invisible to its members), and no Namespace of the same name belongs to something else
+    /// (the controller would fail on it forever).
+    async fn precheck(&self, pp: &ProjectPlan) -> Result<(), String> {
+        let name = pp.name.as_str();
+        if self.workspaces_served {
+            match pp.workspace() {
+                None => {}
+                Some(ws) => match self.cluster.workspace_exists(ws).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return Err(format!(
+                            "workspace {ws} does not exist in the cluster: the v3.0 controller would create project {name} \
+                             outside every workspace, invisible to its members. Create workspace {ws} (or migrate the \
+                             project into an existing one) and rerun"
+                        ))
+                    }
+                    Err(e) => return Err(format!("cannot check workspace {ws} of project {name}: {e}")),
+                },
+            }
+        }
+        match self.cluster.get_namespace(name).await {
+            Ok(Some(ns)) => {
+                let label = ns.pointer("/metadata/labels").and_then(|l| l.get(ksdm_model::v30::DEVOPSPROJECT_LABEL)).and_then(Value::as_str);
+                if label != Some(name) {
+                    return Err(format!(
+                        "a Namespace named {name} already exists and is not this project's (it has no label \
+                         {}={name}): the v3.0 controller cannot create the project's admin namespace. Rename or remove \
+                         that Namespace, or leave this project out, and rerun",
+                        ksdm_model::v30::DEVOPSPROJECT_LABEL
+                    ));
+                }
+                Ok(())
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(format!("cannot check namespace {name}: {e}")),
+        }
     }
 
     async fn finish(&self, pp: &ProjectPlan, objects: Vec<ObjectResult>, rights: Vec<RightsChange>, status: ProjectStatus, message: String) -> ProjectOutcome {
@@ -395,7 +463,7 @@ impl Engine<'_> {
                 );
             }
         }
-        let placeholder = if obj.placeholder_data { " with placeholder (empty) data" } else { "" };
+        let placeholder = if obj.placeholder_data { " with placeholder data (a required value is missing)" } else { "" };
         if self.opts.dry_run {
             return Step::new(Action::Create, format!("would create{placeholder}")).diff(creation_diff(obj));
         }
@@ -429,9 +497,10 @@ impl Engine<'_> {
             && existing.get("data").and_then(Value::as_object).is_some_and(|d| d.values().any(|v| v.as_str().is_some_and(|s| !s.is_empty())));
         let placeholder_note = if placeholder_kept {
             if self.opts.overwrite_secret_data {
-                "; the export only has placeholder (empty) values: the cluster's data is kept even with overwrite of Secret data"
+                "; placeholder kept: the export lacks a value this Secret type requires, so the cluster's data is kept \
+                 even with overwrite of Secret data"
             } else {
-                "; the export only has placeholder (empty) values: the cluster's data is kept"
+                "; placeholder kept: the export lacks a value this Secret type requires, so the cluster's data is kept"
             }
         } else {
             ""
@@ -459,7 +528,13 @@ impl Engine<'_> {
                 .diff(cmp.diff)
                 .rv(&existing);
         }
-        let data_note = if keep_data && cmp.differing.iter().any(|f| f == "data") { "; Secret data differs and is kept" } else { "" };
+        let data_note = if placeholder_kept {
+            placeholder_note
+        } else if keep_data && cmp.differing.iter().any(|f| f == "data") {
+            "; Secret data differs and is kept"
+        } else {
+            ""
+        };
         if self.opts.dry_run {
             return Step::new(Action::Update, format!("would update {fields}{data_note}")).diff(cmp.diff).rv(&existing);
         }

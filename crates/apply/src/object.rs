@@ -57,11 +57,37 @@ pub struct DesiredObject {
     pub body: Value,
     /// The export-tree file it came from.
     pub source: PathBuf,
-    /// A Secret whose data values are all empty (values unknown at export): its data never
-    /// overwrites an existing Secret's data and is not compared.
+    /// A placeholder Secret (see [`is_placeholder_secret`]): its data never overwrites an
+    /// existing Secret's data, whatever the options, and is not compared.
     pub placeholder_data: bool,
     /// Notes made while cleaning (e.g. the autosync annotation was removed).
     pub notes: Vec<String>,
+}
+
+/// The `data` keys each KubeSphere credential type needs; for `ssh-auth` either key name of
+/// the private key will do (v3.0 builds disagree on it).
+pub const REQUIRED_SECRET_KEYS: [(&str, &[&[&str]]); 4] = [
+    ("credential.devops.kubesphere.io/basic-auth", &[&["username"], &["password"]]),
+    ("credential.devops.kubesphere.io/ssh-auth", &[&["username"], &["private_key", "privatekey"]]),
+    ("credential.devops.kubesphere.io/secret-text", &[&["secret"]]),
+    ("credential.devops.kubesphere.io/kubeconfig", &[&["content"]]),
+];
+
+/// Whether a Secret body is a placeholder: a value its credential type requires is missing or
+/// empty (for other types: every value is empty). Writing such data over a real Secret would
+/// erase a credential, so it never replaces existing data.
+pub fn is_placeholder_secret(body: &Value) -> bool {
+    body.as_object().is_none_or(placeholder_body)
+}
+
+fn placeholder_body(body: &Map<String, Value>) -> bool {
+    let data = body.get("data").and_then(Value::as_object);
+    let filled = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str).is_some_and(|v| !v.is_empty());
+    let type_ = body.get("type").and_then(Value::as_str).unwrap_or("");
+    match REQUIRED_SECRET_KEYS.iter().find(|(t, _)| *t == type_) {
+        Some((_, required)) => required.iter().any(|alternatives| !alternatives.iter().any(|k| filled(k))),
+        None => data.is_none_or(|d| d.values().all(|v| v.as_str().is_none_or(str::is_empty))),
+    }
 }
 
 impl DesiredObject {
@@ -129,10 +155,7 @@ impl DesiredObject {
         let mut placeholder_data = false;
         if kind == ObjectKind::Secret {
             fold_string_data(&mut body, doc.get("stringData"))?;
-            placeholder_data = body
-                .get("data")
-                .and_then(Value::as_object)
-                .is_none_or(|d| d.values().all(|v| v.as_str().is_none_or(str::is_empty)));
+            placeholder_data = placeholder_body(&body);
         }
         if kind == ObjectKind::DevOpsProject && !body.contains_key("spec") {
             body.insert("spec".into(), Value::Object(Map::new()));
@@ -250,9 +273,36 @@ mod tests {
                 "type": "credential.devops.kubesphere.io/basic-auth",
                 "data": {"username": "YQ==", "password": ""}})
         );
-        assert!(!d.placeholder_data);
+        // A basic-auth Secret without a password is a placeholder, even with a username.
+        assert!(d.placeholder_data);
         assert_eq!(d.notes.len(), 1);
         assert_eq!(d.key(), "Secret/p1/cred");
+    }
+
+    #[test]
+    fn a_secret_missing_any_required_value_is_a_placeholder() {
+        let body = |type_: &str, data: Value| json!({"type": format!("credential.devops.kubesphere.io/{type_}"), "data": data});
+        let (a, e) = ("YQ==", "");
+        for (type_, full, partials) in [
+            ("basic-auth", json!({"username": a, "password": a}), vec![json!({"username": a, "password": e}), json!({"username": a}), json!({"password": a})]),
+            (
+                "ssh-auth",
+                json!({"username": a, "private_key": a, "privatekey": a, "passphrase": e}),
+                vec![json!({"username": a, "private_key": e, "privatekey": e, "passphrase": a}), json!({"private_key": a})],
+            ),
+            ("secret-text", json!({"secret": a}), vec![json!({"secret": e}), json!({})]),
+            ("kubeconfig", json!({"content": a}), vec![json!({"content": e}), json!({"other": a})]),
+        ] {
+            assert!(!is_placeholder_secret(&body(type_, full)), "{type_} with every value");
+            for p in partials {
+                assert!(is_placeholder_secret(&body(type_, p.clone())), "{type_} {p}");
+            }
+        }
+        // Either key name of the SSH key is enough; the passphrase is optional.
+        assert!(!is_placeholder_secret(&body("ssh-auth", json!({"username": a, "privatekey": a}))));
+        // Other types: only all-empty.
+        assert!(is_placeholder_secret(&json!({"type": "Opaque", "data": {"x": ""}})));
+        assert!(!is_placeholder_secret(&json!({"type": "Opaque", "data": {"x": a, "y": ""}})));
     }
 
     #[test]

@@ -103,6 +103,11 @@ pub struct ConvertArgs {
     /// v3.0 Role for v2.1 developers: `operator` (default; a widening of rights, reported) or `viewer`.
     #[arg(long, default_value = "operator", value_parser = ["operator", "viewer"])]
     pub developer_role: String,
+    /// Who becomes a project's `kubesphere.io/creator` (made admin by the v3.0 namespace
+    /// controller): `owner` (default; an active owner, reported when it is not the v2.1 creator)
+    /// or `keep` (the v2.1 creator; reported as a widening when no longer an owner).
+    #[arg(long, default_value = "owner", value_parser = ["owner", "keep"])]
+    pub creator: String,
     /// Workspace for projects whose MySQL row has none (schemas before the workspace column).
     #[arg(long, value_name = "WORKSPACE")]
     pub default_workspace: Option<String>,

@@ -100,12 +100,14 @@ pub fn backup_runs(dir: &Path) -> Vec<String> {
     runs
 }
 
-/// Requests with a write method, excluding SelfSubjectAccessReviews (a read in disguise).
+/// Requests with a write method, excluding SelfSubjectAccessReviews (a read in disguise) and the
+/// tool's own journal ConfigMaps (every cluster run keeps its journal there).
 pub fn write_requests(requests: &[RequestRecord]) -> Vec<RequestRecord> {
     requests
         .iter()
         .filter(|r| matches!(r.method.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
         .filter(|r| !r.path.contains("selfsubjectaccessreviews"))
+        .filter(|r| !r.path.contains("/configmaps/ks-devops-migrate-journal"))
         .cloned()
         .collect()
 }
@@ -239,6 +241,8 @@ pub fn snapshot_keys(snapshot: &Value, resource_prefix: &str) -> BTreeSet<String
 pub fn normalized(snapshot: &Value) -> Value {
     let mut s = snapshot.clone();
     if let Some(m) = s.as_object_mut() {
+        // The tool's own journal ConfigMaps change with every run.
+        m.retain(|k, _| !k.contains("/ks-devops-migrate-journal"));
         for obj in m.values_mut() {
             let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else { continue };
             for f in ["uid", "resourceVersion", "creationTimestamp", "managedFields"] {

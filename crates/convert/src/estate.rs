@@ -36,6 +36,29 @@ pub struct ProjectOutput {
     pub objects: Vec<V30Object>,
     /// Report lines: the project and all of its items.
     pub items: Vec<ItemReport>,
+    /// Repaired `config.xml` files for the jobs held back because the v3.0 parser cannot read
+    /// them (see [`crate::v30_repair`]).
+    pub repairs: Vec<RepairedJob>,
+}
+
+/// A held-back job and its repaired `config.xml`.
+#[derive(Debug, Clone)]
+pub struct RepairedJob {
+    /// The Jenkins folder (as named in Jenkins).
+    pub folder: String,
+    /// The job (as named in Jenkins).
+    pub job: String,
+    /// The job's `config.xml` as read.
+    pub original: Vec<u8>,
+    /// The repair.
+    pub repair: crate::v30_repair::JobRepair,
+}
+
+impl RepairedJob {
+    /// Path relative to a `JENKINS_HOME` (and to `<out>/jenkins-repairs/`).
+    pub fn relative_path(&self) -> String {
+        format!("jobs/{}/jobs/{}/config.xml", self.folder, self.job)
+    }
 }
 
 /// Run-level facts for the report.
@@ -172,6 +195,7 @@ where
             project_id: id.to_string(),
             objects: Vec::new(),
             items: leftover_rows(&index, id, "no project with this id exists in MySQL"),
+            repairs: Vec::new(),
         });
     }
 
@@ -322,6 +346,7 @@ fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput
             outcome,
             findings: vec![finding],
         }],
+        repairs: Vec::new(),
     }
 }
 
@@ -371,6 +396,7 @@ impl FolderCtx<'_> {
                 outcome: Outcome::Skipped,
                 findings: vec![Finding::manual("project.orphan-folder", why)],
             }],
+            repairs: Vec::new(),
         })
     }
 
@@ -425,10 +451,25 @@ impl FolderCtx<'_> {
                  creates an empty one",
             ));
         }
-        let Some(dp) = converted.object else {
+        let Some(mut dp) = converted.object else {
             out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
             return out;
         };
+        let members = self.index.memberships.get(p.project_id.as_str()).filter(|m| !m.is_empty());
+        let owners: Option<Vec<&str>> = members.map(|ms| {
+            ms.iter()
+                .filter(|m| m.role == "owner" && (m.status.is_empty() || m.status == "active"))
+                .map(|m| m.username.as_str())
+                .collect()
+        });
+        let (creator, finding) = crate::project::choose_creator(p, owners.as_deref(), self.opts.creator);
+        findings.extend(finding);
+        if let Some(annotations) = dp.metadata.annotations.as_mut() {
+            match creator {
+                Some(c) => annotations.insert(ksdm_model::v30::CREATOR_ANNOTATION.to_string(), c),
+                None => annotations.remove(ksdm_model::v30::CREATOR_ANNOTATION),
+            };
+        }
         let project_outcome = crate::migrated_outcome(&findings);
         out.items.push(item(ItemKind::Project, p, &p.project_id, Some(ns.clone()), project_outcome, findings));
         out.objects.push(V30Object::DevOpsProject(dp));
@@ -519,7 +560,8 @@ impl FolderCtx<'_> {
             *lower_count.entry(name.to_ascii_lowercase()).or_default() += 1;
         }
         let creator = p.creator.as_str();
-        let results: Vec<(ItemReport, Option<V30Object>)> = folder
+        type JobResult = (ItemReport, Option<V30Object>, Option<RepairedJob>);
+        let results: Vec<JobResult> = folder
             .jobs
             .par_iter()
             .map(|(name, xml)| {
@@ -528,15 +570,22 @@ impl FolderCtx<'_> {
                         "pipeline.name-collision",
                         format!("job {name:?} collides with another job of the folder after lower-casing"),
                     );
-                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None);
+                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None, None);
                 }
                 let c = convert_pipeline(name, xml, ns, creator);
                 let target = c.object.as_ref().and_then(|o| o.metadata.name.clone()).map(|n| format!("{ns}/{n}"));
-                (item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings), c.object.map(V30Object::Pipeline))
+                let repair = c.repair.map(|repair| RepairedJob {
+                    folder: folder.name.clone(),
+                    job: name.clone(),
+                    original: xml.clone(),
+                    repair,
+                });
+                (item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings), c.object.map(V30Object::Pipeline), repair)
             })
             .collect();
-        for (report, object) in results {
+        for (report, object, repair) in results {
             out.items.push(report);
+            out.repairs.extend(repair);
             if let Some(o) = object {
                 out.objects.push(o);
             }

@@ -29,6 +29,7 @@ pub mod project;
 pub mod select;
 pub mod v30_losses;
 pub mod v30_parse;
+pub mod v30_repair;
 
 /// The outcome of an item that is migrated: partial as soon as one finding is a warning or worse.
 pub(crate) fn migrated_outcome(findings: &[ksdm_model::Finding]) -> ksdm_model::Outcome {
@@ -39,7 +40,7 @@ pub(crate) fn migrated_outcome(findings: &[ksdm_model::Finding]) -> ksdm_model::
     }
 }
 
-pub use estate::{convert_estate, EstateSummary, ProjectOutput};
+pub use estate::{convert_estate, EstateSummary, ProjectOutput, RepairedJob};
 pub use object::V30Object;
-pub use options::{ConvertOptions, SecretValues};
+pub use options::{ConvertOptions, CreatorPolicy, SecretValues};
 pub use select::Selection;

@@ -15,6 +15,19 @@ pub enum SecretValues {
     Omit,
 }
 
+/// Who goes into a DevOpsProject's `kubesphere.io/creator` annotation. The v3.0 namespace
+/// controller makes that user admin of the project (RoleBinding `<creator>-admin`) on every
+/// reconcile, whatever the memberships say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CreatorPolicy {
+    /// An active owner of the project: the v2.1 creator when still an owner, else the first owner
+    /// by name (reported); no annotation when the project has no owner (reported).
+    #[default]
+    Owner,
+    /// The v2.1 creator as recorded; reported as a widening when that user is no longer an owner.
+    Keep,
+}
+
 /// Options of a conversion run.
 #[derive(Debug, Clone)]
 pub struct ConvertOptions {
@@ -26,6 +39,8 @@ pub struct ConvertOptions {
     pub default_workspace: Option<String>,
     /// Which projects to migrate.
     pub selection: Selection,
+    /// Who becomes the projects' `kubesphere.io/creator`.
+    pub creator: CreatorPolicy,
     /// Values revealed by a running Jenkins (`--jenkins-script-console`); used instead of
     /// offline decryption when present.
     pub revealed: Option<std::sync::Arc<ksdm_model::v21::RevealedValues>>,
@@ -38,6 +53,7 @@ impl Default for ConvertOptions {
             developer_role: "operator".to_string(),
             default_workspace: None,
             selection: Selection::default(),
+            creator: CreatorPolicy::Owner,
             revealed: None,
         }
     }

@@ -10,6 +10,7 @@ use ksdm_model::v21::JobClass;
 use ksdm_model::v30::{Pipeline, CREATOR_ANNOTATION, DEVOPS_API_VERSION};
 use ksdm_model::{Finding, Outcome, Severity};
 use crate::v30_parse::parse_job;
+use crate::v30_repair::{repair_job, JobRepair, RepairOutcome};
 
 use crate::naming::subdomain_problem;
 
@@ -22,6 +23,8 @@ pub struct ConvertedPipeline {
     pub object: Option<Pipeline>,
     /// Findings.
     pub findings: Vec<Finding>,
+    /// For a job the v3.0 parser cannot read (held back): a minimally repaired `config.xml`.
+    pub repair: Option<JobRepair>,
 }
 
 /// Converts the job `job_name` (as named in Jenkins) of the project whose admin namespace is
@@ -39,22 +42,26 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                  the job in Jenkins (or recreate it in KubeSphere) and rerun"
             ),
         ));
-        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings };
+        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None };
     }
     let parsed = match parse_job(&name, xml) {
         Ok(p) => p,
         Err(e) => {
             findings.push(Finding::error("pipeline.unreadable", e.to_string()));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings };
+            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None };
         }
     };
+    let unreadable = parsed.v30_unreadable();
     findings.extend(parsed.findings);
+    if unreadable && !matches!(parsed.class, JobClass::Other(_)) {
+        return held_back(&name, xml, findings);
+    }
     let spec = match (&parsed.class, parsed.spec) {
         (JobClass::Other(class), _) => {
             // The parser explains the class; make that explanation the manual task.
             if let Some(f) = findings.iter_mut().find(|f| f.code == "pipeline.unsupported-job-class") {
                 f.severity = Severity::Manual;
-                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings };
+                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None };
             }
             findings.push(Finding::manual(
                 "pipeline.unsupported-class",
@@ -63,11 +70,11 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                      (it stays in Jenkins, invisible in KubeSphere)"
                 ),
             ));
-            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings };
+            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None };
         }
         (_, None) => {
             findings.push(Finding::error("pipeline.unreadable", "job has no pipeline definition that can be read"));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings };
+            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None };
         }
         (_, Some(spec)) => spec,
     };
@@ -91,5 +98,37 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
         spec,
     };
     let outcome = crate::migrated_outcome(&findings);
-    ConvertedPipeline { outcome, object: Some(object), findings }
+    ConvertedPipeline { outcome, object: Some(object), findings, repair: None }
+}
+
+/// A job the v3.0 parser panics or fails on: no Pipeline (one such object crash-loops
+/// ks-controller-manager, or requeues forever), outcome Failed, the parser's failures as manual
+/// tasks, and a repaired `config.xml` when one can be made.
+fn held_back(name: &str, xml: &[u8], mut findings: Vec<Finding>) -> ConvertedPipeline {
+    // What a rewrite would drop no longer matters: nothing is written for this job.
+    findings.retain(|f| f.severity == Severity::Manual || f.severity == Severity::Error);
+    let repair = match repair_job(name, xml) {
+        RepairOutcome::Repaired(r) => {
+            findings.push(Finding::manual(
+                "pipeline.v30-held-back",
+                format!(
+                    "no Pipeline is written or applied for job `{name}` until the job is fixed in Jenkins. A repaired \
+                     config.xml (only adding: {}) is in jenkins-repairs/ with a diff; copy it over the job's \
+                     config.xml in JENKINS_HOME (then reload Jenkins) or rerun with a live Jenkins and \
+                     --repair-jenkins-jobs, then rerun the migration",
+                    r.changes.join("; ")
+                ),
+            ));
+            Some(r)
+        }
+        RepairOutcome::NotRepairable(why) => {
+            findings.push(Finding::manual(
+                "pipeline.v30-held-back",
+                format!("no Pipeline is written or applied for job `{name}` until the job is fixed in Jenkins; {why}"),
+            ));
+            None
+        }
+        RepairOutcome::NotNeeded => None,
+    };
+    ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair }
 }

@@ -121,6 +121,65 @@ pub fn convert_project(p: &Project, default_workspace: Option<&str>) -> Converte
     ConvertedProject { object: Some(object), findings }
 }
 
+/// The `kubesphere.io/creator` of a project under `policy`, given its active owners (v2.1
+/// memberships with role `owner`) — `None` when the project has no membership rows at all (then
+/// nothing can be checked and the v2.1 creator stays) — with a finding whenever the choice needs
+/// saying.
+pub fn choose_creator(
+    p: &Project,
+    owners: Option<&[&str]>,
+    policy: crate::options::CreatorPolicy,
+) -> (Option<String>, Option<Finding>) {
+    use crate::options::CreatorPolicy;
+    let creator = p.creator.as_str();
+    let Some(owners) = owners else {
+        return (Some(creator.to_string()), None);
+    };
+    let is_owner = owners.contains(&creator);
+    match policy {
+        _ if is_owner => (Some(creator.to_string()), None),
+        CreatorPolicy::Keep => (
+            Some(creator.to_string()),
+            Some(Finding::warning(
+                "project.creator-widening",
+                format!(
+                    "v2.1 creator {creator:?} is no longer an owner of the project, but stays its kubesphere.io/creator \
+                     (--creator keep): the v3.0 namespace controller makes {creator:?} admin of the project again \
+                     (RoleBinding {creator}-admin), a widening of rights"
+                ),
+            )),
+        ),
+        CreatorPolicy::Owner => {
+            let mut sorted = owners.to_vec();
+            sorted.sort_unstable();
+            match sorted.first() {
+                Some(owner) => (
+                    Some(owner.to_string()),
+                    Some(Finding::info(
+                        "project.creator-owner",
+                        format!(
+                            "v2.1 creator {creator:?} is no longer an owner of the project; {owner:?}, an owner, becomes its \
+                             kubesphere.io/creator (the v3.0 namespace controller makes the creator admin), so nobody \
+                             regains rights they lost (--creator keep keeps {creator:?})"
+                        ),
+                    )),
+                ),
+                None => (
+                    None,
+                    Some(Finding::warning(
+                        "project.creator-none",
+                        format!(
+                            "the project has no owner in v2.1 and creator {creator:?} is not one: no kubesphere.io/creator is \
+                             set, so the v3.0 namespace controller makes nobody admin; grant an admin in the console \
+                             (--creator keep keeps {creator:?})"
+                        ),
+                    )),
+                ),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,23 @@ pub struct ParsedJob {
     pub findings: Vec<Finding>,
 }
 
+/// Code of the finding that says the v3.0 parser cannot read the job (panic or error).
+pub const V30_PARSER_FAILS: &str = "pipeline.v30-parser-fails";
+
+impl ParsedJob {
+    /// Whether the v3.0 controller would panic or fail on this job: a Pipeline object must
+    /// never be created for it (a panic takes down ks-controller-manager; an error requeues
+    /// forever). Jobs of other classes are not Pipelines at all and are not counted here.
+    pub fn v30_unreadable(&self) -> bool {
+        self.findings.iter().any(|f| f.code == V30_PARSER_FAILS)
+    }
+
+    /// The reasons the v3.0 parser fails on this job (one per element or byte), in order.
+    pub fn v30_failures(&self) -> impl Iterator<Item = &ksdm_model::Finding> {
+        self.findings.iter().filter(|f| f.code == V30_PARSER_FAILS)
+    }
+}
+
 /// A pipeline `config.xml` that is not well-formed XML.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("pipeline job `{job}`: config.xml cannot be read: {source}")]
@@ -170,7 +187,7 @@ pub fn parse_job(job_name: &str, xml: &[u8]) -> Result<ParsedJob, PipelineXmlErr
         .iter()
         .map(|reason| {
             Finding::manual(
-                "pipeline.v30-parser-fails",
+                V30_PARSER_FAILS,
                 format!(
                     "the KubeSphere v3.0 controller cannot parse job `{job_name}`: {reason}; it would fail or crash \
                      on this job — fix the job in Jenkins (e.g. re-save it with the element present) before the upgrade"
@@ -394,13 +411,16 @@ fn read_parameters(properties: &Element, fails: &mut V30Failures) -> Vec<Paramet
             .find(|(class, _)| *class == tag_name)
             .map(|(_, t)| *t);
         let name = required_text(param, "name", fails);
-        let description = required_text(param, "description", fails);
+        let description = param_text(param, &name, "description", fails);
         let (type_, default_value) = match type_ {
             Some("file") => ("file".to_owned(), String::new()),
             // v3.0 bug: the default is read from <name>.
             Some("password") => ("password".to_owned(), name.clone()),
             Some("choice") => ("choice".to_owned(), read_choices(param, fails)),
-            Some(t) => (t.to_owned(), required_text(param, "defaultValue", fails)),
+            Some(t) => (
+                t.to_owned(),
+                param_text(param, &name, "defaultValue", fails),
+            ),
             None => (tag_name.to_owned(), "unknown".to_owned()),
         };
         out.push(Parameter {
@@ -411,6 +431,20 @@ fn read_parameters(properties: &Element, fails: &mut V30Failures) -> Vec<Paramet
         });
     }
     out
+}
+
+/// A parameter's required child, with the parameter's name in the failure.
+fn param_text(param: &Element, name: &str, child: &str, fails: &mut V30Failures) -> String {
+    match param.child_raw(child) {
+        Some(e) => text(e),
+        None => {
+            fails.0.push(format!(
+                "parameter `{name}` (<{}>) has no <{child}> element",
+                param.raw_name
+            ));
+            String::new()
+        }
+    }
 }
 
 /// Choice values: `choices/a/string*` (v3.0) or `choices/string*` (v3.0 panics; read anyway),

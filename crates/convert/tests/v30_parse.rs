@@ -484,7 +484,7 @@ fn missing_description_and_parameter_description_are_reported() {
     ));
     assert!(has_manual_failure(
         &p,
-        "<hudson.model.StringParameterDefinition> has no <description>"
+        "parameter `A` (<hudson.model.StringParameterDefinition>) has no <description>"
     ));
 }
 

@@ -317,6 +317,8 @@ pub const CREDENTIAL_TYPE_PREFIX: &str = "credential.devops.kubesphere.io/";
 pub const AUTOSYNC_ANNOTATION: &str = "credential.devops.kubesphere.io/autosync";
 /// Label carrying the workspace of a DevOpsProject.
 pub const WORKSPACE_LABEL: &str = "kubesphere.io/workspace";
+/// Label the v3.0 controller puts on a DevOpsProject's admin Namespace (value: the project name).
+pub const DEVOPSPROJECT_LABEL: &str = "kubesphere.io/devopsproject";
 /// Annotation carrying the creator.
 pub const CREATOR_ANNOTATION: &str = "kubesphere.io/creator";
 /// Annotation carrying the description.

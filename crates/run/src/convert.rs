@@ -106,6 +106,12 @@ pub fn run_conversion(
                     write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
                 }
             }
+            for r in &p.repairs {
+                let diff = ksdm_convert::v30_repair::unified_diff(&r.relative_path(), &r.original, &r.repair.repaired);
+                if let Err(e) = tree.write_repair(&r.folder, &r.job, &r.repair.repaired, &diff) {
+                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
+                }
+            }
         }
         if p.items.iter().any(|i| i.kind == ItemKind::Project) {
             on_event(ConvertEvent::ProjectDone);
@@ -226,9 +232,13 @@ pub fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
             out.display()
         );
     }
-    if mode == Mode::Export && layout.resources().exists() {
-        std::fs::remove_dir_all(layout.resources())
-            .with_context(|| format!("removing the previous {}", layout.resources().display()))?;
+    if mode == Mode::Export {
+        for previous in [layout.resources(), layout.jenkins_repairs()] {
+            if previous.exists() {
+                std::fs::remove_dir_all(&previous)
+                    .with_context(|| format!("removing the previous {}", previous.display()))?;
+            }
+        }
     }
     Ok(())
 }

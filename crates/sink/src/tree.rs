@@ -73,6 +73,21 @@ impl TreeLayout {
         self.output().report_json()
     }
 
+    /// `DIR/jenkins-repairs`: repaired job `config.xml` files in the `JENKINS_HOME` layout.
+    pub fn jenkins_repairs(&self) -> PathBuf {
+        self.output().file(ksdm_model::output::JENKINS_REPAIRS)
+    }
+
+    /// `DIR/jenkins-repairs/jobs/<folder>/jobs/<job>/config.xml`.
+    pub fn repair_path(&self, folder: &str, job: &str) -> Result<PathBuf, TreeError> {
+        for part in [folder, job] {
+            if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\', '\0']) {
+                return Err(TreeError::UnsafeName { name: part.to_string() });
+            }
+        }
+        Ok(self.jenkins_repairs().join("jobs").join(folder).join("jobs").join(job).join("config.xml"))
+    }
+
     /// Path of an object of `resource` (`<plural>[.<group>]`) in `namespace` (or cluster-scoped).
     pub fn object_path(&self, resource: &str, namespace: Option<&str>, name: &str) -> Result<PathBuf, TreeError> {
         for part in [Some(name), namespace].into_iter().flatten() {
@@ -120,6 +135,17 @@ impl YamlTree {
             message: e.to_string(),
         })?;
         write_file(&path, yaml.as_bytes(), private)?;
+        Ok(path)
+    }
+}
+
+impl YamlTree {
+    /// Writes a repaired job `config.xml` and its unified diff (`config.xml.diff` next to it),
+    /// both with mode 0600 (job files can hold tokens). Returns the `config.xml` path.
+    pub fn write_repair(&self, folder: &str, job: &str, repaired: &[u8], diff: &str) -> Result<PathBuf, TreeError> {
+        let path = self.layout.repair_path(folder, job)?;
+        write_file(&path, repaired, true)?;
+        write_file(&path.with_file_name("config.xml.diff"), diff.as_bytes(), true)?;
         Ok(path)
     }
 }

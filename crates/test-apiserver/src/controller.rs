@@ -7,8 +7,20 @@
 //! project; then sets `status.adminNamespace` with a plain update. A same-name Namespace without
 //! the label is left alone and a `CreateAdminNamespaceFailed` event is recorded. When a project is
 //! deleted it removes its finalizer (the Jenkins folder deletion is not simulated), after which the
-//! owned Namespace is garbage-collected. No Jenkins interaction, no workspace binding, no RoleBindings.
+//! owned Namespace is garbage-collected.
+//!
+//! Like v3.0.0 it also binds each project to its Workspace (label `kubesphere.io/workspace`) with
+//! a controller ownerReference, **silently skipping** a workspace that does not exist, and the
+//! namespace controller (when enabled) creates the RoleBinding `<creator>-admin` in the admin
+//! namespace from its `kubesphere.io/creator` annotation on every pass.
+//!
+//! With a Jenkins home configured, the simulated pipeline controller parses the job each Pipeline
+//! names with the v3.0 parse emulation: where v3.0.0 would panic, the simulated
+//! ks-controller-manager "crashes" (a restart is counted and a `ControllerManagerCrashed` event
+//! recorded); where it would return an error, a `ParsePipelineFailed` event is recorded (v3.0.0
+//! requeues such a Pipeline forever).
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -97,9 +109,14 @@ fn record(store: &mut Store, object: String, reason: &str, message: String) {
 
 /// One reconcile pass over all DevOpsProjects (and Pipelines when the pipeline finalizer is on).
 pub fn reconcile_once(shared: &Shared) {
-    let (delay, pipeline_finalizer) = {
+    let (delay, pipeline_finalizer, jenkins_home, creator_admin) = {
         let settings = shared.settings();
-        (settings.controller_delay, settings.pipeline_finalizer)
+        (
+            settings.controller_delay,
+            settings.pipeline_finalizer,
+            settings.jenkins_home.clone(),
+            settings.creator_admin,
+        )
     };
     let Some(delay) = delay else { return };
     let mut store = shared.store();
@@ -107,13 +124,20 @@ pub fn reconcile_once(shared: &Shared) {
         let namespace_kind = store.kind_for("", "v1", "namespaces");
         for project in store.list_objects(&kind, None, |_| true) {
             if let Some(ns_kind) = &namespace_kind {
-                reconcile_project(&mut store, &kind, ns_kind, project, delay);
+                reconcile_project(&mut store, &kind, ns_kind, project, delay, creator_admin);
             }
         }
     }
     if let Some(kind) = store.kind_for(DEVOPS_GROUP, "v1alpha3", "pipelines") {
         for pipeline in store.list_objects(&kind, None, |_| true) {
-            reconcile_pipeline(&mut store, &kind, pipeline, delay, pipeline_finalizer);
+            reconcile_pipeline(
+                &mut store,
+                &kind,
+                pipeline,
+                delay,
+                pipeline_finalizer,
+                jenkins_home.as_deref(),
+            );
         }
     }
 }
@@ -144,6 +168,7 @@ fn reconcile_pipeline(
     pipeline: Value,
     delay: Duration,
     add_finalizer: bool,
+    jenkins_home: Option<&Path>,
 ) {
     let object = format!(
         "Pipeline/{}/{}",
@@ -151,6 +176,9 @@ fn reconcile_pipeline(
         text(&pipeline, "/metadata/name").unwrap_or("")
     );
     let terminating = pipeline.pointer("/metadata/deletionTimestamp").is_some();
+    if !terminating && old_enough(store, &pipeline, delay) {
+        parse_pipeline_job(store, &pipeline, &object, jenkins_home);
+    }
     let result = if terminating && has_finalizer(&pipeline, PIPELINE_FINALIZER) {
         update(
             store,
@@ -181,6 +209,7 @@ fn reconcile_project(
     ns_kind: &ResourceKind,
     project: Value,
     delay: Duration,
+    creator_admin_binding: bool,
 ) {
     let Some(name) = text(&project, "/metadata/name").map(str::to_string) else {
         return;
@@ -215,7 +244,11 @@ fn reconcile_project(
             }
         }
     }
+    let project = bind_workspace(store, kind, project);
     if let Some(admin) = text(&project, "/status/adminNamespace") {
+        if creator_admin_binding && store.namespace_exists(admin) {
+            creator_admin(store, admin);
+        }
         if !store.namespace_exists(admin) {
             // The admin namespace is gone: clear the status; the next pass recreates it.
             let mut cleared = project.clone();
@@ -309,5 +342,185 @@ fn reconcile_project(
     }
     if let Err(message) = update(store, kind, with_status) {
         record(store, object, "UpdateStatusFailed", message);
+    }
+}
+
+/// `bindWorkspace`: a controller ownerReference from the project to its Workspace; a workspace
+/// that does not exist is skipped silently (as v3.0.0 does: the project then belongs to none).
+fn bind_workspace(store: &mut Store, kind: &ResourceKind, project: Value) -> Value {
+    let Some(ws) = text(&project, "/metadata/labels/kubesphere.io~1workspace").map(str::to_string)
+    else {
+        return project;
+    };
+    let ws = ws.as_str();
+    let Some(ws_kind) = store.kind_for("tenant.kubesphere.io", "v1alpha1", "workspaces") else {
+        return project;
+    };
+    let Some(workspace) = store
+        .list_objects(&ws_kind, None, |w| text(w, "/metadata/name") == Some(ws))
+        .into_iter()
+        .next()
+    else {
+        return project;
+    };
+    let uid = text(&workspace, "/metadata/uid").unwrap_or("").to_string();
+    let bound = project
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .is_some_and(|r| {
+            r.iter()
+                .any(|o| o.get("uid").and_then(Value::as_str) == Some(uid.as_str()))
+        });
+    if bound {
+        return project;
+    }
+    let mut updated = project.clone();
+    if let Some(meta) = updated.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.insert(
+            "ownerReferences".into(),
+            json!([{"apiVersion": "tenant.kubesphere.io/v1alpha1", "kind": "Workspace", "name": ws,
+                    "uid": uid, "controller": true, "blockOwnerDeletion": true}]),
+        );
+    }
+    let object = format!(
+        "DevOpsProject/{}",
+        text(&project, "/metadata/name").unwrap_or("")
+    );
+    match update(store, kind, updated) {
+        Ok(updated) => updated,
+        Err(message) => {
+            record(store, object, "BindWorkspaceFailed", message);
+            project
+        }
+    }
+}
+
+/// The namespace controller: RoleBinding `<creator>-admin` in `namespace` from the Namespace's
+/// `kubesphere.io/creator` annotation, created again whenever it is missing.
+fn creator_admin(store: &mut Store, namespace: &str) {
+    let (Some(ns_kind), Some(rb_kind)) = (
+        store.kind_for("", "v1", "namespaces"),
+        store.kind_for("rbac.authorization.k8s.io", "v1", "rolebindings"),
+    ) else {
+        return;
+    };
+    let Some(ns) = store
+        .list_objects(&ns_kind, None, |n| {
+            text(n, "/metadata/name") == Some(namespace)
+        })
+        .into_iter()
+        .next()
+    else {
+        return;
+    };
+    let Some(creator) =
+        text(&ns, "/metadata/annotations/kubesphere.io~1creator").map(str::to_string)
+    else {
+        return;
+    };
+    let name = format!("{creator}-admin");
+    let exists = !store
+        .list_objects(&rb_kind, Some(namespace), |rb| {
+            text(rb, "/metadata/name") == Some(name.as_str())
+        })
+        .is_empty();
+    if exists {
+        return;
+    }
+    let binding = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": name, "namespace": namespace, "labels": {"iam.kubesphere.io/user-ref": creator}},
+        "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": creator}],
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "admin"},
+    });
+    if let Err(e) = store.create(&rb_kind, Some(namespace), binding, WriteOptions::default()) {
+        record(
+            store,
+            format!("Namespace/{namespace}"),
+            "CreateCreatorBindingFailed",
+            e.to_string(),
+        );
+    }
+}
+
+/// The job's `config.xml` in `home`: folder `namespace` matched case-insensitively (as Jenkins
+/// does), then the job `name` likewise.
+fn job_config(home: &Path, namespace: &str, name: &str) -> Option<PathBuf> {
+    let find = |dir: &Path, wanted: &str| -> Option<PathBuf> {
+        std::fs::read_dir(dir)
+            .ok()?
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().eq_ignore_ascii_case(wanted))
+            .map(|e| e.path())
+    };
+    let folder = find(&home.join("jobs"), namespace)?;
+    let job = find(&folder.join("jobs"), name)?;
+    Some(job.join("config.xml")).filter(|p| p.is_file())
+}
+
+/// Whether a v3.0 parser failure is a Go error (the decoder refuses the prolog or a character)
+/// rather than a nil-pointer panic.
+fn is_parse_error(message: &str) -> bool {
+    message.contains("XML declaration") || message.contains("XML 1.0 forbids")
+}
+
+/// `GetProjectPipelineConfig` + parse, once per Pipeline version.
+fn parse_pipeline_job(
+    store: &mut Store,
+    pipeline: &Value,
+    object: &str,
+    jenkins_home: Option<&Path>,
+) {
+    let Some(home) = jenkins_home else { return };
+    let version = format!(
+        "{}@{}",
+        text(pipeline, "/metadata/uid").unwrap_or(""),
+        text(pipeline, "/metadata/resourceVersion").unwrap_or("")
+    );
+    if !store.parsed_pipelines.insert(version) {
+        return;
+    }
+    let namespace = text(pipeline, "/metadata/namespace").unwrap_or("");
+    let name = text(pipeline, "/metadata/name").unwrap_or("");
+    let Some(path) = job_config(home, namespace, name) else {
+        // v3.0 then creates the job in Jenkins; not simulated.
+        return;
+    };
+    let Ok(xml) = std::fs::read(&path) else {
+        return;
+    };
+    match ksdm_convert::v30_parse::parse_job(name, &xml) {
+        Err(e) => record(
+            store,
+            object.to_string(),
+            "ParsePipelineFailed",
+            e.to_string(),
+        ),
+        Ok(parsed) => {
+            let failures: Vec<String> = parsed.v30_failures().map(|f| f.message.clone()).collect();
+            if failures.is_empty() {
+                return;
+            }
+            if failures.iter().all(|m| is_parse_error(m)) {
+                record(
+                    store,
+                    object.to_string(),
+                    "ParsePipelineFailed",
+                    failures.join("; "),
+                );
+            } else {
+                store.controller_restarts += 1;
+                tracing::error!(%object, "simulated ks-controller-manager crash: the v3.0 pipeline parser panics on this job");
+                record(
+                    store,
+                    object.to_string(),
+                    "ControllerManagerCrashed",
+                    format!(
+                        "nil pointer dereference while parsing the job: {}",
+                        failures.join("; ")
+                    ),
+                );
+            }
+        }
     }
 }

@@ -172,3 +172,20 @@ pub fn devopsprojects_crd() -> Value {
 pub fn pipelines_crd() -> Value {
     crd("pipelines", "pipeline", "Pipeline", "Namespaced", pipeline_spec_schema(), json!({"type": "object"}))
 }
+
+/// A `workspaces.tenant.kubesphere.io` CRD (cluster-scoped; no schema: only existence matters to
+/// the simulated controllers and to the migration's workspace check).
+pub fn workspaces_crd() -> Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1beta1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "workspaces.tenant.kubesphere.io"},
+        "spec": {
+            "group": "tenant.kubesphere.io",
+            "names": {"kind": "Workspace", "listKind": "WorkspaceList", "plural": "workspaces", "singular": "workspace"},
+            "scope": "Cluster",
+            "version": "v1alpha1",
+            "versions": [{"name": "v1alpha1", "served": true, "storage": true}],
+        }
+    })
+}

@@ -28,6 +28,16 @@ pub struct ServerOptions {
     pub user: String,
     /// Bearer token written into the kubeconfig (not checked by the server).
     pub token: String,
+    /// KubeSphere `tenant.kubesphere.io/v1alpha1` Workspaces that exist at start; `None` = the
+    /// Workspace API is not served at all (not a KubeSphere cluster).
+    pub workspaces: Option<Vec<String>>,
+    /// The Jenkins the simulated pipeline controller reads jobs from: a `JENKINS_HOME` folder
+    /// (`jobs/<folder>/jobs/<job>/config.xml`, folder matched case-insensitively). `None` = the
+    /// pipeline controller does not parse jobs.
+    pub jenkins_home: Option<std::path::PathBuf>,
+    /// Whether the simulated namespace controller creates `<creator>-admin` RoleBindings (as
+    /// v3.0.0's does on every reconcile). Off by default so object counts stay the export's.
+    pub creator_admin: bool,
 }
 
 impl Default for ServerOptions {
@@ -41,11 +51,32 @@ impl Default for ServerOptions {
             namespaces: vec!["default".into(), "kube-system".into(), "kube-public".into()],
             user: "test-user".into(),
             token: "test-token".into(),
+            workspaces: None,
+            jenkins_home: None,
+            creator_admin: false,
         }
     }
 }
 
 impl ServerOptions {
+    /// Serves the Workspace API with these Workspaces at start.
+    pub fn with_workspaces(mut self, names: &[&str]) -> Self {
+        self.workspaces = Some(names.iter().map(|s| s.to_string()).collect());
+        self
+    }
+
+    /// Makes the simulated namespace controller create `<creator>-admin` RoleBindings.
+    pub fn with_creator_admin(mut self) -> Self {
+        self.creator_admin = true;
+        self
+    }
+
+    /// Lets the simulated pipeline controller parse jobs from this `JENKINS_HOME`.
+    pub fn with_jenkins_home(mut self, home: impl Into<std::path::PathBuf>) -> Self {
+        self.jenkins_home = Some(home.into());
+        self
+    }
+
     /// Installs the KubeSphere v3.0.0 `devopsprojects` and `pipelines` CRDs at start.
     pub fn with_kubesphere_crds(mut self) -> Self {
         self.crd_yaml.push(devopsprojects_crd_yaml());

@@ -91,6 +91,22 @@ impl TestApiServer {
                 store.install_crd(c);
             }
         }
+        if let Some(workspaces) = &opts.workspaces {
+            for c in crd::parse_crds(&crate::crd_schema::workspaces_crd().to_string())
+                .context("installing the Workspace CRD")?
+            {
+                store.install_crd(c);
+            }
+            let kind = store
+                .kind_for("tenant.kubesphere.io", "v1alpha1", "workspaces")
+                .context("the workspaces type is not registered")?;
+            for ws in workspaces {
+                let doc = serde_json::json!({"apiVersion": "tenant.kubesphere.io/v1alpha1", "kind": "Workspace", "metadata": {"name": ws}});
+                store
+                    .create(&kind, None, doc, Default::default())
+                    .map_err(|e| anyhow::anyhow!("creating start-up workspace {ws:?}: {e}"))?;
+            }
+        }
         for ns in &opts.namespaces {
             let doc = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             let kind = store
@@ -129,6 +145,12 @@ impl TestApiServer {
             user: opts.user,
             token: opts.token,
         })
+    }
+
+    /// How often the simulated ks-controller-manager crashed (the v3.0.0 pipeline parser
+    /// panicked on the job of a Pipeline). A migration must keep this at 0.
+    pub fn controller_restarts(&self) -> u64 {
+        self.shared.store().controller_restarts
     }
 
     /// Base URL, `http://127.0.0.1:<port>`.

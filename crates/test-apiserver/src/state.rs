@@ -24,6 +24,10 @@ pub struct Settings {
     pub denials: Vec<AccessDenial>,
     /// User name for Forbidden messages and SSAR.
     pub user: String,
+    /// Where the simulated pipeline controller reads jobs (see [`ServerOptions::jenkins_home`]).
+    pub jenkins_home: Option<std::path::PathBuf>,
+    /// The namespace controller creates `<creator>-admin`.
+    pub creator_admin: bool,
 }
 
 impl Settings {
@@ -36,6 +40,8 @@ impl Settings {
             pipeline_finalizer: opts.pipeline_finalizer,
             denials: Vec::new(),
             user: opts.user.clone(),
+            jenkins_home: opts.jenkins_home.clone(),
+            creator_admin: opts.creator_admin,
         }
     }
 

@@ -44,6 +44,11 @@ pub struct Store {
     created_at: HashMap<String, Instant>,
     /// Events recorded by the simulated controllers.
     pub events: Vec<ControllerEvent>,
+    /// How often the simulated ks-controller-manager "crashed": the v3.0.0 pipeline parser
+    /// panicked on a job a Pipeline names (each crash restarts every KubeSphere controller).
+    pub controller_restarts: u64,
+    /// Pipelines (`uid@resourceVersion`) whose job the pipeline controller has already parsed.
+    pub parsed_pipelines: std::collections::HashSet<String>,
 }
 
 /// Current time as an RFC 3339 timestamp with whole seconds, like `metav1.Time`.
@@ -123,6 +128,8 @@ impl Store {
             resource_version: 0,
             created_at: HashMap::new(),
             events: Vec::new(),
+            controller_restarts: 0,
+            parsed_pipelines: Default::default(),
         }
     }
 

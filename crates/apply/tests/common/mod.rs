@@ -119,9 +119,15 @@ pub fn standard_tree(dir: &Path) {
 /// Number of objects in [`standard_tree`].
 pub const STANDARD_OBJECTS: usize = 11;
 
-/// Starts a server with the KubeSphere CRDs and the controller acting after 30 ms.
+/// Starts a server with the KubeSphere CRDs, workspace `ws1` and the controller acting after 30 ms.
 pub async fn start() -> TestApiServer {
-    start_with(ServerOptions::default().with_kubesphere_crds().with_controller_delay(Some(Duration::from_millis(30)))).await
+    start_with(
+        ServerOptions::default()
+            .with_kubesphere_crds()
+            .with_workspaces(&["ws1"])
+            .with_controller_delay(Some(Duration::from_millis(30))),
+    )
+    .await
 }
 
 /// Starts a server with `opts`.

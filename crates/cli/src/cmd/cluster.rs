@@ -5,15 +5,20 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ksdm_apply::{
-    apply_plan, connect, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport, ConfigMapMirror,
-    ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions, Progress, RunId, VerifyOptions, VerifyReport,
+    apply_plan, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport,
+    ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions, Progress, RunId,
+    VerifyOptions, VerifyReport,
 };
 use ksdm_sink::tree::write_file;
 
 use crate::args::ClusterArgs;
 
-/// Whether the command line (or the environment) names a cluster.
-pub fn configured(c: &ClusterArgs) -> bool {
+/// Whether the command line (or the environment) names a cluster. With `--sample` only an
+/// explicit `--kubeconfig` does: the sample never goes to whatever cluster `$KUBECONFIG` names.
+pub fn configured(c: &ClusterArgs, sample: bool) -> bool {
+    if sample {
+        return c.kubeconfig.is_some();
+    }
     c.kubeconfig.is_some()
         || c.context.is_some()
         || std::env::var_os("KUBECONFIG").is_some()
@@ -26,13 +31,38 @@ async fn client(c: &ClusterArgs) -> Result<kube::Client> {
         context: c.context.as_deref(),
         read_timeout: Some(std::time::Duration::from_secs(60)),
     };
-    connect(&opts).await.context("connecting to the Kubernetes API server")
+    let (client, target) = connect_described(&opts).await.context("connecting to the Kubernetes API server")?;
+    // Say which cluster before the first request.
+    println!("cluster: {target}");
+    Ok(client)
 }
+
+/// True (after saying why on stderr) when a cluster command runs on the sample without an
+/// explicit `--kubeconfig`: the caller exits with the usage code and touches no cluster.
+pub fn sample_without_kubeconfig(c: &ClusterArgs, sample: bool, command: &str) -> bool {
+    let refused = sample && c.kubeconfig.is_none();
+    if refused {
+        eprintln!(
+            "ks-devops-migrate: `{command} --sample` talks to a cluster only when --kubeconfig FILE is given \
+             explicitly ($KUBECONFIG and in-cluster credentials are ignored for the sample)"
+        );
+    }
+    refused
+}
+
+/// Where the journal is kept in the cluster when `--journal-configmap` is not given.
+pub const DEFAULT_JOURNAL_CONFIGMAP: &str = "default/ks-devops-migrate-journal";
 
 /// The journal ConfigMap: `NS/NAME`, or a bare `NAME` in the pod's namespace (`POD_NAMESPACE`,
 /// which the manifests of `job` set next to a bare `KSDM_JOURNAL_CONFIGMAP`).
+///
+/// Without `--journal-configmap` every cluster run keeps its journal in the cluster as well, in
+/// [`DEFAULT_JOURNAL_CONFIGMAP`], so a rerun from another machine, another `--out` or a fresh pod
+/// still knows what earlier runs left in place (and does not recreate what a user deleted since).
+/// `--journal-configmap ""` turns the mirror off.
 fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
-    let spec = c.journal_configmap.as_deref().filter(|s| !s.is_empty())?;
+    let spec = c.journal_configmap.as_deref().unwrap_or(DEFAULT_JOURNAL_CONFIGMAP);
+    let spec = Some(spec).filter(|s| !s.is_empty())?;
     let (namespace, name) = match spec.split_once('/') {
         Some((ns, name)) => (ns.to_string(), name.to_string()),
         None => match std::env::var("POD_NAMESPACE").ok().filter(|ns| !ns.is_empty()) {

@@ -22,6 +22,7 @@ pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
         },
         developer_role: a.developer_role.clone(),
         default_workspace: a.default_workspace.clone(),
+        creator: if a.creator == "keep" { ksdm_convert::CreatorPolicy::Keep } else { ksdm_convert::CreatorPolicy::Owner },
         selection: Selection {
             only: a.only.iter().map(|s| Selector::parse(s)).collect(),
             exclude: a.exclude.iter().map(|s| Selector::parse(s)).collect(),
@@ -88,6 +89,9 @@ pub fn print_result(report: &Report, out: &Path, mode: Mode) {
     println!("{}", report.summary_line());
     if mode == Mode::Export {
         println!("v3.0 objects: {}", layout.resources().display());
+        if layout.jenkins_repairs().is_dir() {
+            println!("job repairs:  {} (jobs held back: the v3.0 parser cannot read them)", layout.jenkins_repairs().display());
+        }
     }
     println!("report:       {}", layout.report_md().display());
     println!("              {}", layout.report_json().display());

@@ -16,6 +16,9 @@ use crate::exit;
 /// read → convert → YAML + report → backup → apply (projects, secrets, pipelines, role bindings).
 pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
     if a.dry_run {
+        if cluster::sample_without_kubeconfig(&a.cluster, a.source.sample, "migrate --dry-run") {
+        return Ok(exit::USAGE);
+    }
         return plan_inner(&a.source, &a.convert, &a.out, &a.cluster, no_progress, "migrate --dry-run");
     }
     match migrate_run(a, no_progress) {
@@ -50,7 +53,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
     a.source.spec()?;
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
-    let apply = !a.no_apply && cluster::configured(&a.cluster);
+    let apply = !a.no_apply && cluster::configured(&a.cluster, a.source.sample);
     std::fs::create_dir_all(&a.out)?;
     let (protection, identity) = backup::protection(&a.protection, a.source.sample, &a.out)?;
     let rt = super::runtime()?;
@@ -123,10 +126,17 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
 
     // Steps 5 and 6: apply, then the role bindings (the engine applies them last per project).
     if !apply {
-        println!(
-            "[5-6/6] no cluster configured (--kubeconfig, KUBECONFIG or in-cluster): stopping after the backup; \
-             rerun with --kubeconfig FILE to apply"
-        );
+        if a.source.sample && !a.no_apply {
+            println!(
+                "[5-6/6] the sample is applied only with an explicit --kubeconfig FILE ($KUBECONFIG and \
+                 in-cluster credentials are ignored for it): stopping after the backup"
+            );
+        } else {
+            println!(
+                "[5-6/6] no cluster configured (--kubeconfig, KUBECONFIG or in-cluster): stopping after the backup; \
+                 rerun with --kubeconfig FILE to apply"
+            );
+        }
         return Ok((if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK }, totals));
     }
     let applied = cluster::apply(&rt, &a.cluster, &a.out, &run_id, false, no_progress)?;
@@ -148,6 +158,9 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
 
 /// `plan`.
 pub fn plan(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
+    if cluster::sample_without_kubeconfig(&a.cluster, a.source.sample, "plan") {
+        return Ok(exit::USAGE);
+    }
     plan_inner(&a.source, &a.convert, &a.out, &a.cluster, no_progress, "plan")
 }
 
@@ -178,6 +191,9 @@ fn plan_inner(
 
 /// `verify`.
 pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
+    if cluster::sample_without_kubeconfig(&a.cluster, a.source.sample, "verify") {
+        return Ok(exit::USAGE);
+    }
     a.source.spec()?;
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
