@@ -1254,7 +1254,10 @@ impl Bucket {
                 self.data.projects.push(project_from_values(values, has_ws));
             }
             Table::Membership => self.data.memberships.push(membership_from_values(values)),
-            Table::Credential => self.data.credentials.push(credential_meta_from_values(values)),
+            Table::Credential => self
+                .data
+                .credentials
+                .push(credential_meta_from_values(values)),
         }
     }
 }
