@@ -8,12 +8,14 @@
 //!   JSON field names of `devops.kubesphere.io/v1alpha3`), credential `Secret`s, `RoleBinding`s.
 //! * [`outcome`] — per-item outcomes and findings that end up in the report.
 //! * [`plaintext`] — a wrapper for decrypted secret values that never prints them.
+//! * [`limits`] — size limits on everything read from outside.
 //!
 //! Flow: `ksdm-source` fills [`v21`] → `ksdm-convert` builds [`v30`] + [`outcome`] →
 //! `ksdm-sink` writes YAML and reports.
 
 #![deny(missing_docs)]
 
+pub mod limits;
 pub mod outcome;
 pub mod plaintext;
 pub mod v21;

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
-use ksdm_model::v21::JenkinsFolder;
+use ksdm_model::v21::{JenkinsFolder, RefusedFile};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE};
 use serde::Deserialize;
 use url::Url;
@@ -107,26 +107,41 @@ impl JenkinsClient {
         let name = item.name.as_str();
         let label = format!("Jenkins item `{name}`");
         tracing::debug!(item = name, class = %item.class, "reading Jenkins item");
+        let mut refused = Vec::new();
         let config = match self.transport.get(&label, &paths::config_xml(&[name])).await {
-            Ok(answer) => answer.body,
+            Ok(answer) => Some(answer.body),
+            Err(err @ JenkinsError::TooLarge { .. }) => {
+                refused.push(RefusedFile { job: None, reason: err.to_string() });
+                None
+            }
             Err(err) if err.status() == Some(403) => return Err(self.forbidden_config(name, &label, err).await),
             Err(err) => return Err(err),
         };
         let mut jobs = Vec::new();
         if item.has_job_children() {
             let children = self.list(&label, &[name]).await?;
-            jobs = stream::iter(children)
+            let read = stream::iter(children)
                 .map(|child| async move {
                     let label = format!("job `{name}/{}`", child.name);
-                    let answer = self.transport.get(&label, &paths::config_xml(&[name, &child.name])).await?;
-                    Ok::<_, JenkinsError>((child.name, answer.body))
+                    match self.transport.get(&label, &paths::config_xml(&[name, &child.name])).await {
+                        Ok(answer) => Ok((child.name, Ok(answer.body))),
+                        // Over the size limit: this job fails alone.
+                        Err(err @ JenkinsError::TooLarge { .. }) => Ok((child.name, Err(err.to_string()))),
+                        Err(err) => Err(err),
+                    }
                 })
                 .buffered(self.concurrency)
                 .try_collect::<Vec<_>>()
                 .await?;
+            for (child, body) in read {
+                match body {
+                    Ok(bytes) => jobs.push((child, bytes)),
+                    Err(reason) => refused.push(RefusedFile { job: Some(child), reason }),
+                }
+            }
             jobs.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Ok(JenkinsFolder { name: name.to_owned(), config_xml: Some(config), jobs })
+        Ok(JenkinsFolder { name: name.to_owned(), config_xml: config, jobs, refused })
     }
 
     /// The folder's credentials in domain `_` as listed by the credentials store API

@@ -66,8 +66,14 @@ pub fn run_conversion(
     let mut opts = convert_options(convert);
     opts.revealed = src.revealed.clone();
     let tree = YamlTree::new(out);
-    let keys = src.keys()?;
-    let folders = src.folders()?;
+    // Key files or an archive that cannot be read at all: the input is unusable (exit 3), not a bug.
+    let (keys, folders) = match src.keys().and_then(|k| Ok((k, src.folders()?))) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("ks-devops-migrate: cannot read the inputs: {e:#}");
+            return Ok(None);
+        }
+    };
     let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
     let bar = progress::projects(active, no_progress);
 
