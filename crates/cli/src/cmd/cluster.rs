@@ -73,15 +73,30 @@ pub fn apply(
     no_progress: bool,
 ) -> Result<Applied> {
     rt.block_on(async {
-        let client = client(c).await?;
-        let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
         let mut problems = Vec::new();
-        let pre = preflight(
+        // A kubeconfig that cannot be used is a failed preflight (nothing is applied), not a bug.
+        let client = match client(c).await {
+            Ok(client) => client,
+            Err(e) => {
+                problems.push(format!("{e:#}"));
+                return Ok(Applied { report: ApplyReport::default(), problems });
+            }
+        };
+        let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
+        let pre = match preflight(
             &client,
             &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() },
         )
         .await
-        .context("preflight checks against the cluster")?;
+        {
+            Ok(pre) => pre,
+            // An unreachable server is a failed preflight (nothing is applied), not a bug.
+            Err(e) => {
+                let via = c.kubeconfig.as_ref().map(|k| format!(" (kubeconfig {})", k.display())).unwrap_or_default();
+                problems.push(format!("preflight checks against the cluster{via}: {e}"));
+                return Ok(Applied { report: ApplyReport::default(), problems });
+            }
+        };
         problems.extend(pre.problems());
         let mut plan = Plan::from_tree(export_dir).context("reading the export tree")?;
         for p in &plan.problems {
