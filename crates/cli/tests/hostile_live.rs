@@ -204,6 +204,9 @@ async fn unreachable_cluster_garbage_kubeconfig_and_missing_rights_stop_before_a
     );
 }
 
+/// A way to damage a backup folder.
+type Damage<'a> = Box<dyn Fn(&std::path::Path) + 'a>;
+
 async fn verify(h: &Harness, run: &str) -> Output {
     h.run(&["backup", "verify", run, "--passphrase-file", "pass.txt"])
         .await
@@ -260,7 +263,7 @@ async fn damaged_backups_are_named_and_never_restored() {
         .find(|r| *r != run)
         .expect("second run");
     std::fs::copy(h.path().join(STORE).join(&other).join(PART), dir.join(PART)).expect("swap");
-    let cases: Vec<(&str, Box<dyn Fn(&std::path::Path)>)> = vec![
+    let cases: Vec<(&str, Damage)> = vec![
         ("swapped from another run", Box::new(|_| {})),
         (
             "flipped byte",
