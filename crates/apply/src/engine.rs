@@ -487,7 +487,9 @@ impl Engine<'_> {
     }
 
     async fn reconcile_existing(&self, obj: &DesiredObject, key: &str, existing: Value) -> Step {
-        if let Some(prev) = self.journal.and_then(|j| j.last_done(key)) {
+        // The quick path (skip the comparison when neither side changed since a run that left
+        // the object in place); never for a Secret, whose digest does not cover its values.
+        if let Some(prev) = self.journal.and_then(|j| j.last_done(key)).filter(|_| obj.kind != ObjectKind::Secret) {
             if prev.digest == obj.digest() && prev.resource_version.is_some() && prev.resource_version == resource_version(&existing) {
                 return Step::new(Action::Unchanged, format!("unchanged since run {}", prev.run_id)).rv(&existing);
             }

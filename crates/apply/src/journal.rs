@@ -4,7 +4,9 @@
 //! Each line is a [`JournalEntry`] `{run_id, key, digest, result, resource_version}`. On the next
 //! run (a resume after a crash, or a rerun) the entries of earlier runs tell the engine which
 //! objects were already done: an object whose digest is journaled as done and whose
-//! resourceVersion is unchanged since is skipped without comparing; an object that an earlier run
+//! resourceVersion is unchanged since is skipped without comparing (except Secrets: their digest
+//! leaves the values out, so that the journal holds nothing to test password guesses against,
+//! and they are always compared); an object that an earlier run
 //! created (or found) and that is gone now is not recreated unless asked. A truncated last line
 //! (the process was killed while writing) is ignored.
 //!
@@ -35,7 +37,8 @@ pub struct JournalEntry {
     pub run_id: String,
     /// Object key.
     pub key: String,
-    /// SHA-256 of the desired object (without provenance).
+    /// SHA-256 of the desired object (without provenance; for a Secret without its values, see
+    /// [`crate::DesiredObject::digest`]).
     pub digest: String,
     /// What happened.
     pub result: Action,

@@ -177,8 +177,14 @@ impl DesiredObject {
     }
 
     /// SHA-256 (hex) of the canonical JSON of the desired body (provenance is never part of it).
+    ///
+    /// For a Secret the digest covers its metadata, type and data *keys* but none of its values:
+    /// the digest is stored in the journal (a local file and ConfigMaps), where a digest over the
+    /// values would let anyone who can read it test guesses of a password offline. A Secret's
+    /// values are therefore always compared with the cluster's, never skipped by digest.
     pub fn digest(&self) -> String {
-        let canonical = canonical(&self.body);
+        let body = if self.kind == ObjectKind::Secret { without_values(&self.body) } else { self.body.clone() };
+        let canonical = canonical(&body);
         let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
         hex::encode(Sha256::digest(&bytes))
     }
@@ -222,6 +228,19 @@ fn fold_string_data(body: &mut Map<String, Value>, string_data: Option<&Value>) 
         data.insert(k.clone(), Value::String(base64::engine::general_purpose::STANDARD.encode(text.as_bytes())));
     }
     Ok(())
+}
+
+/// A Secret body with every `data`/`stringData` value replaced by `null` (keys kept).
+fn without_values(body: &Value) -> Value {
+    let mut body = body.clone();
+    for field in ["data", "stringData"] {
+        if let Some(Value::Object(map)) = body.get_mut(field) {
+            for v in map.values_mut() {
+                *v = Value::Null;
+            }
+        }
+    }
+    body
 }
 
 /// `v` with every object's keys sorted (recursively), for stable digests.
@@ -322,6 +341,21 @@ mod tests {
         assert!(secret(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other"}})).is_err());
         assert!(secret(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"namespace": "p2"}})).is_err());
         assert!(secret(json!(["a"])).is_err());
+    }
+
+    #[test]
+    fn secret_digest_covers_keys_but_no_value() {
+        let secret = |data: Value| {
+            let doc = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "c"}, "type": "t", "data": data});
+            DesiredObject::from_document(ObjectKind::Secret, Some("p1"), "c", doc, PathBuf::from("x.yaml")).unwrap()
+        };
+        let a = secret(json!({"password": "aHVudGVyMg=="}));
+        let b = secret(json!({"password": "b3RoZXI="}));
+        let c = secret(json!({"token": "aHVudGVyMg=="}));
+        assert_eq!(a.digest(), b.digest(), "values are not part of the digest");
+        assert_ne!(a.digest(), c.digest(), "keys are");
+        let unkeyed = hex::encode(Sha256::digest(serde_json::to_vec(&canonical(&a.body)).unwrap()));
+        assert_ne!(a.digest(), unkeyed);
     }
 
     #[test]

@@ -461,6 +461,43 @@ mod tests {
     }
 
     #[test]
+    fn scrypt_work_factor_above_what_the_tool_writes_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let pass = age::secrecy::SecretString::from("correct horse".to_owned());
+        let protection = crate::Protection::Passphrase(pass.clone());
+        // What the tool writes by default: exactly the cap.
+        let recipients = protection.recipients(None).unwrap();
+        let sealed = write_archive(tmp.path(), recipients.as_deref(), &[("a", b"1")]);
+        let header = std::fs::read(sealed.file.path()).unwrap();
+        let line = String::from_utf8_lossy(&header[..200])
+            .lines()
+            .find(|l| l.starts_with("-> scrypt "))
+            .unwrap()
+            .to_owned();
+        assert!(line.ends_with(" 18"), "{line}");
+        // A cheap archive whose header is then made to claim 2^19 (the stanza is checked before
+        // any work is done, so the claim alone is refused).
+        let recipients = protection.recipients(Some(2)).unwrap();
+        let sealed = write_archive(tmp.path(), recipients.as_deref(), &[("a", b"1")]);
+        let key = DecryptionKey::Passphrase(pass);
+        assert_eq!(
+            check_archive("r", "t", sealed.file.path(), true, Some(&key)).unwrap(),
+            1
+        );
+        let mut bytes = std::fs::read(sealed.file.path()).unwrap();
+        let at = bytes.windows(10).position(|w| w == b"-> scrypt ").unwrap();
+        let eol = at + bytes[at..].iter().position(|&b| b == b'\n').unwrap();
+        assert_eq!(&bytes[eol - 2..eol], b" 2");
+        bytes.splice(eol - 1..eol, b"19".iter().copied());
+        std::fs::write(sealed.file.path(), &bytes).unwrap();
+        let started = std::time::Instant::now();
+        let err = check_archive("r", "t", sealed.file.path(), true, Some(&key)).unwrap_err();
+        assert!(matches!(err, BackupError::Decrypt { .. }), "{err}");
+        assert!(err.to_string().contains("work"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+
+    #[test]
     fn encrypted_archive_needs_the_right_key() {
         let tmp = tempfile::tempdir().unwrap();
         let (id, recipient) = crate::crypto::generate_identity();

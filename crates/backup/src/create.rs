@@ -35,8 +35,8 @@ pub struct BackupInput<'a> {
 /// Tuning of [`create_backup_with`].
 #[derive(Debug, Clone, Default)]
 pub struct BackupOptions {
-    /// scrypt work factor (log2 N) for passphrase encryption. `None` = age's default, which
-    /// targets about one second per encrypted file on this machine. Tests lower it.
+    /// scrypt work factor (log2 N) for passphrase encryption. `None` (and anything higher) means
+    /// [`crate::MAX_SCRYPT_WORK_FACTOR`], the most a restore accepts. Tests lower it.
     pub scrypt_work_factor: Option<u8>,
     /// Folder for the temporary files (`None` = the system temporary folder). Needs room for the
     /// largest compressed archive.

@@ -59,9 +59,13 @@ impl Protection {
             Protection::InsecurePlaintext => Ok(None),
             Protection::Passphrase(p) => {
                 let mut r = age::scrypt::Recipient::new(p.clone());
-                if let Some(w) = work_factor.filter(|w| (1..64).contains(w)) {
-                    r.set_work_factor(w);
-                }
+                // Never more than a restore accepts; age's own default is a timing calibration
+                // that could exceed it on a fast machine.
+                let w = work_factor
+                    .filter(|w| *w >= 1)
+                    .unwrap_or(MAX_SCRYPT_WORK_FACTOR)
+                    .min(MAX_SCRYPT_WORK_FACTOR);
+                r.set_work_factor(w);
                 Ok(Some(vec![Box::new(r)]))
             }
             Protection::Recipients(list) => {
@@ -148,8 +152,9 @@ impl DecryptionKey {
             DecryptionKey::Passphrase(p) => {
                 let mut id = age::scrypt::Identity::new(p.clone());
                 // age otherwise derives the highest accepted cost from a timing run, so a busy
-                // machine can refuse a backup it wrote itself ("work factor 18 is higher than this
-                // tool accepts"). Accept up to 2^22 (what age's own calibration can produce).
+                // machine can refuse a backup it wrote itself. Accept exactly what this tool
+                // writes at most: a hostile file claiming a higher cost (2^22 and up costs
+                // gigabytes of memory and minutes) is refused before any work is done.
                 id.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
                 decryptor.decrypt(std::iter::once(&id as &dyn age::Identity))
             }
@@ -158,8 +163,9 @@ impl DecryptionKey {
     }
 }
 
-/// Highest scrypt cost (log2 N) accepted when opening a passphrase backup.
-pub const MAX_SCRYPT_WORK_FACTOR: u8 = 22;
+/// Highest scrypt cost (log2 N) written and accepted: 2^18 (about 256 MiB of memory and a
+/// second of work per file). A backup whose header asks for more is refused on restore.
+pub const MAX_SCRYPT_WORK_FACTOR: u8 = 18;
 
 /// A new X25519 identity and its public recipient string (for tests, examples and key setup).
 pub fn generate_identity() -> (age::x25519::Identity, String) {

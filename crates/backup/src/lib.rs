@@ -62,7 +62,7 @@ mod store;
 
 pub use age::secrecy::{ExposeSecret, SecretString};
 pub use create::{create_backup, create_backup_with, BackupInput, BackupOptions};
-pub use crypto::{generate_identity, DecryptionKey, Protection};
+pub use crypto::{generate_identity, DecryptionKey, Protection, MAX_SCRYPT_WORK_FACTOR};
 pub use error::{BackupError, StoreError};
 pub use inspect::{describe, list_backups, verify, BackupListing, FileCheck, FileStatus, VerifyReport};
 pub use local::LocalStore;

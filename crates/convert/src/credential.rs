@@ -31,8 +31,7 @@ pub enum ValueSource<'a> {
     Revealed(&'a BTreeMap<String, Plaintext>),
 }
 
-/// Result of converting one credential.
-#[derive(Debug)]
+/// Result of converting one credential. `Debug` never shows the Secret's values.
 pub struct ConvertedCredential {
     /// Outcome.
     pub outcome: Outcome,
@@ -40,6 +39,19 @@ pub struct ConvertedCredential {
     pub object: Option<Secret>,
     /// Findings (never contain values).
     pub findings: Vec<Finding>,
+}
+
+impl std::fmt::Debug for ConvertedCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConvertedCredential")
+            .field("outcome", &self.outcome)
+            .field(
+                "object",
+                &self.object.as_ref().map(crate::object::RedactedSecret),
+            )
+            .field("findings", &self.findings)
+            .finish()
+    }
 }
 
 fn short_class(class: &str) -> &str {

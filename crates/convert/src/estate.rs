@@ -551,7 +551,45 @@ impl FolderCtx<'_> {
                     ),
                 )],
             )),
-            None => {}
+            None => {
+                if let Some(r) = folder.refused.iter().find(|r| r.job.is_none()) {
+                    out.items.push(item(
+                        ItemKind::Credential,
+                        p,
+                        "(folder credential store)",
+                        None,
+                        Outcome::Failed,
+                        vec![Finding::error(
+                            "credential.store-unreadable",
+                            format!(
+                                "jobs/{}/config.xml was not read: {}; no credential of this project is migrated",
+                                folder.name, r.reason
+                            ),
+                        )],
+                    ));
+                }
+            }
+        }
+
+        // Jobs whose config.xml was refused (over a size limit, not a regular file) fail alone.
+        for r in &folder.refused {
+            if let Some(job) = &r.job {
+                let f = Finding::error(
+                    "pipeline.config-unreadable",
+                    format!(
+                        "pipeline job `{job}`: config.xml was not read: {}",
+                        r.reason
+                    ),
+                );
+                out.items.push(item(
+                    ItemKind::Pipeline,
+                    p,
+                    job,
+                    None,
+                    Outcome::Failed,
+                    vec![f],
+                ));
+            }
         }
 
         // Pipelines, in parallel; names that collide case-insensitively fail together.

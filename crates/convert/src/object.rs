@@ -5,8 +5,9 @@ use k8s_openapi::api::rbac::v1::RoleBinding;
 use ksdm_model::v30::{DevOpsProject, Pipeline};
 use ksdm_model::ObjectKind;
 
-/// One object of the v3.0 YAML tree.
-#[derive(Debug, Clone, PartialEq)]
+/// One object of the v3.0 YAML tree. `Debug` never shows a Secret's values (see
+/// [`RedactedSecret`]).
+#[derive(Clone, PartialEq)]
 pub enum V30Object {
     /// A cluster-scoped DevOpsProject.
     DevOpsProject(DevOpsProject),
@@ -16,6 +17,35 @@ pub enum V30Object {
     Secret(Secret),
     /// A RoleBinding from a membership.
     RoleBinding(RoleBinding),
+}
+
+impl std::fmt::Debug for V30Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            V30Object::DevOpsProject(o) => f.debug_tuple("DevOpsProject").field(o).finish(),
+            V30Object::Pipeline(o) => f.debug_tuple("Pipeline").field(o).finish(),
+            V30Object::Secret(o) => f.debug_tuple("Secret").field(&RedactedSecret(o)).finish(),
+            V30Object::RoleBinding(o) => f.debug_tuple("RoleBinding").field(o).finish(),
+        }
+    }
+}
+
+/// `Debug` of a Secret that shows its metadata, type and data keys, never the values.
+pub struct RedactedSecret<'a>(pub &'a Secret);
+
+impl std::fmt::Debug for RedactedSecret<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let data_keys: Vec<&String> = self.0.data.iter().flat_map(|d| d.keys()).collect();
+        let string_data_keys: Vec<&String> =
+            self.0.string_data.iter().flat_map(|d| d.keys()).collect();
+        f.debug_struct("Secret")
+            .field("metadata", &self.0.metadata)
+            .field("type_", &self.0.type_)
+            .field("data_keys", &data_keys)
+            .field("string_data_keys", &string_data_keys)
+            .field("values", &"<redacted>")
+            .finish()
+    }
 }
 
 impl V30Object {
@@ -58,5 +88,45 @@ impl V30Object {
     /// Whether the object may hold secret values.
     pub fn is_secret(&self) -> bool {
         matches!(self, V30Object::Secret(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::ByteString;
+
+    #[test]
+    fn debug_never_shows_secret_values() {
+        let mut s = Secret::default();
+        s.metadata.name = Some("git".into());
+        s.data = Some(
+            [(
+                "password".to_string(),
+                ByteString(b"hunter2-value".to_vec()),
+            )]
+            .into(),
+        );
+        s.string_data = Some([("token".to_string(), "tok-value".to_string())].into());
+        let converted = crate::credential::ConvertedCredential {
+            outcome: ksdm_model::Outcome::Successful,
+            object: Some(s.clone()),
+            findings: Vec::new(),
+        };
+        let text = format!(
+            "{:?} {:#?} {converted:?}",
+            V30Object::Secret(s.clone()),
+            V30Object::Secret(s)
+        );
+        assert!(
+            text.contains("password") && text.contains("token") && text.contains("git"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("hunter2") && !text.contains("tok-value"),
+            "{text}"
+        );
+        // The bytes as Debug would print them raw, too.
+        assert!(!text.contains("104, 117, 110"), "{text}");
     }
 }

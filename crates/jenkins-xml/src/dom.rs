@@ -14,9 +14,19 @@
 //!
 //! Element names are kept raw (as written, XStream-escaped) and unescaped (`__` → `_`, `_-` → `$`).
 //! Attribute values (e.g. `class`) are never XStream-unescaped.
+//!
+//! Hostile input: elements nested deeper than [`MAX_DEPTH`] are refused with an [`XmlError`]
+//! before the tree grows further (a tree that deep would overflow the stack when it is walked or
+//! dropped). The parser itself is iterative; no entity is ever expanded except the five
+//! predefined ones and character references, so entity bombs and external entities are refused
+//! as unknown entities, and a DOCTYPE's internal subset is skipped, never interpreted.
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+
+/// Deepest element nesting accepted (the root element is level 1). Jenkins' own files nest about
+/// ten levels deep; anything near this limit is corrupt or hostile.
+pub const MAX_DEPTH: usize = 256;
 
 /// A well-formedness error, with the byte offset where the reader stopped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -246,6 +256,7 @@ pub fn parse_document(bytes: &[u8]) -> Result<Document, XmlError> {
                 if root.is_some() {
                     return Err(err(start, "content after the root element"));
                 }
+                check_depth(stack.len() + 1, start)?;
                 if let Some(parent) = stack.last_mut() {
                     parent.close_leading();
                 }
@@ -260,6 +271,7 @@ pub fn parse_document(bytes: &[u8]) -> Result<Document, XmlError> {
                 if root.is_some() {
                     return Err(err(start, "content after the root element"));
                 }
+                check_depth(stack.len() + 1, start)?;
                 let element = open_element(&tag, start, &mut doc)?;
                 match stack.last_mut() {
                     Some(parent) => {
@@ -338,6 +350,17 @@ pub fn parse_document(bytes: &[u8]) -> Result<Document, XmlError> {
         }
         None => Err(err(reader.buffer_position(), "no root element")),
     }
+}
+
+/// Refuses an element at nesting level `depth` beyond [`MAX_DEPTH`].
+fn check_depth(depth: usize, position: u64) -> Result<(), XmlError> {
+    if depth > MAX_DEPTH {
+        return Err(err(
+            position,
+            &format!("elements are nested more than {MAX_DEPTH} levels deep"),
+        ));
+    }
+    Ok(())
 }
 
 fn err(position: u64, reason: &str) -> XmlError {
@@ -576,6 +599,53 @@ mod tests {
             let e = parse(bad).unwrap_err();
             assert!(!e.reason.is_empty(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn refuses_nesting_beyond_the_limit_without_overflowing() {
+        let nest = |n: usize, leaf: &str| {
+            let mut s = "<a>".repeat(n - 1);
+            s.push_str(leaf);
+            s.push_str(&"</a>".repeat(n - 1));
+            s
+        };
+        // Exactly at the limit: accepted (both a start tag and an empty element as the leaf).
+        assert!(parse(nest(MAX_DEPTH, "<b>x</b>").as_bytes()).is_ok());
+        assert!(parse(nest(MAX_DEPTH, "<b/>").as_bytes()).is_ok());
+        // One deeper: refused.
+        for leaf in ["<b>x</b>", "<b/>"] {
+            let e = parse(nest(MAX_DEPTH + 1, leaf).as_bytes()).unwrap_err();
+            assert!(e.reason.contains("nested more than 256 levels"), "{e}");
+        }
+        // 200,000 levels, closed or not: a clear error, no stack overflow.
+        let deep = nest(200_000, "<b/>");
+        assert!(parse(deep.as_bytes())
+            .unwrap_err()
+            .reason
+            .contains("nested"));
+        assert!(parse("<a>".repeat(200_000).as_bytes())
+            .unwrap_err()
+            .reason
+            .contains("nested"));
+    }
+
+    #[test]
+    fn refuses_entity_bombs_and_external_entities() {
+        let bomb = b"<?xml version=\"1.0\"?><!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><l>&b;</l>";
+        assert!(parse(bomb)
+            .unwrap_err()
+            .reason
+            .contains("unknown entity &b;"));
+        let xxe = b"<?xml version=\"1.0\"?><!DOCTYPE f [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><f>&x;</f>";
+        assert!(parse(xxe)
+            .unwrap_err()
+            .reason
+            .contains("unknown entity &x;"));
+        let attr = b"<!DOCTYPE f [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><f k=\"&x;\"/>";
+        assert!(parse(attr)
+            .unwrap_err()
+            .reason
+            .contains("unknown entity &x;"));
     }
 
     #[test]

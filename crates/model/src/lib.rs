@@ -13,6 +13,7 @@
 //!   every MySQL reader).
 //! * [`output`] — every file name in an output folder; [`run`] — the run id.
 //! * [`plaintext`] — a wrapper for decrypted secret values that never prints them.
+//! * [`limits`] — size limits on everything read from outside.
 //!
 //! Flow: `ksdm-source` fills [`v21`] → `ksdm-convert` builds [`v30`] + [`outcome`] →
 //! `ksdm-sink` writes YAML and reports.
@@ -20,6 +21,7 @@
 #![deny(missing_docs)]
 
 pub mod kind;
+pub mod limits;
 pub mod outcome;
 pub mod output;
 pub mod plaintext;

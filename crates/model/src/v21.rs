@@ -96,7 +96,7 @@ impl std::fmt::Debug for JenkinsKeys {
 }
 
 /// One raw Jenkins file as read from a `jenkins_home` or the REST API.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct JenkinsFile {
     /// Path relative to `JENKINS_HOME`, with `/` separators (e.g. `jobs/p/jobs/x/config.xml`).
     pub path: String,
@@ -104,18 +104,73 @@ pub struct JenkinsFile {
     pub bytes: Vec<u8>,
 }
 
+impl std::fmt::Debug for JenkinsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // May be a key file or hold secrets: the path and the size only.
+        f.debug_struct("JenkinsFile")
+            .field("path", &self.path)
+            .field("bytes", &ByteCount(self.bytes.len()))
+            .finish()
+    }
+}
+
 /// One project folder of Jenkins with its raw files, read lazily project by project.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct JenkinsFolder {
     /// Folder name as stored in Jenkins (= v2.1 `project_id`, case as on disk).
     pub name: String,
-    /// `jobs/<name>/config.xml`, or `None` if the folder has no config file.
+    /// `jobs/<name>/config.xml`, or `None` if the folder has no config file (or it was refused,
+    /// see [`JenkinsFolder::refused`]).
     pub config_xml: Option<Vec<u8>>,
     /// Child items: `(item name, config.xml bytes)` in name order.
     pub jobs: Vec<(String, Vec<u8>)>,
     /// Child items whose `config.xml` could not be read: `(item name, reason)` in name order.
     /// Each fails that pipeline only; the rest of the folder is converted.
     pub unreadable_jobs: Vec<(String, String)>,
+    /// Files of this folder that exist but were not read (over a size limit), in reading order.
+    /// A refused child job is not in [`JenkinsFolder::jobs`]; it fails on its own.
+    pub refused: Vec<RefusedFile>,
+}
+
+/// A Jenkins file that exists but was not read, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedFile {
+    /// The child job's name, or `None` for the folder's own `config.xml`.
+    pub job: Option<String>,
+    /// Why it was not read (names the limit).
+    pub reason: String,
+}
+
+impl std::fmt::Debug for JenkinsFolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The files may hold plain-text or encrypted secrets: show names and sizes only.
+        f.debug_struct("JenkinsFolder")
+            .field("name", &self.name)
+            .field(
+                "config_xml",
+                &self.config_xml.as_ref().map(|b| ByteCount(b.len())),
+            )
+            .field(
+                "jobs",
+                &self
+                    .jobs
+                    .iter()
+                    .map(|(n, b)| (n, ByteCount(b.len())))
+                    .collect::<Vec<_>>(),
+            )
+            .field("unreadable_jobs", &self.unreadable_jobs)
+            .field("refused", &self.refused)
+            .finish()
+    }
+}
+
+/// Prints `<N bytes>` in place of content.
+struct ByteCount(usize);
+
+impl std::fmt::Debug for ByteCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
 }
 
 /// A credential of a folder listed without its values (the folder's `config.xml` was not

@@ -197,6 +197,7 @@ mod tests {
             config_xml: Some(b"<folder/>".to_vec()),
             jobs: vec![("a".into(), vec![1, 2, 3]), ("b".into(), Vec::new())],
             unreadable_jobs: vec![("c".into(), "403".into())],
+            refused: Vec::new(),
         });
         spool.finish().unwrap();
         assert_eq!(spool.len(), 4);

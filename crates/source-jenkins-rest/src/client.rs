@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use futures_util::stream::{self, Stream, StreamExt};
-use ksdm_model::v21::JenkinsFolder;
+use ksdm_model::v21::{JenkinsFolder, RefusedFile};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, COOKIE};
 use serde::Deserialize;
 use url::Url;
@@ -119,8 +119,13 @@ impl JenkinsClient {
         let name = item.name.as_str();
         let label = format!("Jenkins item `{name}`");
         tracing::debug!(item = name, class = %item.class, "reading Jenkins item");
+        let mut refused = Vec::new();
         let config = match self.transport.get(&label, &paths::config_xml(&[name])).await {
-            Ok(answer) => answer.body,
+            Ok(answer) => Some(answer.body),
+            Err(err @ JenkinsError::TooLarge { .. }) => {
+                refused.push(RefusedFile { job: None, reason: err.to_string() });
+                None
+            }
             Err(err) if err.status() == Some(403) => return Err(self.forbidden_config(name, &label, err).await),
             Err(err) => return Err(err),
         };
@@ -142,13 +147,17 @@ impl JenkinsClient {
                 match result {
                     Ok(body) => jobs.push((job, body)),
                     Err(err @ JenkinsError::Unauthorized { .. }) => return Err(err),
+                    // Over the size limit: refused (not retried), and this job fails alone.
+                    Err(err @ JenkinsError::TooLarge { .. }) => {
+                        refused.push(RefusedFile { job: Some(job), reason: err.to_string() })
+                    }
                     Err(err) => unreadable_jobs.push((job, err.to_string())),
                 }
             }
             jobs.sort_by(|a, b| a.0.cmp(&b.0));
             unreadable_jobs.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Ok(JenkinsFolder { name: name.to_owned(), config_xml: Some(config), jobs, unreadable_jobs })
+        Ok(JenkinsFolder { name: name.to_owned(), config_xml: config, jobs, unreadable_jobs, refused })
     }
 
     /// The folder's credentials in domain `_` as listed by the credentials store API

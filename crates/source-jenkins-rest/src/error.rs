@@ -111,6 +111,17 @@ pub enum JenkinsError {
         reason: String,
     },
 
+    /// The answer is bigger than this tool accepts (see `ksdm_model::limits`); not retried.
+    #[error("{item}: the answer from {url} is larger than {limit}, the most this tool reads; it was not read")]
+    TooLarge {
+        /// What was being read.
+        item: String,
+        /// The request URL.
+        url: String,
+        /// The limit, human-readable (`32 MiB`).
+        limit: String,
+    },
+
     /// The blocking adapter's background task ended unexpectedly.
     #[error("the Jenkins reader task stopped: {reason}")]
     TaskStopped {

@@ -208,7 +208,7 @@ impl Transport {
         if let Some(auth) = &self.auth {
             builder = builder.header(AUTHORIZATION, auth.clone());
         }
-        let response = match builder.send().await {
+        let mut response = match builder.send().await {
             Ok(r) => r,
             Err(e) => return Attempt::Retry(Failure::Transport(describe(&e, self.timeout))),
         };
@@ -240,10 +240,41 @@ impl Transport {
             .map(|v| v.trim().to_owned())
             .filter(|v| v.contains('='))
             .collect();
-        match response.bytes().await {
-            Ok(body) => Attempt::Done(Some(Answer { body: body.to_vec(), cookies })),
-            Err(e) => Attempt::Retry(Failure::Transport(describe(&e, self.timeout))),
+        let limit = body_limit(url);
+        let too_large = || {
+            Attempt::Fatal(JenkinsError::TooLarge {
+                item: item.into(),
+                url: url.to_string(),
+                limit: ksdm_model::limits::human_size(limit),
+            })
+        };
+        if response.content_length().is_some_and(|n| n > limit) {
+            return too_large();
         }
+        // Read chunk by chunk so that an answer without (or with a false) Content-Length cannot
+        // grow past the limit.
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if (body.len() + chunk.len()) as u64 > limit {
+                        return too_large();
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Attempt::Done(Some(Answer { body, cookies })),
+                Err(e) => return Attempt::Retry(Failure::Transport(describe(&e, self.timeout))),
+            }
+        }
+    }
+}
+
+/// The largest answer accepted from `url`: a Jenkins file (`…/config.xml`) or any other answer.
+fn body_limit(url: &Url) -> u64 {
+    if url.path().ends_with("/config.xml") {
+        ksdm_model::limits::MAX_JENKINS_FILE_BYTES
+    } else {
+        ksdm_model::limits::MAX_REST_BODY_BYTES
     }
 }
 

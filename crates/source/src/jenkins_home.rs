@@ -31,7 +31,8 @@ use std::io::{self, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use ksdm_model::v21::{JenkinsFolder, JenkinsKeys};
+use ksdm_model::limits::{human_size, MAX_JENKINS_FILE_BYTES, MAX_KEY_FILE_BYTES};
+use ksdm_model::v21::{JenkinsFolder, JenkinsKeys, RefusedFile};
 
 /// Why a Jenkins home (or a file in it) could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -66,6 +67,15 @@ pub enum HomeError {
         /// The archive file.
         archive: PathBuf,
         /// What went wrong, naming the entry where known.
+        reason: String,
+    },
+    /// A file the tool needs as a whole (a key file, or one asked for with
+    /// [`JenkinsHome::read_file`]) is over its size limit or is not a regular file.
+    #[error("cannot use {path}: {reason}")]
+    Refused {
+        /// The file (a path in the home, or `archive!entry`).
+        path: String,
+        /// Why (names the limit or the entry type).
         reason: String,
     },
     /// A relative path given to [`JenkinsHome::read_file`] is not acceptable.
@@ -181,6 +191,8 @@ fn root_marker(comps: &[&str]) -> Option<Vec<String>> {
 struct ItemAcc {
     config: Option<Vec<u8>>,
     jobs: BTreeMap<String, Vec<u8>>,
+    /// Refused files by child job (`None` = the folder's own `config.xml`).
+    refused: BTreeMap<Option<String>, String>,
 }
 
 impl ItemAcc {
@@ -190,8 +202,70 @@ impl ItemAcc {
             config_xml: self.config,
             jobs: self.jobs.into_iter().collect(),
             unreadable_jobs: Vec::new(),
+            refused: self
+                .refused
+                .into_iter()
+                .map(|(job, reason)| RefusedFile { job, reason })
+                .collect(),
         }
     }
+
+    /// Records a read of `job`'s `config.xml` (`None` = the folder's own); a later entry for
+    /// the same path replaces an earlier one, refused or not.
+    fn put(&mut self, job: Option<String>, read: Result<Vec<u8>, String>) {
+        match read {
+            Ok(bytes) => {
+                self.refused.remove(&job);
+                match job {
+                    None => self.config = Some(bytes),
+                    Some(j) => {
+                        self.jobs.insert(j, bytes);
+                    }
+                }
+            }
+            Err(reason) => {
+                match &job {
+                    None => self.config = None,
+                    Some(j) => {
+                        self.jobs.remove(j);
+                    }
+                }
+                self.refused.insert(job, reason);
+            }
+        }
+    }
+}
+
+/// What kind of archive entry a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EntryKind {
+    File,
+    Dir,
+    /// A symlink, hard link, device, FIFO or other non-file entry (its name).
+    Other(&'static str),
+}
+
+impl EntryKind {
+    fn of(t: tar::EntryType) -> Self {
+        match t {
+            tar::EntryType::Regular | tar::EntryType::Continuous => EntryKind::File,
+            tar::EntryType::Directory => EntryKind::Dir,
+            tar::EntryType::Symlink => EntryKind::Other("a symbolic link"),
+            tar::EntryType::Link => EntryKind::Other("a hard link"),
+            tar::EntryType::Char => EntryKind::Other("a character device"),
+            tar::EntryType::Block => EntryKind::Other("a block device"),
+            tar::EntryType::Fifo => EntryKind::Other("a FIFO"),
+            _ => EntryKind::Other("a special entry"),
+        }
+    }
+}
+
+/// Why a file over `limit` (of `size` bytes) is not read.
+fn too_large(size: u64, limit: u64) -> String {
+    format!(
+        "it is {size} bytes, more than {} (the most this tool reads for such a file); it was not read",
+        human_size(limit)
+    )
 }
 
 impl TarSource {
@@ -232,7 +306,7 @@ impl TarSource {
     /// (entries outside the root are skipped) and the entry; it returns `false` to stop.
     fn for_each<F>(&self, headers_only: bool, mut f: F) -> Result<(), HomeError>
     where
-        F: FnMut(u64, &[&str], &mut dyn Read, u64, bool) -> Result<bool, HomeError>,
+        F: FnMut(u64, &[&str], &mut dyn Read, u64, EntryKind) -> Result<bool, HomeError>,
     {
         if headers_only && !self.gzip {
             let mut archive = tar::Archive::new(self.open_file()?);
@@ -250,7 +324,7 @@ impl TarSource {
 
     fn drive<R: Read, F>(&self, entries: tar::Entries<'_, R>, f: &mut F) -> Result<(), HomeError>
     where
-        F: FnMut(u64, &[&str], &mut dyn Read, u64, bool) -> Result<bool, HomeError>,
+        F: FnMut(u64, &[&str], &mut dyn Read, u64, EntryKind) -> Result<bool, HomeError>,
     {
         for (ordinal, entry) in (0u64..).zip(entries) {
             let mut entry = entry
@@ -261,19 +335,64 @@ impl TarSource {
                 .to_string_lossy()
                 .into_owned();
             let comps = components(&path);
+            // The archive is never unpacked, so `..` could not escape anywhere; such an entry is
+            // still not part of the home and is skipped.
+            if comps.contains(&"..") {
+                tracing::warn!(archive = %self.path.display(), entry = %path, "skipping an archive entry whose path contains `..`");
+                continue;
+            }
             let Some(rel) = self.relative(&comps) else {
                 continue;
             };
-            let is_dir = entry.header().entry_type().is_dir();
+            let kind = EntryKind::of(entry.header().entry_type());
             let size = entry.size();
-            if !f(ordinal, rel, &mut entry, size, is_dir)? {
+            if !f(ordinal, rel, &mut entry, size, kind)? {
                 break;
             }
         }
         Ok(())
     }
 
-    /// Reads an entry's data fully, checking that the archive holds all of it.
+    /// Reads a file entry of at most `limit` bytes: `Ok(Err(reason))` when the entry is not a
+    /// regular file or is over the limit (the item concerned fails alone).
+    fn read_limited(
+        &self,
+        rel: &[&str],
+        entry: &mut dyn Read,
+        size: u64,
+        kind: EntryKind,
+        limit: u64,
+    ) -> Result<Result<Vec<u8>, String>, HomeError> {
+        if let EntryKind::Other(what) = kind {
+            return Ok(Err(format!(
+                "the archive entry is {what}, not a regular file; it was not followed"
+            )));
+        }
+        if size > limit {
+            return Ok(Err(too_large(size, limit)));
+        }
+        self.read_entry(rel, entry, size).map(Ok)
+    }
+
+    /// Like [`TarSource::read_limited`] for a file that is needed as a whole: a refusal is an
+    /// error.
+    fn read_needed(
+        &self,
+        rel: &[&str],
+        entry: &mut dyn Read,
+        size: u64,
+        kind: EntryKind,
+        limit: u64,
+    ) -> Result<Vec<u8>, HomeError> {
+        self.read_limited(rel, entry, size, kind, limit)?
+            .map_err(|reason| HomeError::Refused {
+                path: format!("{}!{}", self.path.display(), rel.join("/")),
+                reason,
+            })
+    }
+
+    /// Reads an entry's data fully (the caller checked its size), checking that the archive
+    /// holds all of it.
     fn read_entry(
         &self,
         rel: &[&str],
@@ -282,6 +401,7 @@ impl TarSource {
     ) -> Result<Vec<u8>, HomeError> {
         let mut buf = Vec::with_capacity(size.min(1 << 24) as usize);
         entry
+            .take(size)
             .read_to_end(&mut buf)
             .map_err(|e| self.archive_err(format!("cannot read entry {}: {e}", rel.join("/"))))?;
         if (buf.len() as u64) < size {
@@ -298,7 +418,8 @@ impl TarSource {
         let mut names = BTreeSet::new();
         let mut last: HashMap<String, u64> = HashMap::new();
         let mut has_config: BTreeSet<String> = BTreeSet::new();
-        self.for_each(true, |ordinal, rel, _, _, is_dir| {
+        self.for_each(true, |ordinal, rel, _, _, kind| {
+            let is_dir = kind == EntryKind::Dir;
             match classify(rel) {
                 Rel::ItemConfig(item) | Rel::ChildConfig(item, _) => {
                     names.insert(item.clone());
@@ -334,15 +455,17 @@ impl TarSource {
     ) {
         let mut open: HashMap<String, ItemAcc> = HashMap::new();
         let mut done: BTreeSet<String> = BTreeSet::new();
-        let result = self.for_each(false, |ordinal, rel, entry, size, _| {
+        let result = self.for_each(false, |ordinal, rel, entry, size, kind| {
             match classify(rel) {
-                Rel::ItemConfig(item) if !done.contains(&item) => {
-                    let bytes = self.read_entry(rel, entry, size)?;
-                    open.entry(item).or_default().config = Some(bytes);
+                Rel::ItemConfig(item) if !done.contains(&item) && kind != EntryKind::Dir => {
+                    let read = self.read_limited(rel, entry, size, kind, MAX_JENKINS_FILE_BYTES)?;
+                    open.entry(item).or_default().put(None, read);
                 }
-                Rel::ChildConfig(item, child) if !done.contains(&item) => {
-                    let bytes = self.read_entry(rel, entry, size)?;
-                    open.entry(item).or_default().jobs.insert(child, bytes);
+                Rel::ChildConfig(item, child)
+                    if !done.contains(&item) && kind != EntryKind::Dir =>
+                {
+                    let read = self.read_limited(rel, entry, size, kind, MAX_JENKINS_FILE_BYTES)?;
+                    open.entry(item).or_default().put(Some(child), read);
                 }
                 _ => {}
             }
@@ -412,16 +535,20 @@ impl JenkinsHome {
     pub fn keys(&self) -> Result<JenkinsKeys, HomeError> {
         match &self.source {
             Source::Dir(root) => Ok(JenkinsKeys {
-                master_key: read_optional(&root.join(MASTER_KEY))?,
-                hudson_util_secret: read_optional(&root.join(HUDSON_SECRET))?,
+                master_key: read_needed(&root.join(MASTER_KEY), MAX_KEY_FILE_BYTES)?,
+                hudson_util_secret: read_needed(&root.join(HUDSON_SECRET), MAX_KEY_FILE_BYTES)?,
             }),
             Source::Tar(t) => {
                 let mut keys = JenkinsKeys::default();
-                t.for_each(false, |_, rel, entry, size, _| {
+                t.for_each(false, |_, rel, entry, size, kind| {
                     match classify(rel) {
-                        Rel::MasterKey => keys.master_key = Some(t.read_entry(rel, entry, size)?),
+                        Rel::MasterKey => {
+                            keys.master_key =
+                                Some(t.read_needed(rel, entry, size, kind, MAX_KEY_FILE_BYTES)?)
+                        }
                         Rel::HudsonSecret => {
-                            keys.hudson_util_secret = Some(t.read_entry(rel, entry, size)?)
+                            keys.hudson_util_secret =
+                                Some(t.read_needed(rel, entry, size, kind, MAX_KEY_FILE_BYTES)?)
                         }
                         _ => {}
                     }
@@ -501,13 +628,19 @@ impl JenkinsHome {
             Source::Dir(root) => {
                 let mut p = root.clone();
                 p.extend(&want);
-                read_optional(&p)
+                read_needed(&p, MAX_JENKINS_FILE_BYTES)
             }
             Source::Tar(t) => {
                 let mut found = None;
-                t.for_each(false, |_, comps, entry, size, is_dir| {
-                    if !is_dir && comps == want.as_slice() {
-                        found = Some(t.read_entry(comps, entry, size)?);
+                t.for_each(false, |_, comps, entry, size, kind| {
+                    if kind != EntryKind::Dir && comps == want.as_slice() {
+                        found = Some(t.read_needed(
+                            comps,
+                            entry,
+                            size,
+                            kind,
+                            MAX_JENKINS_FILE_BYTES,
+                        )?);
                         return Ok(false);
                     }
                     Ok(true)
@@ -614,15 +747,44 @@ fn checked_rel(rel: &str) -> Result<Vec<&str>, HomeError> {
     Ok(comps)
 }
 
-fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, HomeError> {
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(HomeError::Read {
-            path: path.to_path_buf(),
-            source,
-        }),
+/// Reads a file of at most `limit` bytes: `None` when it does not exist, `Some(Err(reason))`
+/// when it is bigger (never read past the limit, whatever its size claims).
+fn read_limited(path: &Path, limit: u64) -> Result<Option<Result<Vec<u8>, String>>, HomeError> {
+    let read_err = |source| HomeError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    // Checked before opening: opening a FIFO would block.
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(read_err(source)),
+    };
+    if !meta.is_file() {
+        return Ok(Some(Err("it is not a regular file".into())));
     }
+    let file = File::open(path).map_err(read_err)?;
+    if meta.len() > limit {
+        return Ok(Some(Err(too_large(meta.len(), limit))));
+    }
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(read_err)?;
+    if buf.len() as u64 > limit {
+        return Ok(Some(Err(too_large(buf.len() as u64, limit))));
+    }
+    Ok(Some(Ok(buf)))
+}
+
+/// [`read_limited`] for a file needed as a whole: a refusal is an error.
+fn read_needed(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, HomeError> {
+    read_limited(path, limit)?
+        .transpose()
+        .map_err(|reason| HomeError::Refused {
+            path: path.display().to_string(),
+            reason,
+        })
 }
 
 /// Sorted names of the subdirectories of `dir` (empty when `dir` does not exist).
@@ -660,24 +822,23 @@ fn list_dirs(dir: &Path) -> Result<Vec<String>, HomeError> {
 
 fn read_dir_folder(root: &Path, name: String) -> Result<JenkinsFolder, HomeError> {
     let dir = root.join("jobs").join(&name);
-    let config_xml = read_optional(&dir.join("config.xml"))?;
-    let mut jobs = Vec::new();
+    let mut acc = ItemAcc::default();
+    if let Some(read) = read_limited(&dir.join("config.xml"), MAX_JENKINS_FILE_BYTES)? {
+        acc.put(None, read);
+    }
     let mut unreadable_jobs = Vec::new();
     for child in list_dirs(&dir.join("jobs"))? {
         let path = dir.join("jobs").join(&child).join("config.xml");
-        // One unreadable job fails that job only, never its folder.
-        match read_optional(&path) {
-            Ok(Some(bytes)) => jobs.push((child, bytes)),
+        // One unreadable job fails that job only, never its folder; one over a limit likewise.
+        match read_limited(&path, MAX_JENKINS_FILE_BYTES) {
+            Ok(Some(read)) => acc.put(Some(child), read),
             Ok(None) => {
                 tracing::debug!(path = %path.display(), "child directory without config.xml is not a Jenkins item")
             }
             Err(e) => unreadable_jobs.push((child, e.to_string())),
         }
     }
-    Ok(JenkinsFolder {
-        name,
-        config_xml,
-        jobs,
-        unreadable_jobs,
-    })
+    let mut folder = acc.into_folder(name);
+    folder.unreadable_jobs = unreadable_jobs;
+    Ok(folder)
 }

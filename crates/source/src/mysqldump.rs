@@ -65,6 +65,9 @@ pub enum DumpIssueKind {
     MissingTerminator,
     /// The rows were taken from a database not named `devops`.
     DatabaseChoice,
+    /// A statement of a wanted table is longer than the limit
+    /// ([`ksdm_model::limits::MAX_DUMP_STATEMENT_BYTES`]); it was skipped, its rows are missing.
+    StatementTooLarge,
 }
 
 /// One problem found while reading a dump. Never contains secret values (the `devops` tables
@@ -88,6 +91,7 @@ impl DumpIssue {
         matches!(
             self.kind,
             DumpIssueKind::Truncated
+                | DumpIssueKind::StatementTooLarge
                 | DumpIssueKind::ReadFailed
                 | DumpIssueKind::UnparsableStatement
                 | DumpIssueKind::ColumnCountMismatch
@@ -134,6 +138,15 @@ pub enum DumpError {
         /// The dump file or `<input>`.
         input: String,
     },
+    /// The file is the XML that `mysqldump --xml` writes, not SQL.
+    #[error(
+        "mysqldump {input} is in mysqldump's XML format (written with --xml); this tool reads SQL \
+         dumps: dump the database again without --xml"
+    )]
+    XmlFormat {
+        /// The dump file or `<input>`.
+        input: String,
+    },
     /// Several databases hold a `project` table and none is named `devops`.
     #[error("mysqldump {input} holds `project` tables in several databases ({databases}) and none is `devops`")]
     AmbiguousDatabase {
@@ -165,12 +178,50 @@ pub fn read_dump_file(path: &Path) -> Result<DumpRead, DumpError> {
     }
 }
 
+/// Refuses the XML that `mysqldump --xml` writes (looked at without consuming the input).
+fn refuse_xml<R: BufRead>(input: &mut R, name: &str) -> Result<(), DumpError> {
+    let head = input.fill_buf().map_err(|source| DumpError::Read {
+        input: name.to_string(),
+        source,
+    })?;
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let head = &head[start..];
+    if head.starts_with(b"<?xml") || head.starts_with(b"<mysqldump") {
+        return Err(DumpError::XmlFormat {
+            input: name.to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// Reads a dump from any buffered reader (uncompressed SQL text).
 pub fn read_dump<R: BufRead>(input: R) -> Result<DumpRead, DumpError> {
     read_dump_named(input, "<input>")
 }
 
-fn read_dump_named<R: BufRead>(input: R, name: &str) -> Result<DumpRead, DumpError> {
+/// [`read_dump`] with another limit on the length of one statement of a wanted table (the
+/// default is [`ksdm_model::limits::MAX_DUMP_STATEMENT_BYTES`]). A longer statement is skipped
+/// with a [`DumpIssueKind::StatementTooLarge`] issue.
+pub fn read_dump_limited<R: BufRead>(
+    input: R,
+    max_statement_bytes: u64,
+) -> Result<DumpRead, DumpError> {
+    let mut input = input;
+    refuse_xml(&mut input, "<input>")?;
+    let mut reader = DumpReader::new(input);
+    reader.max_statement = max_statement_bytes;
+    reader.run().map_err(|source| DumpError::Read {
+        input: "<input>".to_string(),
+        source,
+    })?;
+    reader.finish("<input>")
+}
+
+fn read_dump_named<R: BufRead>(mut input: R, name: &str) -> Result<DumpRead, DumpError> {
+    refuse_xml(&mut input, name)?;
     let mut reader = DumpReader::new(input);
     reader.run().map_err(|source| DumpError::Read {
         input: name.to_string(),
@@ -380,14 +431,16 @@ impl HeadLexer<'_> {
         }
         let start = self.i;
         let first = *self.s.get(start)?;
-        if first == b'`' {
+        // `…` identifiers, and "…" ones of `--compatible=ansi` dumps (ANSI_QUOTES; only
+        // identifiers occur in a statement head).
+        if first == b'`' || first == b'"' {
             let mut out = Vec::new();
             let mut j = start + 1;
             loop {
                 let b = *self.s.get(j)?;
-                if b == b'`' {
-                    if self.s.get(j + 1) == Some(&b'`') {
-                        out.push(b'`');
+                if b == first {
+                    if self.s.get(j + 1) == Some(&first) {
+                        out.push(first);
                         j += 2;
                         continue;
                     }
@@ -607,6 +660,8 @@ struct DumpReader<R> {
     current_db: Option<String>,
     buckets: Vec<(Option<String>, Bucket)>,
     issues: Vec<DumpIssue>,
+    /// Longest statement of a wanted table that is buffered.
+    max_statement: u64,
 }
 
 impl<R: BufRead> DumpReader<R> {
@@ -619,6 +674,7 @@ impl<R: BufRead> DumpReader<R> {
             current_db: None,
             buckets: Vec::new(),
             issues: Vec::new(),
+            max_statement: ksdm_model::limits::MAX_DUMP_STATEMENT_BYTES,
         }
     }
 
@@ -645,6 +701,9 @@ impl<R: BufRead> DumpReader<R> {
 
     fn lex_all(&mut self) -> io::Result<()> {
         loop {
+            if self.stmt.buf.len() as u64 > self.max_statement {
+                self.refuse_statement();
+            }
             match self.lex {
                 Lex::Normal => {
                     let Some(b) = self.input.peek(0)? else {
@@ -777,6 +836,36 @@ impl<R: BufRead> DumpReader<R> {
         Ok(())
     }
 
+    /// The statement being buffered is over the limit: record it and read on without keeping
+    /// its bytes (an unterminated quote then runs to the end of the input without growing
+    /// memory, and is reported as a truncation as well).
+    fn refuse_statement(&mut self) {
+        if self.stmt.class == Class::Undecided {
+            if let Some(c) = classify(&self.stmt.buf, false) {
+                self.stmt.class = c;
+            }
+        }
+        let table = match self.stmt.class.clone() {
+            Class::Insert { db, table } | Class::Create { db, table } => {
+                let db = db.or_else(|| self.current_db.clone());
+                self.bucket(&db).seen[table.index()] = true;
+                Some(table.name().to_string())
+            }
+            _ => None,
+        };
+        self.issues.push(DumpIssue {
+            kind: DumpIssueKind::StatementTooLarge,
+            table,
+            offset: self.stmt.start,
+            detail: format!(
+                "the statement is longer than {} (the most this tool reads for one statement); \
+                 it was skipped and its rows are missing",
+                ksdm_model::limits::human_size(self.max_statement)
+            ),
+        });
+        self.stmt.set_class(Class::Discard(None));
+    }
+
     /// A client `DELIMITER xx` line: sets the statement delimiter.
     fn delimiter_command(&mut self) -> io::Result<()> {
         self.input.advance(9);
@@ -887,7 +976,7 @@ impl<R: BufRead> DumpReader<R> {
     fn text(&mut self, stmt: &Stmt, end: usize, table: Table) -> String {
         let bytes = stmt.buf.get(..end).unwrap_or(&stmt.buf);
         match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_string(),
+            Ok(s) => ansi_identifiers_to_backticks(s),
             Err(_) => {
                 self.issues.push(DumpIssue {
                     kind: DumpIssueKind::InvalidUtf8,
@@ -895,7 +984,7 @@ impl<R: BufRead> DumpReader<R> {
                     offset: stmt.start,
                     detail: "statement is not valid UTF-8; invalid bytes replaced by U+FFFD".into(),
                 });
-                String::from_utf8_lossy(bytes).into_owned()
+                ansi_identifiers_to_backticks(&String::from_utf8_lossy(bytes))
             }
         }
     }
@@ -1092,6 +1181,61 @@ impl<R: BufRead> DumpReader<R> {
 /// Parses one `INSERT` with sqlparser: `(rows of values (None = NULL), explicit column list)`.
 type ParsedInsert = (Vec<Vec<Result<Option<String>, String>>>, Vec<String>);
 
+/// Rewrites `"…"` identifiers (a `mysqldump --compatible=ansi` dump, written for ANSI_QUOTES)
+/// as `` `…` `` ones, which the MySQL dialect reads. Strings are always `'…'` in a dump, so a `"`
+/// outside a string or a backtick identifier can only start an identifier.
+///
+/// Only a statement whose head (before the first `(`) has a `"` is rewritten: other dumps may
+/// hold `"…"` strings in their values, which MySQL reads as strings without ANSI_QUOTES.
+fn ansi_identifiers_to_backticks(sql: &str) -> String {
+    let head = sql.find('(').map_or(sql, |i| &sql[..i]);
+    if !head.contains('"') {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '`' => {
+                // Copy the string or identifier verbatim up to its end.
+                out.push(c);
+                while let Some(d) = chars.next() {
+                    out.push(d);
+                    if d == '\\' && c == '\'' {
+                        if let Some(e) = chars.next() {
+                            out.push(e);
+                        }
+                    } else if d == c {
+                        if chars.peek() == Some(&c) {
+                            out.push(c);
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '"' => {
+                out.push('`');
+                while let Some(d) = chars.next() {
+                    match d {
+                        '"' if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            out.push('"');
+                        }
+                        '"' => break,
+                        '`' => out.push_str("``"),
+                        _ => out.push(d),
+                    }
+                }
+                out.push('`');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn parse_insert(sql: &str) -> Result<ParsedInsert, String> {
     let stmts = Parser::parse_sql(&MySqlDialect {}, sql).map_err(|e| e.to_string())?;
     let Some(Statement::Insert(ins)) = stmts.into_iter().next() else {
@@ -1242,7 +1386,10 @@ impl Bucket {
                 self.data.projects.push(project_from_values(values, has_ws));
             }
             Table::Membership => self.data.memberships.push(membership_from_values(values)),
-            Table::Credential => self.data.credentials.push(credential_meta_from_values(values)),
+            Table::Credential => self
+                .data
+                .credentials
+                .push(credential_meta_from_values(values)),
         }
     }
 }

@@ -449,3 +449,28 @@ fn hundred_thousand_memberships() {
     eprintln!("100k memberships parsed in {took:?}");
     assert!(took.as_secs() < 60, "took {took:?}");
 }
+
+#[test]
+fn ansi_quoted_identifiers_read_like_backticks() {
+    let ansi = "CREATE TABLE \"project\" (\n  \"project_id\" varchar(50) NOT NULL,\n  \"name\" varchar(50) NOT NULL,\n  \"description\" text NOT NULL,\n  \"creator\" varchar(50) NOT NULL,\n  \"create_time\" datetime NOT NULL,\n  \"status\" varchar(50) NOT NULL,\n  \"visibility\" varchar(50) NOT NULL,\n  \"extra\" text NOT NULL,\n  \"workspace\" varchar(50) NOT NULL DEFAULT '',\n  PRIMARY KEY (\"project_id\")\n);\n\
+        INSERT INTO \"project\" (\"name\", \"project_id\", \"description\", \"creator\", \"create_time\", \"status\", \"visibility\", \"extra\", \"workspace\") \
+        VALUES ('P \"1\"','p1','say \\\"hi\\\" ''x''','alice','2020-01-01 00:00:00','active','private','','ws');\n\
+        INSERT INTO \"project_membership\" VALUES ('alice','p1','owner','active','admin');\n";
+    let r = read(ansi);
+    assert!(r.issues.is_empty(), "{:?}", r.issues);
+    assert_eq!(r.data.projects.len(), 1);
+    let p = &r.data.projects[0];
+    assert_eq!((p.project_id.as_str(), p.name.as_str()), ("p1", "P \"1\""));
+    assert_eq!(p.description, "say \"hi\" 'x'");
+    assert_eq!(p.workspace.as_deref(), Some("ws"));
+    assert!(r.data.has_workspace_column);
+    assert_eq!(r.data.memberships.len(), 1);
+}
+
+#[test]
+fn xml_dump_is_refused_naming_the_format() {
+    let xml = "<?xml version=\"1.0\"?>\n<mysqldump xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n<database name=\"devops\">\n";
+    let e = read_dump(xml.as_bytes()).unwrap_err();
+    assert!(matches!(e, DumpError::XmlFormat { .. }), "{e}");
+    assert!(e.to_string().contains("XML format (written with --xml)"), "{e}");
+}

@@ -227,7 +227,15 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             let key = key(k)?;
             rt.block_on(async {
                 let store = store(s).await?;
-                let report = verify(store.as_ref(), run, key.as_ref()).await?;
+                let report = match verify(store.as_ref(), run, key.as_ref()).await {
+                    Ok(r) => r,
+                    // A manifest that cannot be read: the backup fails verification (named).
+                    Err(e) => {
+                        eprintln!("ks-devops-migrate: {e}");
+                        println!("backup {run}: FAILED");
+                        return Ok(exit::ITEMS_FAILED);
+                    }
+                };
                 for f in &report.files {
                     println!("{:<40} {:?}", f.name, f.status);
                 }

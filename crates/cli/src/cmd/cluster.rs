@@ -83,13 +83,17 @@ fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
 /// before anything is read, so an unusable cluster stops the run first (exit 5).
 pub fn preflight_cluster(rt: &tokio::runtime::Runtime, c: &ClusterArgs) -> Result<(), ksdm_run::RunError> {
     use ksdm_run::RunError;
+    let what = match &c.kubeconfig {
+        Some(k) => format!("cluster preflight (kubeconfig {})", k.display()),
+        None => "cluster preflight".to_string(),
+    };
     rt.block_on(async {
-        let client = client(c).await.map_err(|e| RunError::preflight("cluster preflight", e.into_boxed_dyn_error()))?;
+        let client = client(c).await.map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
         let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
         let pre =
             preflight(&client, &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() })
                 .await
-                .map_err(|e| RunError::preflight("cluster preflight", e))?;
+                .map_err(|e| RunError::preflight(what.clone(), e))?;
         if pre.is_ok() {
             Ok(())
         } else {
@@ -128,9 +132,9 @@ pub fn apply(
     no_progress: bool,
 ) -> Result<Applied> {
     rt.block_on(async {
+        let mut problems = Vec::new();
         let client = client(c).await?;
         let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
-        let mut problems = Vec::new();
         let pre =
             preflight(&client, &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() })
                 .await

@@ -14,10 +14,13 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
     let rt = super::runtime()?;
     let key = backup::key(&a.key)?;
     if let Some(dir) = &a.jenkins_files {
-        let s = rt.block_on(async {
+        let s = match rt.block_on(async {
             let store = backup::store(&a.store).await?;
             restore_jenkins_files(store.as_ref(), &a.run, key.as_ref(), dir).await.map_err(anyhow::Error::from)
-        })?;
+        }) {
+            Ok(s) => s,
+            Err(e) => return Ok(unusable(&e)),
+        };
         println!("{} Jenkins files ({} bytes) of backup {} written to {}", s.files, s.bytes, s.run_id, s.dir.display());
         println!("copy them into JENKINS_HOME (same relative paths) with Jenkins stopped, then start Jenkins");
         return Ok(exit::OK);
@@ -33,10 +36,13 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
             (t.path().join("restore"), Some(t))
         }
     };
-    let s = rt.block_on(async {
+    let s = match rt.block_on(async {
         let store = backup::store(&a.store).await?;
         restore_to_dir(store.as_ref(), &a.run, key.as_ref(), &dir).await.map_err(anyhow::Error::from)
-    })?;
+    }) {
+        Ok(s) => s,
+        Err(e) => return Ok(unusable(&e)),
+    };
     if a.to_dir.is_some() {
         println!("{} files ({} bytes) of backup {} unpacked into {}", s.files, s.bytes, s.run_id, dir.display());
         return Ok(exit::OK);
@@ -60,4 +66,11 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
         applied.report.summary_line()
     );
     Ok(if applied.ok() { exit::OK } else { exit::ITEMS_FAILED })
+}
+
+/// A backup that cannot be opened, read or trusted (wrong key, damaged, incomplete): named on
+/// stderr, exit 3 (the input could not be used); nothing was restored.
+fn unusable(e: &anyhow::Error) -> i32 {
+    eprintln!("ks-devops-migrate: cannot restore: {e:#}");
+    exit::INPUT
 }
