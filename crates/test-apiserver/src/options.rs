@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::access::RbacPolicy;
 use crate::crd::{devopsprojects_crd_yaml, pipelines_crd_yaml};
 
 /// Kubernetes version reported when server-side apply is on and no version is given.
@@ -28,6 +29,8 @@ pub struct ServerOptions {
     pub user: String,
     /// Bearer token written into the kubeconfig (not checked by the server).
     pub token: String,
+    /// Role-based access control enforced for the token's user (None = allow all not denied).
+    pub rbac: Option<RbacPolicy>,
 }
 
 impl Default for ServerOptions {
@@ -41,6 +44,7 @@ impl Default for ServerOptions {
             namespaces: vec!["default".into(), "kube-system".into(), "kube-public".into()],
             user: "test-user".into(),
             token: "test-token".into(),
+            rbac: None,
         }
     }
 }
@@ -63,6 +67,12 @@ impl ServerOptions {
     pub fn kubernetes_1_15(mut self) -> Self {
         self.ssa_enabled = false;
         self.git_version = Some(DEFAULT_VERSION_WITHOUT_SSA.into());
+        self
+    }
+
+    /// Enforces `policy` (see [`RbacPolicy`]) for every request of the token's user.
+    pub fn with_rbac(mut self, policy: RbacPolicy) -> Self {
+        self.rbac = Some(policy);
         self
     }
 }
