@@ -234,3 +234,50 @@ async fn backup_killed_at_a_random_moment_never_looks_complete() {
     }
     eprintln!("backup kill trials: {killed} killed; {complete_total} backups listed complete, all verify");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_to_dir_killed_at_a_random_moment_leaves_nothing_half_written() {
+    let estate_dir = tempfile::tempdir().expect("tempdir");
+    estate(estate_dir.path());
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(PASS), "kill trial passphrase\n").expect("passphrase");
+    let mut args = vec!["backup".to_string()];
+    args.extend(source_args(estate_dir.path()));
+    args.extend(["--passphrase-file".into(), PASS.into()]);
+    let o = run_blocking(dir.path(), &args, &[]);
+    assert!(matches!(o.status.code(), Some(0 | 4)), "{}", show(&o));
+    let run = backup_runs(dir.path()).into_iter().next().expect("a backup");
+    let restore = |to: &str| -> Vec<String> {
+        vec!["restore".into(), run.clone(), "--passphrase-file".into(), PASS.into(), "--to-dir".into(), to.into()]
+    };
+    let started = Instant::now();
+    let o = run_blocking(dir.path(), &restore("clean"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let clean_time = started.elapsed();
+    let clean_files = files(&dir.path().join("clean"));
+    assert!(clean_files.len() >= 500, "{}", clean_files.len());
+    let (mut killed, mut whole, mut absent) = (0, 0, 0);
+    for seed in seeds() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let delay = Duration::from_millis(rng.random_range(0..=clean_time.as_millis() as u64));
+        let to = format!("restored-{seed}");
+        if run_and_kill(dir.path(), &restore(&to), delay) {
+            killed += 1;
+        }
+        let target = dir.path().join(&to);
+        let got = files(&target);
+        if got.is_empty() {
+            absent += 1;
+            // Nothing there: a rerun restores into it.
+            let o = run_blocking(dir.path(), &restore(&to), &[]);
+            assert_eq!(o.status.code(), Some(0), "seed {seed}: restore after the kill\n{}", show(&o));
+        } else {
+            whole += 1;
+        }
+        assert_eq!(files(&target), clean_files, "seed {seed} (killed after {delay:?}): {to} is not whole");
+        for f in &clean_files {
+            assert_eq!(std::fs::read(target.join(f)).ok(), std::fs::read(dir.path().join("clean").join(f)).ok(), "seed {seed}: {}", f.display());
+        }
+    }
+    eprintln!("restore --to-dir kill trials: {killed} killed; {absent} left nothing (then restored), {whole} whole; none half-written");
+}
