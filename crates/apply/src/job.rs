@@ -205,3 +205,29 @@ pub fn job_manifests(o: &JobOptions) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verbs_on(o: &JobOptions, resource: &str) -> Vec<String> {
+        let role = cluster_role(o);
+        let rule = role["rules"].as_array().into_iter().flatten().find(|r| r["resources"][0] == resource).cloned().unwrap_or_default();
+        rule["verbs"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn patch_and_update_only_when_existing_objects_are_updated() {
+        let plain = JobOptions::new("i", "ns", vec!["migrate".into(), "--sample".into()]);
+        assert_eq!(verbs_on(&plain, "secrets"), ["get", "list", "create"]);
+        for args in [vec!["--existing", "update"], vec!["--existing=update"]] {
+            let mut a = vec!["migrate".to_string()];
+            a.extend(args.iter().map(|s| s.to_string()));
+            let o = JobOptions::new("i", "ns", a);
+            assert_eq!(verbs_on(&o, "secrets"), ["get", "list", "create", "patch", "update"], "{args:?}");
+            assert_eq!(verbs_on(&o, "devopsprojects"), ["get", "create", "patch", "update"]);
+        }
+        let keep = JobOptions::new("i", "ns", vec!["migrate".into(), "--existing".into(), "keep".into()]);
+        assert_eq!(verbs_on(&keep, "pipelines"), ["get", "list", "create"]);
+    }
+}
