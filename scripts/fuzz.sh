@@ -23,7 +23,7 @@ export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1 AF
 printf '%-20s %8s %12s %10s %8s %8s %8s\n' target seconds execs execs/s edges bitmap crashes
 for t in "${TARGETS[@]}"; do
   out="fuzz/target/afl/$t"
-  rm -rf "$out"
+  rm -rf "$out"; mkdir -p fuzz/target/afl
   cargo afl fuzz -V "$SECS" -i "fuzz/target/seeds/$t" -o "$out" -t 2000 -m none "fuzz/target/release/$t" >"fuzz/target/afl-$t.log" 2>&1 || {
     echo "$t: afl-fuzz failed, see fuzz/target/afl-$t.log" >&2; continue; }
   s="$out/default/fuzzer_stats"
