@@ -9,3 +9,6 @@ if [ ! -d ../shared/fixtures ] && [ -z "${KSDM_SHARED_FIXTURES:-}" ]; then
   echo "note: ../shared/fixtures is absent: tests that need third-party data (secret vectors, real Jenkins XML, CRDs, DDL) pass as skipped" >&2
 fi
 cargo test --workspace "$@"
+# Slow proofs kept out of the default run: every printed RBAC permission is needed (one scenario
+# per permission, about 2.5 minutes).
+cargo test -p ks-devops-migrate --test cli_rbac -- --ignored

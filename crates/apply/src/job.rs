@@ -60,24 +60,41 @@ fn labels(o: &JobOptions) -> Value {
     json!({"app.kubernetes.io/name": "ks-devops-migrate", "app.kubernetes.io/instance": o.name})
 }
 
+/// Whether the migrate arguments ask to update existing objects (`--existing update`), which needs
+/// `patch` (server-side apply) and `update` (get + replace on Kubernetes 1.15).
+fn updates_existing(args: &[String]) -> bool {
+    args.iter().enumerate().any(|(i, a)| {
+        a == "--existing=update" || (a == "--existing" && args.get(i + 1).is_some_and(|v| v == "update"))
+    })
+}
+
+/// Exactly what `migrate` (and `verify`/`restore` run with the same account) calls; a test runs all
+/// of them against an API server enforcing these rules and takes each permission away in turn.
+/// Not needed, so not granted: `watch` (the tool polls), `list` on DevOpsProjects and Namespaces,
+/// reading CRDs (preflight falls back to API discovery, open to every user), creating
+/// SelfSubjectAccessReviews (every authenticated user may, through `system:basic-user`).
 fn cluster_role(o: &JobOptions) -> Value {
-    let rw = ["get", "list", "watch", "create", "update", "patch"];
-    let rw_no_watch = ["get", "list", "create", "update", "patch"];
+    let mut write = vec!["create"];
+    if updates_existing(&o.args) {
+        write.extend(["patch", "update"]);
+    }
+    let with = |base: &[&'static str]| -> Vec<&'static str> { base.iter().copied().chain(write.iter().copied()).collect() };
     json!({
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
         "metadata": {"name": o.name, "labels": labels(o)},
         "rules": [
-            {"apiGroups": ["devops.kubesphere.io"], "resources": ["devopsprojects", "pipelines"], "verbs": rw},
-            {"apiGroups": [""], "resources": ["secrets"], "verbs": rw_no_watch},
-            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": rw_no_watch},
+            // Cluster-scoped; verify finds extra objects by listing inside the project namespaces only.
+            {"apiGroups": ["devops.kubesphere.io"], "resources": ["devopsprojects"], "verbs": with(&["get"])},
+            {"apiGroups": ["devops.kubesphere.io"], "resources": ["pipelines"], "verbs": with(&["get", "list"])},
+            {"apiGroups": [""], "resources": ["secrets"], "verbs": with(&["get", "list"])},
+            {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["rolebindings"], "verbs": with(&["get", "list"])},
             // RBAC escalation prevention: creating a RoleBinding to a Role needs either every
             // permission of that Role or `bind` on it. `bind` on the three DevOps roles is far
             // narrower than holding `admin`'s `*` on `*`.
             {"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["bind"], "resourceNames": ["admin", "operator", "viewer"]},
-            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
-            {"apiGroups": ["apiextensions.k8s.io"], "resources": ["customresourcedefinitions"], "verbs": ["get"]},
-            {"apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews"], "verbs": ["create"]},
+            // Waiting for the controller to create each project's namespace.
+            {"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get"]},
         ],
     })
 }
@@ -152,7 +169,7 @@ pub fn job_manifests(o: &JobOptions) -> String {
             "rules": [
                 // The journal: the status ConfigMap plus one per project named after it
                 // (`<journal>-<project>`, unknown in advance), found again by a labelled list.
-                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "create", "update", "patch"]},
+                {"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list", "create", "update"]},
             ],
         }),
         json!({
@@ -206,4 +223,30 @@ pub fn job_manifests(o: &JobOptions) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verbs_on(o: &JobOptions, resource: &str) -> Vec<String> {
+        let role = cluster_role(o);
+        let rule = role["rules"].as_array().into_iter().flatten().find(|r| r["resources"][0] == resource).cloned().unwrap_or_default();
+        rule["verbs"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn patch_and_update_only_when_existing_objects_are_updated() {
+        let plain = JobOptions::new("i", "ns", vec!["migrate".into(), "--sample".into()]);
+        assert_eq!(verbs_on(&plain, "secrets"), ["get", "list", "create"]);
+        for args in [vec!["--existing", "update"], vec!["--existing=update"]] {
+            let mut a = vec!["migrate".to_string()];
+            a.extend(args.iter().map(|s| s.to_string()));
+            let o = JobOptions::new("i", "ns", a);
+            assert_eq!(verbs_on(&o, "secrets"), ["get", "list", "create", "patch", "update"], "{args:?}");
+            assert_eq!(verbs_on(&o, "devopsprojects"), ["get", "create", "patch", "update"]);
+        }
+        let keep = JobOptions::new("i", "ns", vec!["migrate".into(), "--existing".into(), "keep".into()]);
+        assert_eq!(verbs_on(&keep, "pipelines"), ["get", "list", "create"]);
+    }
 }

@@ -143,7 +143,10 @@ fn needs(opts: &PreflightOptions) -> Vec<Need> {
     for (group, resource) in kinds {
         add("get", group, resource, true, "read existing objects");
         add("create", group, resource, true, "create missing objects");
-        add("list", group, resource, false, "verify: find extra objects; rights report");
+        if resource != "devopsprojects" {
+            // Only inside project namespaces: DevOpsProjects are never listed.
+            add("list", group, resource, false, "verify: find extra objects; rights report");
+        }
         if opts.existing == ExistingPolicy::Update {
             add("patch", group, resource, true, "update existing objects (server-side apply)");
             add("update", group, resource, true, "update existing objects (get + replace)");
@@ -196,6 +199,12 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
         let plural = crd.split('.').next().unwrap_or("");
         let installed = match crd_installed(client, retry, crd).await {
             Ok(v) => v,
+            // Least privilege: the account `job` sets up may not read CRDs; discovery, which every
+            // user may read, tells whether the resource is served.
+            Err(e) if e.code() == Some(403) => {
+                tracing::debug!(crd, "not allowed to read CustomResourceDefinitions; asking API discovery");
+                served_by_discovery(client, retry, plural).await
+            }
             Err(e) => {
                 report.warnings.push(format!("cannot read CustomResourceDefinition {crd} ({e}); checked API discovery instead"));
                 served_by_discovery(client, retry, plural).await

@@ -156,6 +156,14 @@ mod tests {
     }
 
     #[test]
+    fn backoff_is_jittered() {
+        let p = RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(10), ..quick() };
+        let waits: std::collections::BTreeSet<Duration> = (0..50).map(|_| p.backoff(3)).collect();
+        assert!(waits.len() > 10, "50 backoffs gave only {} distinct waits: clients retrying together would stay in step", waits.len());
+        assert!(waits.iter().all(|w| *w >= Duration::from_millis(200) && *w <= Duration::from_millis(400)), "{waits:?}");
+    }
+
+    #[test]
     fn backoff_grows_and_is_capped() {
         let p = RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_millis(300), ..quick() };
         assert!(p.backoff(1) <= Duration::from_millis(100) && p.backoff(1) >= Duration::from_millis(50));

@@ -1,8 +1,9 @@
 //! Restoring a run into a folder: the export tree, or the saved Jenkins files.
 //!
 //! Every file used is downloaded and checked against the manifest before anything is written;
-//! the content is then unpacked into a hidden staging folder inside the target and moved into
-//! place only when all of it was read successfully. A failure leaves the target as it was.
+//! the content is then unpacked into a hidden staging folder beside the target and renamed into
+//! place in one step only when all of it was read successfully. A failure, or the process being
+//! killed, leaves the target as it was (absent or empty) or whole, never half-written.
 
 use std::path::{Path, PathBuf};
 
@@ -144,11 +145,17 @@ fn unpack_all(
     key: Option<&DecryptionKey>,
     items: Vec<Item>,
 ) -> Result<(u64, u64), BackupError> {
-    std::fs::create_dir_all(dir).map_err(|e| BackupError::io("creating folder", dir, e))?;
+    // Staging beside the target (same file system), so that one rename puts everything in place:
+    // a process killed at any moment leaves the target absent (or empty) or whole, never half.
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(|e| BackupError::io("creating folder", &parent, e))?;
     let staging = tempfile::Builder::new()
         .prefix(".ksdm-restore-")
-        .tempdir_in(dir)
-        .map_err(|e| BackupError::io("creating a staging folder in", dir, e))?;
+        .tempdir_in(&parent)
+        .map_err(|e| BackupError::io("creating a staging folder in", &parent, e))?;
     let (mut files, mut bytes) = (0, 0);
     for item in &items {
         match item {
@@ -164,13 +171,17 @@ fn unpack_all(
             }
         }
     }
-    // Everything was read and authenticated: move the top-level entries into place.
-    let entries = std::fs::read_dir(staging.path()).map_err(|e| BackupError::io("reading folder", staging.path(), e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| BackupError::io("reading folder", staging.path(), e))?;
-        let to = dir.join(entry.file_name());
-        std::fs::rename(entry.path(), &to).map_err(|e| BackupError::io("moving into place", &to, e))?;
+    // Everything was read and authenticated: put the staging folder in the target's place. The
+    // target was checked absent or empty; an empty one is removed first.
+    match std::fs::remove_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(BackupError::io("replacing the empty folder", dir, e)),
     }
-    staging.close().map_err(|e| BackupError::io("removing the staging folder in", dir, e))?;
+    let staged = staging.keep();
+    std::fs::rename(&staged, dir).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&staged);
+        BackupError::io("moving into place", dir, e)
+    })?;
     Ok((files, bytes))
 }

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use crate::access;
 use crate::crd;
 use crate::discovery;
+use crate::observe::AuthorizationRecord;
 use crate::registry::ResourceKind;
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::state::Shared;
@@ -273,6 +274,18 @@ fn crd_endpoint(app: &App, target: &ObjectPath, req: &Request) -> Response {
             "the test API server serves CustomResourceDefinitions read-only",
         ));
     }
+    let crd_verb = if target.name.is_some() { "get" } else { "list" };
+    let crd_name = target.name.clone().unwrap_or_default();
+    if let Err(err) = authorize(
+        app,
+        crd_verb,
+        "apiextensions.k8s.io",
+        "customresourcedefinitions",
+        None,
+        &crd_name,
+    ) {
+        return with_served(error_response(&err), Some(crd_verb), false);
+    }
     let store = app.shared.store();
     match &target.name {
         Some(name) => match store.crd(name) {
@@ -335,16 +348,20 @@ fn access_review(app: &App, target: &ObjectPath, req: &Request) -> Response {
         attr("resource"),
         attr("namespace"),
     );
-    let denied = {
-        let settings = app.shared.settings();
-        access::is_denied(
-            &settings.denials,
-            &verb,
-            &group,
-            &resource,
-            (!namespace.is_empty()).then_some(namespace.as_str()),
-        )
-    };
+    // Like Kubernetes' `system:basic-user`, every user may ask what it may do: the review itself
+    // needs no permission.
+    let denied = authorize(
+        app,
+        &verb,
+        &group,
+        &resource,
+        (!namespace.is_empty()).then_some(namespace.as_str()),
+        &attr("name"),
+    )
+    .is_err();
+    if let Some(last) = app.shared.observations().authorizations.last_mut() {
+        last.review = true;
+    }
     let status = if denied {
         json!({"allowed": false, "denied": true, "reason": "denied by a test API server access rule"})
     } else {
@@ -358,6 +375,81 @@ fn access_review(app: &App, target: &ObjectPath, req: &Request) -> Response {
             .or_insert_with(|| json!({"creationTimestamp": null}));
     }
     with_served(ok_json(StatusCode::CREATED, &review), Some("create"), false)
+}
+
+/// Authorisation of one request: refused (403) when a denial matches or, with an RBAC policy set,
+/// when no rule allows it.
+fn authorize(
+    app: &App,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<(), ApiError> {
+    let settings = app.shared.settings();
+    let denied = access::is_denied(&settings.denials, verb, group, resource, namespace);
+    let allowed = settings
+        .rbac
+        .as_ref()
+        .is_none_or(|p| p.allows(verb, group, resource, namespace, Some(name)));
+    let user = settings.user.clone();
+    drop(settings);
+    app.shared
+        .observations()
+        .authorizations
+        .push(AuthorizationRecord {
+            verb: verb.to_string(),
+            group: group.to_string(),
+            resource: resource.to_string(),
+            namespace: namespace.map(str::to_string),
+            name: (!name.is_empty()).then(|| name.to_string()),
+            allowed: !denied && allowed,
+            review: false,
+        });
+    if denied || !allowed {
+        return Err(ApiError::forbidden(
+            &user, verb, group, resource, namespace, name,
+        ));
+    }
+    Ok(())
+}
+
+/// Kubernetes' RBAC escalation check, simplified: with an RBAC policy set, writing a RoleBinding
+/// needs `bind` on the Role or ClusterRole its `roleRef` names.
+fn authorize_bind(app: &App, namespace: Option<&str>, req: &Request) -> Result<(), ApiError> {
+    if app.shared.settings().rbac.is_none() {
+        return Ok(());
+    }
+    let Ok(body) = parse_body(&req.body) else {
+        return Ok(()); // the verb itself answers the bad body
+    };
+    let Some(role_ref) = body.get("roleRef") else {
+        return Ok(()); // a patch that leaves roleRef alone grants nothing new
+    };
+    let role = role_ref.get("name").and_then(Value::as_str).unwrap_or("");
+    let resource = match role_ref.get("kind").and_then(Value::as_str) {
+        Some("ClusterRole") => "clusterroles",
+        _ => "roles",
+    };
+    authorize(
+        app,
+        "bind",
+        "rbac.authorization.k8s.io",
+        resource,
+        namespace,
+        role,
+    )
+    .map_err(|_| {
+        let user = app.shared.settings().user.clone();
+        ApiError::new(
+            403,
+            "Forbidden",
+            format!(
+                "rolebindings.rbac.authorization.k8s.io is forbidden: user \"{user}\" is attempting to grant RBAC permissions not currently held: no bind on {resource} \"{role}\""
+            ),
+        )
+    })
 }
 
 /// Which operation a request asks for.
@@ -454,23 +546,21 @@ fn object_endpoint(app: &App, target: &ObjectPath, req: &Request) -> Response {
     };
     let name = target.name.clone().unwrap_or_default();
     let namespace = target.namespace.as_deref();
+    if let Err(err) = authorize(
+        app,
+        verb.rbac(),
+        &kind.group,
+        &kind.plural,
+        namespace,
+        &name,
+    ) {
+        return with_served(error_response(&err), Some(verb.label()), false);
+    }
+    if kind.group == "rbac.authorization.k8s.io"
+        && kind.plural == "rolebindings"
+        && !matches!(verb, Verb::Get | Verb::List | Verb::Delete)
     {
-        let settings = app.shared.settings();
-        if access::is_denied(
-            &settings.denials,
-            verb.rbac(),
-            &kind.group,
-            &kind.plural,
-            namespace,
-        ) {
-            let err = ApiError::forbidden(
-                &settings.user,
-                verb.rbac(),
-                &kind.group,
-                &kind.plural,
-                namespace,
-                &name,
-            );
+        if let Err(err) = authorize_bind(app, namespace, req) {
             return with_served(error_response(&err), Some(verb.label()), false);
         }
     }

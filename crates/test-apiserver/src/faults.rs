@@ -3,6 +3,9 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
 /// What a matching fault rule does to the request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultAction {
@@ -30,6 +33,9 @@ pub struct FaultRule {
     pub limit: Option<u64>,
     /// Fire only on every Nth matching request (the Nth, 2Nth, …); `None` = every match.
     pub every_nth: Option<u64>,
+    /// Fire on each matching request with this probability, in parts per million (a steady fault
+    /// rate, drawn from the handle's seeded generator, see [`FaultHandle::seed`]); `None` = always.
+    pub rate_ppm: Option<u32>,
 }
 
 impl FaultRule {
@@ -41,7 +47,14 @@ impl FaultRule {
             action,
             limit: None,
             every_nth: None,
+            rate_ppm: None,
         }
+    }
+
+    /// Fires on each matching request with probability `p` (clamped to 0..=1).
+    pub fn at_rate(mut self, p: f64) -> Self {
+        self.rate_ppm = Some((p.clamp(0.0, 1.0) * 1_000_000.0).round() as u32);
+        self
     }
 
     /// Limits the rule to `n` firings.
@@ -76,12 +89,25 @@ struct ActiveRule {
     fired: u64,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct FaultState {
+    rng: StdRng,
     rules: Vec<ActiveRule>,
     next_id: u64,
     crash_after: Option<u64>,
     writes_since_arm: u64,
+}
+
+impl Default for FaultState {
+    fn default() -> Self {
+        Self {
+            rng: StdRng::seed_from_u64(0),
+            rules: Vec::new(),
+            next_id: 0,
+            crash_after: None,
+            writes_since_arm: 0,
+        }
+    }
 }
 
 /// Handle to change fault injection at runtime; cheap to clone, shared with the server.
@@ -109,6 +135,11 @@ impl FaultHandle {
             fired: 0,
         });
         id
+    }
+
+    /// Re-seeds the generator that rate-based rules ([`FaultRule::at_rate`]) draw from (seed 0 at start).
+    pub fn seed(&self, seed: u64) {
+        self.lock().rng = StdRng::seed_from_u64(seed);
     }
 
     /// Removes one rule; false when it was not present.
@@ -168,7 +199,8 @@ impl FaultHandle {
         {
             return Some(FaultAction::Status(503));
         }
-        for active in state.rules.iter_mut() {
+        let FaultState { rng, rules, .. } = &mut *state;
+        for active in rules.iter_mut() {
             if !active.rule.matches(method, path_and_query) {
                 continue;
             }
@@ -178,7 +210,11 @@ impl FaultHandle {
                 .every_nth
                 .is_none_or(|n| active.matched % n == 0);
             let limit_ok = active.rule.limit.is_none_or(|l| active.fired < l);
-            if nth_ok && limit_ok {
+            let rate_ok = active
+                .rule
+                .rate_ppm
+                .is_none_or(|ppm| rng.random_ratio(ppm.min(1_000_000), 1_000_000));
+            if nth_ok && limit_ok && rate_ok {
                 active.fired += 1;
                 return Some(active.rule.action.clone());
             }
@@ -219,6 +255,24 @@ mod tests {
         assert!(faults
             .decide("POST", "/api/v1/namespaces/a/secrets")
             .is_none());
+    }
+
+    #[test]
+    fn rate_fires_about_that_often_and_repeats_with_the_seed() {
+        let faults = FaultHandle::default();
+        let run = |seed| {
+            faults.clear();
+            faults.seed(seed);
+            faults.add(FaultRule::new(None, "", FaultAction::Status(500)).at_rate(0.2));
+            (0..2000)
+                .map(|_| faults.decide("GET", "/x").is_some())
+                .collect::<Vec<bool>>()
+        };
+        let a = run(7);
+        let fired = a.iter().filter(|f| **f).count();
+        assert!((300..=500).contains(&fired), "{fired} of 2000 at rate 0.2");
+        assert_eq!(a, run(7));
+        assert_ne!(a, run(8));
     }
 
     #[test]

@@ -46,8 +46,8 @@
 //!   PUT/merge patch are not tracked as owners and never conflict.
 //! - **Simulated KubeSphere DevOpsProject controller** ([`controller`]): a background task polling
 //!   every 20 ms; see that module for exactly what it does. Configurable delay or never.
-//! - **Fault injection** ([`FaultHandle`]): per method + path substring, every Nth and/or limited
-//!   count: status 409/429 (`Retry-After: 1`)/500/503 as Status, dropped connection, delay, truncated
+//! - **Fault injection** ([`FaultHandle`]): per method + path substring, every Nth, at a steady
+//!   random rate (seeded) and/or limited count: status 409/429 (`Retry-After: 1`)/500/503 as Status, dropped connection, delay, truncated
 //!   body; and "crash after N writes" (then 503 for everything until cleared).
 //! - **Observability**: request log, per-verb counters, [`TestApiServer::snapshot`], direct
 //!   object access, controller events.
@@ -109,9 +109,9 @@ pub mod status;
 pub mod store;
 pub mod validation;
 
-pub use access::AccessDenial;
+pub use access::{AccessDenial, RbacPolicy, RbacRule, RbacScope};
 pub use faults::{FaultAction, FaultHandle, FaultId, FaultRule};
-pub use observe::RequestRecord;
+pub use observe::{AuthorizationRecord, RequestRecord};
 pub use options::ServerOptions;
 pub use server::TestApiServer;
 pub use status::ApiError;

@@ -20,6 +20,25 @@ pub struct RequestRecord {
     pub faulted: bool,
 }
 
+/// One authorisation decision (a request, or a SelfSubjectAccessReview's question).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorizationRecord {
+    /// RBAC verb (`get`, `list`, `create`, `update`, `patch`, `delete`, `bind`).
+    pub verb: String,
+    /// API group (`""` = core).
+    pub group: String,
+    /// Resource plural.
+    pub resource: String,
+    /// Namespace of the request, if any.
+    pub namespace: Option<String>,
+    /// Object name, if any.
+    pub name: Option<String>,
+    /// Whether it was allowed.
+    pub allowed: bool,
+    /// Whether a SelfSubjectAccessReview asked (rather than a request needing it).
+    pub review: bool,
+}
+
 /// The request log and counters.
 #[derive(Debug, Default)]
 pub struct Observations {
@@ -27,6 +46,8 @@ pub struct Observations {
     pub requests: Vec<RequestRecord>,
     /// Requests served by the API logic per Kubernetes verb.
     pub verbs: BTreeMap<String, u64>,
+    /// Every authorisation decision, in order.
+    pub authorizations: Vec<AuthorizationRecord>,
 }
 
 impl Observations {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::access::RbacPolicy;
 use crate::crd::{devopsprojects_crd_yaml, pipelines_crd_yaml};
 
 /// Kubernetes version reported when server-side apply is on and no version is given.
@@ -38,6 +39,8 @@ pub struct ServerOptions {
     /// Whether the simulated namespace controller creates `<creator>-admin` RoleBindings (as
     /// v3.0.0's does on every reconcile). Off by default so object counts stay the export's.
     pub creator_admin: bool,
+    /// Role-based access control enforced for the token's user (None = allow all not denied).
+    pub rbac: Option<RbacPolicy>,
 }
 
 impl Default for ServerOptions {
@@ -54,6 +57,7 @@ impl Default for ServerOptions {
             workspaces: None,
             jenkins_home: None,
             creator_admin: false,
+            rbac: None,
         }
     }
 }
@@ -94,6 +98,12 @@ impl ServerOptions {
     pub fn kubernetes_1_15(mut self) -> Self {
         self.ssa_enabled = false;
         self.git_version = Some(DEFAULT_VERSION_WITHOUT_SSA.into());
+        self
+    }
+
+    /// Enforces `policy` (see [`RbacPolicy`]) for every request of the token's user.
+    pub fn with_rbac(mut self, policy: RbacPolicy) -> Self {
+        self.rbac = Some(policy);
         self
     }
 }

@@ -18,12 +18,12 @@ use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt as _;
 
-use crate::access::AccessDenial;
+use crate::access::{AccessDenial, RbacPolicy};
 use crate::api::{self, App, Served};
 use crate::controller;
 use crate::crd;
 use crate::faults::{FaultAction, FaultHandle};
-use crate::observe::{Observations, RequestRecord};
+use crate::observe::{AuthorizationRecord, Observations, RequestRecord};
 use crate::options::ServerOptions;
 use crate::state::{Settings, Shared};
 use crate::status::ApiError;
@@ -269,6 +269,11 @@ impl TestApiServer {
         self.shared.settings().denials = denials;
     }
 
+    /// Sets (or with None, lifts) the enforced RBAC policy.
+    pub fn set_rbac(&self, policy: Option<RbacPolicy>) {
+        self.shared.settings().rbac = policy;
+    }
+
     /// Runs one controller pass now (independent of the polling task; still honours the delay).
     pub fn run_controller_once(&self) {
         controller::reconcile_once(&self.shared);
@@ -287,6 +292,11 @@ impl TestApiServer {
     /// Requests served by the API logic per verb (`get`, `list`, `create`, `update`, `patch`, `apply`, `delete`).
     pub fn verb_counts(&self) -> BTreeMap<String, u64> {
         self.shared.observations().verbs.clone()
+    }
+
+    /// Every authorisation decision so far (requests and access reviews), in order.
+    pub fn authorizations(&self) -> Vec<AuthorizationRecord> {
+        self.shared.observations().authorizations.clone()
     }
 
     /// Clears the request log and the counters.

@@ -3,7 +3,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::access::AccessDenial;
+use crate::access::{AccessDenial, RbacPolicy};
 use crate::faults::FaultHandle;
 use crate::observe::Observations;
 use crate::options::{ServerOptions, DEFAULT_VERSION_WITHOUT_SSA, DEFAULT_VERSION_WITH_SSA};
@@ -22,6 +22,8 @@ pub struct Settings {
     pub pipeline_finalizer: bool,
     /// Authorisation denials.
     pub denials: Vec<AccessDenial>,
+    /// Role-based access control (None = everything not denied is allowed).
+    pub rbac: Option<RbacPolicy>,
     /// User name for Forbidden messages and SSAR.
     pub user: String,
     /// Where the simulated pipeline controller reads jobs (see [`ServerOptions::jenkins_home`]).
@@ -39,6 +41,7 @@ impl Settings {
             controller_delay: opts.controller_delay,
             pipeline_finalizer: opts.pipeline_finalizer,
             denials: Vec::new(),
+            rbac: opts.rbac.clone(),
             user: opts.user.clone(),
             jenkins_home: opts.jenkins_home.clone(),
             creator_admin: opts.creator_admin,

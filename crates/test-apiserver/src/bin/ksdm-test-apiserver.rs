@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use ksdm_test_apiserver::{ServerOptions, TestApiServer};
+use ksdm_test_apiserver::{RbacPolicy, ServerOptions, TestApiServer};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
@@ -28,6 +28,10 @@ struct Args {
     /// Start without the KubeSphere CRDs (to try preflight checks).
     #[arg(long)]
     no_crds: bool,
+    /// Enforce the ClusterRoles and Roles of this YAML file (e.g. what `ks-devops-migrate job`
+    /// prints) for the kubeconfig's user; without it everything is allowed.
+    #[arg(long, value_name = "FILE")]
+    rbac_from: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -44,6 +48,11 @@ async fn main() -> anyhow::Result<()> {
     }
     if args.k8s_1_15 {
         opts = opts.kubernetes_1_15();
+    }
+    if let Some(path) = &args.rbac_from {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading RBAC manifests from {}", path.display()))?;
+        opts = opts.with_rbac(RbacPolicy::from_manifests(&text)?);
     }
     let server = TestApiServer::start(opts).await?;
     std::fs::write(&args.kubeconfig_out, server.kubeconfig_yaml()).with_context(|| {
