@@ -11,6 +11,7 @@ use ksdm_model::v30::{Pipeline, CREATOR_ANNOTATION, DEVOPS_API_VERSION};
 use ksdm_model::{Finding, Outcome, Severity};
 use ksdm_source::jenkins_xml::pipeline::parse_job;
 
+use crate::credential_usage::{job_references, CredentialRef};
 use crate::naming::subdomain_problem;
 
 /// Result of converting one job.
@@ -22,6 +23,8 @@ pub struct ConvertedPipeline {
     pub object: Option<Pipeline>,
     /// Findings.
     pub findings: Vec<Finding>,
+    /// The credential ids the job references (empty unless a Pipeline is emitted).
+    pub credential_refs: Vec<CredentialRef>,
 }
 
 /// Converts the job `job_name` (as named in Jenkins) of the project whose admin namespace is
@@ -39,13 +42,13 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                  the job in Jenkins (or recreate it in KubeSphere) and rerun"
             ),
         ));
-        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings };
+        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, credential_refs: Vec::new() };
     }
     let parsed = match parse_job(&name, xml) {
         Ok(p) => p,
         Err(e) => {
             findings.push(Finding::error("pipeline.unreadable", e.to_string()));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings };
+            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, credential_refs: Vec::new() };
         }
     };
     findings.extend(parsed.findings);
@@ -54,7 +57,7 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
             // The parser explains the class; make that explanation the manual task.
             if let Some(f) = findings.iter_mut().find(|f| f.code == "pipeline.unsupported-job-class") {
                 f.severity = Severity::Manual;
-                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings };
+                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, credential_refs: Vec::new() };
             }
             findings.push(Finding::manual(
                 "pipeline.unsupported-class",
@@ -63,11 +66,11 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                      (it stays in Jenkins, invisible in KubeSphere)"
                 ),
             ));
-            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings };
+            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, credential_refs: Vec::new() };
         }
         (_, None) => {
             findings.push(Finding::error("pipeline.unreadable", "job has no pipeline definition that can be read"));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings };
+            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, credential_refs: Vec::new() };
         }
         (_, Some(spec)) => spec,
     };
@@ -90,6 +93,7 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
         },
         spec,
     };
+    let credential_refs = job_references(xml, object.spec.pipeline.as_ref().map(|p| p.jenkinsfile.as_str()));
     let outcome = crate::migrated_outcome(&findings);
-    ConvertedPipeline { outcome, object: Some(object), findings }
+    ConvertedPipeline { outcome, object: Some(object), findings, credential_refs }
 }

@@ -7,6 +7,7 @@
 //! * [`v30`] — KubeSphere v3.0 objects: `DevOpsProject` and `Pipeline` custom resources (exact
 //!   JSON field names of `devops.kubesphere.io/v1alpha3`), credential `Secret`s, `RoleBinding`s.
 //! * [`outcome`] — per-item outcomes and findings that end up in the report.
+//! * [`usage`] — which credentials each pipeline references and how each resolves.
 //! * [`plaintext`] — a wrapper for decrypted secret values that never prints them.
 //!
 //! Flow: `ksdm-source` fills [`v21`] → `ksdm-convert` builds [`v30`] + [`outcome`] →
@@ -16,8 +17,9 @@
 
 pub mod outcome;
 pub mod plaintext;
+pub mod usage;
 pub mod v21;
 pub mod v30;
 
-pub use outcome::{Finding, ItemKind, ItemReport, Outcome, Severity};
+pub use outcome::{Finding, ItemKind, ItemReport, Outcome, ProjectSummary, Severity, Verdict};
 pub use plaintext::Plaintext;

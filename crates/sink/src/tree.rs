@@ -68,6 +68,16 @@ impl TreeLayout {
         self.root.join("report.json")
     }
 
+    /// `DIR/report.html` (one self-contained page).
+    pub fn report_html(&self) -> PathBuf {
+        self.root.join("report.html")
+    }
+
+    /// `DIR/credential-usage.csv`.
+    pub fn credential_usage_csv(&self) -> PathBuf {
+        self.root.join("credential-usage.csv")
+    }
+
     /// Path of an object of `resource` (`<plural>[.<group>]`) in `namespace` (or cluster-scoped).
     pub fn object_path(&self, resource: &str, namespace: Option<&str>, name: &str) -> Result<PathBuf, TreeError> {
         for part in [Some(name), namespace].into_iter().flatten() {

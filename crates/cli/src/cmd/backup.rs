@@ -9,7 +9,7 @@ use ksdm_backup::{
 };
 
 use crate::args::{BackupCmdArgs, BackupCommand, KeyArgs, ProtectionArgs, StoreArgs};
-use crate::cmd::export::{run_conversion, Mode};
+use crate::cmd::export::{run_conversion, Formats, Mode};
 use crate::sources::Sources;
 use crate::exit;
 
@@ -188,7 +188,7 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
                 bail!("backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)");
             };
             let (protection, identity) = protection(prot, source.sample, &a.out)?;
-            let Some(c) = run_conversion(source, convert, &a.out, Mode::Export, no_progress, "backup")? else {
+            let Some(c) = run_conversion(source, convert, &a.out, Mode::Export, no_progress, "backup", Formats::ALL)? else {
                 return Ok(exit::INPUT);
             };
             let run_id = super::new_run_id();

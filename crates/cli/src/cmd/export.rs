@@ -6,10 +6,10 @@ use std::sync::Mutex;
 use anyhow::{bail, Context, Result};
 use ksdm_convert::select::Selector;
 use ksdm_convert::{convert_estate, ConvertOptions, ProjectOutput, SecretValues, Selection, V30Object};
-use ksdm_model::ItemKind;
+use ksdm_model::{ItemKind, Outcome};
 use ksdm_sink::{Report, YamlTree};
 
-use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
+use crate::args::{ConvertArgs, FailOnArg, ReportFormatArg, SecretValuesArg, SourceArgs};
 use crate::{exit, progress, sources};
 
 /// What to write.
@@ -19,6 +19,31 @@ pub enum Mode {
     Export,
     /// Report only.
     Assess,
+}
+
+/// Which report files to write (credential-usage.csv is always written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// report.md
+    pub md: bool,
+    /// report.json
+    pub json: bool,
+    /// report.html
+    pub html: bool,
+}
+
+impl Formats {
+    /// All three.
+    pub const ALL: Formats = Formats { md: true, json: true, html: true };
+
+    /// From `--format` values (`md`, `json`, `html`).
+    pub fn from_args(values: &[ReportFormatArg]) -> Formats {
+        Formats {
+            md: values.contains(&ReportFormatArg::Md),
+            json: values.contains(&ReportFormatArg::Json),
+            html: values.contains(&ReportFormatArg::Html),
+        }
+    }
 }
 
 /// The outcome of a conversion run.
@@ -54,6 +79,7 @@ pub fn run_conversion(
     mode: Mode,
     no_progress: bool,
     command: &str,
+    formats: Formats,
 ) -> Result<Option<Converted>> {
     let src = match sources::open(source) {
         Ok(s) => s,
@@ -89,7 +115,12 @@ pub fn run_conversion(
         if p.items.iter().any(|i| i.kind == ItemKind::Project) {
             bar.inc(1);
         }
-        report.lock().expect("lock").extend(p.items);
+        let mut r = report.lock().expect("lock");
+        r.extend(p.items);
+        r.add_credential_usage(p.credential_usage);
+        if let Some(summary) = p.summary {
+            r.add_project(summary);
+        }
     };
     let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
     bar.finish_and_clear();
@@ -103,8 +134,16 @@ pub fn run_conversion(
     report.ignored_top_level_items = summary.ignored_top_level_items;
     report.finish();
     let layout = tree.layout();
-    write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
-    write_streamed(&layout.report_json(), |w| report.write_json(w))?;
+    if formats.md {
+        write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
+    }
+    if formats.json {
+        write_streamed(&layout.report_json(), |w| report.write_json(w))?;
+    }
+    if formats.html {
+        write_streamed(&layout.report_html(), |w| report.write_html(w))?;
+    }
+    write_streamed(&layout.credential_usage_csv(), |w| report.write_credential_csv(w))?;
     Ok(Some(Converted { report, sources: src }))
 }
 
@@ -182,15 +221,15 @@ fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let layout = ksdm_sink::TreeLayout::new(out);
     // Files this tool writes into an output folder; any other file means it is not ours.
-    const OURS: [&str; 11] = [
-        "resources", "report.md", "report.json", "backup-identity.txt", "journal.jsonl",
+    const OURS: [&str; 13] = [
+        "resources", "report.md", "report.json", "report.html", "credential-usage.csv", "backup-identity.txt", "journal.jsonl",
         "apply.md", "apply.json", "plan.md", "plan.json", "verify.md", "verify.json",
     ];
     let foreign = std::fs::read_dir(out)
         .with_context(|| format!("reading {}", out.display()))?
         .filter_map(|e| e.ok())
         .any(|e| !OURS.contains(&e.file_name().to_string_lossy().as_ref()));
-    if foreign && !layout.report_json().is_file() {
+    if foreign && !layout.report_json().is_file() && !layout.credential_usage_csv().is_file() {
         bail!(
             "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",
             out.display()
@@ -203,24 +242,59 @@ fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
     Ok(())
 }
 
-/// `export` / `assess`.
-pub fn export(source: &SourceArgs, convert: &ConvertArgs, out: &Path, mode: Mode, no_progress: bool) -> Result<i32> {
+/// `export` / `assess`. With `fail_on`, an item at or above that outcome makes the exit status
+/// [`exit::THRESHOLD`] (unless items failed, which is [`exit::ITEMS_FAILED`]).
+pub fn export(
+    source: &SourceArgs,
+    convert: &ConvertArgs,
+    out: &Path,
+    mode: Mode,
+    no_progress: bool,
+    formats: Formats,
+    fail_on: Option<FailOnArg>,
+) -> Result<i32> {
     let command = if mode == Mode::Export { "export" } else { "assess" };
-    let Some(c) = run_conversion(source, convert, out, mode, no_progress, command)? else {
+    let Some(c) = run_conversion(source, convert, out, mode, no_progress, command, formats)? else {
         return Ok(exit::INPUT);
     };
-    print_result(&c.report, out, mode);
-    Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
+    print_result(&c.report, out, mode, formats);
+    if c.report.failed() {
+        return Ok(exit::ITEMS_FAILED);
+    }
+    if let Some(t) = fail_on {
+        let threshold = match t {
+            FailOnArg::Partial => Outcome::PartiallySuccessful,
+            FailOnArg::Unsupported => Outcome::Unsupported,
+            FailOnArg::Failed => Outcome::Failed,
+        };
+        if c.report.reaches(threshold) {
+            println!("result:       --fail-on {}: at least one item is {} or worse", t.as_str(), threshold.label());
+            return Ok(exit::THRESHOLD);
+        }
+    }
+    Ok(exit::OK)
 }
 
-pub fn print_result(report: &Report, out: &Path, mode: Mode) {
+pub fn print_result(report: &Report, out: &Path, mode: Mode, formats: Formats) {
     let layout = ksdm_sink::TreeLayout::new(out);
     println!("{}", report.summary_line());
     if mode == Mode::Export {
         println!("v3.0 objects: {}", layout.resources().display());
     }
-    println!("report:       {}", layout.report_md().display());
-    println!("              {}", layout.report_json().display());
+    let mut files = Vec::new();
+    if formats.md {
+        files.push(layout.report_md());
+    }
+    if formats.json {
+        files.push(layout.report_json());
+    }
+    if formats.html {
+        files.push(layout.report_html());
+    }
+    files.push(layout.credential_usage_csv());
+    for (n, f) in files.iter().enumerate() {
+        println!("{}{}", if n == 0 { "report:       " } else { "              " }, f.display());
+    }
     let tasks = report.manual_tasks().len();
     if tasks > 0 {
         println!("manual tasks: {tasks} (listed in the report)");

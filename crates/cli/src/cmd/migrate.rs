@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use crate::args::{ClusterRunArgs, MigrateArgs};
-use crate::cmd::export::{print_result, run_conversion, Mode};
+use crate::cmd::export::{print_result, run_conversion, Formats, Mode};
 use crate::cmd::{backup, cluster};
 use crate::exit;
 
@@ -16,11 +16,11 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
     // Decide how the backup is protected before reading anything: a missing key fails fast.
     let (protection, identity) = backup::protection(&a.protection, a.source.sample, &a.out)?;
     let started = std::time::Instant::now();
-    let Some(c) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "migrate")? else {
+    let Some(c) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "migrate", Formats::ALL)? else {
         return Ok(exit::INPUT);
     };
     println!("[1-3/6] read, converted and wrote the v3.0 objects");
-    print_result(&c.report, &a.out, Mode::Export);
+    print_result(&c.report, &a.out, Mode::Export, Formats::ALL);
     let run_id = super::new_run_id();
     let rt = super::runtime()?;
 
@@ -86,10 +86,10 @@ fn plan_inner(
     no_progress: bool,
     command: &str,
 ) -> Result<i32> {
-    let Some(conv) = run_conversion(source, convert, out, Mode::Export, no_progress, command)? else {
+    let Some(conv) = run_conversion(source, convert, out, Mode::Export, no_progress, command, Formats::ALL)? else {
         return Ok(exit::INPUT);
     };
-    print_result(&conv.report, out, Mode::Export);
+    print_result(&conv.report, out, Mode::Export, Formats::ALL);
     let rt = super::runtime()?;
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress)?;
@@ -103,7 +103,7 @@ fn plan_inner(
 
 /// `verify`.
 pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
-    let Some(conv) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "verify")? else {
+    let Some(conv) = run_conversion(&a.source, &a.convert, &a.out, Mode::Export, no_progress, "verify", Formats::ALL)? else {
         return Ok(exit::INPUT);
     };
     let rt = super::runtime()?;

@@ -11,10 +11,10 @@ use ksdm_model::Finding;
 use super::dom::Element;
 use super::pipeline::{source_class, tag, PARAMETER_TYPES};
 
-/// What every loss message ends with.
-const WHEN: &str =
-    "the controller keeps the Jenkins job as it is while the Pipeline spec matches, but any later \
-                    edit of the Pipeline in KubeSphere regenerates config.xml without it";
+// When these losses happen is the same for all of them (the controller keeps the Jenkins job as
+// it is while the Pipeline spec matches; any later edit of the Pipeline in KubeSphere regenerates
+// config.xml without the setting). The report explains it once per code in its glossary, so the
+// messages only say what is lost.
 
 /// Appends the loss findings for one job whose root is `root` and whose v3.0 parse is `spec`.
 pub fn report(job: &str, root: &Element, spec: &PipelineSpec, out: &mut Vec<Finding>) {
@@ -30,7 +30,7 @@ pub fn report(job: &str, root: &Element, spec: &PipelineSpec, out: &mut Vec<Find
 fn lost(out: &mut Vec<Finding>, code: &str, job: &str, what: String) {
     out.push(Finding::warning(
         code,
-        format!("job `{job}`: {what}; {WHEN}"),
+        format!("job `{job}`: {what}"),
     ));
 }
 
@@ -305,6 +305,7 @@ fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut 
             }
         }
     }
+    health_and_icon(job, project, out);
     if let Some(orphaned) = project.child_raw("orphanedItemStrategy") {
         let class = orphaned.attr("class").unwrap_or("");
         if class != "com.cloudbees.hudson.plugins.folder.computed.DefaultOrphanedItemStrategy" {
@@ -436,6 +437,43 @@ fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut 
             job,
             "config.xml has no <factory>".to_owned(),
         ),
+    }
+}
+
+/// The generator always writes one `WorstChildHealthMetric` (`nonRecursive` false) and a
+/// `MetadataActionFolderIcon`; anything else is reset by a rewrite.
+fn health_and_icon(job: &str, project: &Element, out: &mut Vec<Finding>) {
+    const WORST_CHILD: &str = "com.cloudbees.hudson.plugins.folder.health.WorstChildHealthMetric";
+    if let Some(metrics) = project.child_raw("healthMetrics") {
+        let is_default = metrics.children.len() == 1
+            && metrics.children[0].raw_name == WORST_CHILD
+            && metrics.children[0].child_raw("nonRecursive").map(|e| e.text.trim()).unwrap_or("false") == "false";
+        if !is_default {
+            let names: Vec<String> = metrics
+                .children
+                .iter()
+                .map(|m| {
+                    let short = m.name.rsplit('.').next().unwrap_or(&m.name).to_string();
+                    match m.child_raw("nonRecursive").map(|e| e.text.trim()) {
+                        Some("true") => format!("{short} (nonRecursive)"),
+                        _ => short,
+                    }
+                })
+                .collect();
+            let have = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
+            lost(
+                out,
+                "pipeline.health-metrics-reset",
+                job,
+                format!("the health metrics ({have}) are reset to WorstChildHealthMetric"),
+            );
+        }
+    }
+    if let Some(icon) = project.child_raw("icon") {
+        let class = icon.attr("class").unwrap_or("");
+        if class != "jenkins.branch.MetadataActionFolderIcon" {
+            lost(out, "pipeline.icon-reset", job, format!("the folder icon `{class}` is reset to MetadataActionFolderIcon"));
+        }
     }
 }
 
