@@ -433,11 +433,9 @@ mod tests {
 
     #[test]
     fn html_is_escaped_and_self_contained() {
-        let mut r = Report {
-            tool: "t".into(),
-            command: "assess".into(),
-            ..Report::default()
-        };
+        let mut r = Report::default();
+        r.tool = "t".into();
+        r.command = "assess".into();
         r.extend([ItemReport {
             kind: ItemKind::Pipeline,
             project: "p".into(),
