@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What happened to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Outcome {
     /// Migrated with nothing lost.
     Successful,
@@ -15,6 +15,7 @@ pub enum Outcome {
     /// Could not be read or converted; nothing emitted.
     Failed,
     /// Deliberately not migrated (soft-deleted project, orphan, excluded by selection).
+    #[default]
     Skipped,
 }
 
@@ -231,10 +232,4 @@ pub struct ProjectSummary {
     pub applies: std::collections::BTreeMap<String, usize>,
     /// Users who become admin of the project (RoleBinding to `admin`).
     pub admins: Vec<String>,
-}
-
-impl Default for Outcome {
-    fn default() -> Self {
-        Outcome::Skipped
-    }
 }
