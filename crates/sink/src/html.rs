@@ -360,7 +360,7 @@ impl Report {
     /// A stacked bar per item kind, one segment per verdict, with a legend.
     fn chart(&self, w: &mut impl Write) -> io::Result<()> {
         let totals = self.totals();
-        let (width, bar, gap, label_w) = (760.0f64, 22.0f64, 10.0f64, 110.0f64);
+        let (width, bar, gap, label_w) = (780.0f64, 22.0f64, 10.0f64, 135.0f64);
         let height = totals.len() as f64 * (bar + gap) + gap;
         writeln!(
             w,
