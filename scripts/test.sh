@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-mariadb.sh
+bash scripts/ensure-chromium.sh
 if [ -f scripts/ensure-seaweedfs.sh ]; then bash scripts/ensure-seaweedfs.sh >/dev/null; fi
 if [ ! -d ../shared/fixtures ] && [ -z "${KSDM_SHARED_FIXTURES:-}" ]; then
   echo "note: ../shared/fixtures is absent: tests that need third-party data (secret vectors, real Jenkins XML, CRDs, DDL) pass as skipped" >&2

@@ -142,9 +142,49 @@ pub struct AssessArgs {
     /// Conversion.
     #[command(flatten)]
     pub convert: ConvertArgs,
-    /// Folder for report.md and report.json.
+    /// Folder for the report (report.md, report.json, report.html) and credential-usage.csv.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// Report files to write, comma-separated (credential-usage.csv is always written).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "md,json,html")]
+    pub format: Vec<ReportFormatArg>,
+    /// Exit with status 6 when an item is at or above this outcome (for CI gates):
+    /// partial < unsupported < failed. Failed items always give status 4.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOnArg>,
+}
+
+/// A report file format.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ReportFormatArg {
+    /// report.md
+    Md,
+    /// report.json
+    Json,
+    /// report.html (one self-contained page)
+    Html,
+}
+
+/// The outcome from which `assess` exits non-zero.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOnArg {
+    /// Partially successful, unsupported or failed.
+    Partial,
+    /// Unsupported or failed.
+    Unsupported,
+    /// Failed.
+    Failed,
+}
+
+impl FailOnArg {
+    /// The flag value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOnArg::Partial => "partial",
+            FailOnArg::Unsupported => "unsupported",
+            FailOnArg::Failed => "failed",
+        }
+    }
 }
 
 /// Where backups go and how they are protected.

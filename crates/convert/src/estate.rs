@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use ksdm_model::v21::{
     CredentialMeta, FolderReadError, JenkinsFolder, JenkinsKeys, ListedCredential, Membership, MysqlData, Project,
 };
-use ksdm_model::{Finding, ItemKind, ItemReport, Outcome};
+use ksdm_model::{Finding, ItemKind, ItemReport, Outcome, ProjectSummary};
 use ksdm_secret::{derive_key, SecretKey};
 use ksdm_jenkins_xml::folder::parse_folder_credentials;
 use rayon::prelude::*;
 
 use crate::credential::{convert_credential, ValueSource};
+use crate::credential_usage::{resolve, CredentialUse, FolderCredential, Resolution};
 use crate::membership::convert_membership;
 use crate::object::V30Object;
 use crate::options::{ConvertOptions, SecretValues};
@@ -39,6 +40,10 @@ pub struct ProjectOutput {
     /// Repaired `config.xml` files for the jobs held back because the v3.0 parser cannot read
     /// them (see [`crate::v30_repair`]).
     pub repairs: Vec<RepairedJob>,
+    /// Every credential reference of the project's migrated pipelines, resolved.
+    pub credential_usage: Vec<CredentialUse>,
+    /// Names, outcome, what `migrate` applies and who is admin (`None` for rows of unknown projects).
+    pub summary: Option<ProjectSummary>,
 }
 
 /// A held-back job and its repaired `config.xml`.
@@ -58,6 +63,50 @@ impl RepairedJob {
     /// Path relative to a `JENKINS_HOME` (and to `<out>/jenkins-repairs/`).
     pub fn relative_path(&self) -> String {
         format!("jobs/{}/jobs/{}/config.xml", self.folder, self.job)
+    }
+}
+
+impl ProjectOutput {
+    /// Fills [`ProjectOutput::summary`] from the objects and the project item.
+    fn summarize(mut self, p: Option<&Project>) -> Self {
+        let mut applies = BTreeMap::new();
+        let mut admins = Vec::new();
+        let mut namespace = None;
+        for o in &self.objects {
+            let kind = match o {
+                V30Object::DevOpsProject(_) => {
+                    namespace = Some(o.name().to_string());
+                    "DevOpsProject"
+                }
+                V30Object::Pipeline(_) => "Pipeline",
+                V30Object::Secret(_) => "Secret",
+                V30Object::RoleBinding(rb) => {
+                    if rb.role_ref.name == "admin" {
+                        admins.extend(rb.subjects.iter().flatten().map(|s| s.name.clone()));
+                    }
+                    "RoleBinding"
+                }
+            };
+            *applies.entry(kind.to_string()).or_insert(0usize) += 1;
+        }
+        admins.sort();
+        admins.dedup();
+        let outcome = self
+            .items
+            .iter()
+            .find(|i| i.kind == ItemKind::Project)
+            .map(|i| i.outcome)
+            .unwrap_or(Outcome::Skipped);
+        self.summary = Some(ProjectSummary {
+            id: self.project_id.clone(),
+            display_name: p.map(|p| p.name.clone()).unwrap_or_default(),
+            workspace: p.and_then(|p| p.workspace.clone()),
+            outcome,
+            namespace,
+            applies,
+            admins,
+        });
+        self
     }
 }
 
@@ -177,7 +226,7 @@ where
             ),
         );
         out.items.extend(leftover_rows(&index, &p.project_id, "its project is soft-deleted"));
-        emit(out);
+        emit(out.summarize(Some(p)));
     }
     // Rows that name a project that does not exist at all (a damaged database).
     let known: HashSet<&str> = mysql.projects.iter().map(|p| p.project_id.as_str()).collect();
@@ -193,9 +242,8 @@ where
     for id in unknown {
         emit(ProjectOutput {
             project_id: id.to_string(),
-            objects: Vec::new(),
             items: leftover_rows(&index, id, "no project with this id exists in MySQL"),
-            repairs: Vec::new(),
+            ..ProjectOutput::default()
         });
     }
 
@@ -337,7 +385,6 @@ fn rows_with(index: &Index<'_>, project_id: &str, why: &str, outcome: Outcome) -
 fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput {
     ProjectOutput {
         project_id: p.project_id.clone(),
-        objects: Vec::new(),
         items: vec![ItemReport {
             kind: ItemKind::Project,
             project: p.project_id.clone(),
@@ -346,8 +393,9 @@ fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput
             outcome,
             findings: vec![finding],
         }],
-        repairs: Vec::new(),
+        ..ProjectOutput::default()
     }
+    .summarize(Some(p))
 }
 
 fn excluded(p: &Project) -> ProjectOutput {
@@ -387,6 +435,9 @@ impl FolderCtx<'_> {
         };
         Some(ProjectOutput {
             project_id: folder.name.clone(),
+            credential_usage: Vec::new(),
+            repairs: Vec::new(),
+            summary: None,
             objects: Vec::new(),
             items: vec![ItemReport {
                 kind: ItemKind::Project,
@@ -396,8 +447,7 @@ impl FolderCtx<'_> {
                 outcome: Outcome::Skipped,
                 findings: vec![Finding::manual("project.orphan-folder", why)],
             }],
-            repairs: Vec::new(),
-        })
+        }.summarize(None))
     }
 
     /// A selected project whose Jenkins folder could not be read: the project fails with the
@@ -439,7 +489,8 @@ impl FolderCtx<'_> {
                 "project.duplicate-display-name",
                 format!(
                     "display name {:?} gives the same generateName as other projects of the workspace ({ids:?}); \
-                     the v3.0 API refuses duplicate names when editing — rename all but one in the console",
+                     both migrate (v3.0.0 checks for duplicates only when a project is created in the console), \
+                     but the workspace then lists them under the same name — rename all but one in the console",
                     p.name
                 ),
             ));
@@ -453,7 +504,7 @@ impl FolderCtx<'_> {
         }
         let Some(mut dp) = converted.object else {
             out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
-            return out;
+            return out.summarize(Some(p));
         };
         let members = self.index.memberships.get(p.project_id.as_str()).filter(|m| !m.is_empty());
         let owners: Option<Vec<&str>> = members.map(|ms| {
@@ -505,11 +556,12 @@ impl FolderCtx<'_> {
                 out.objects.push(V30Object::RoleBinding(o));
             }
         }
-        out
+        out.summarize(Some(p))
     }
 
     fn folder_contents(&self, p: &Project, ns: &str, folder: &JenkinsFolder, out: &mut ProjectOutput) {
-        // Credentials from the folder store.
+        // Credentials from the folder store; what became of each id, for the pipelines' references.
+        let mut folder_credentials: BTreeMap<String, FolderCredential> = BTreeMap::new();
         match folder.config_xml.as_deref().map(parse_folder_credentials) {
             Some(Ok(cfg)) => {
                 let mut ids = HashSet::new();
@@ -531,6 +583,14 @@ impl FolderCtx<'_> {
                     let r =
                         convert_credential(c, meta.copied(), ns, &p.creator, values.as_ref().unwrap_or(self.values));
                     let target = r.object.as_ref().map(|_| format!("{ns}/{}", c.id));
+                    let state = match &r.object {
+                        Some(_) => FolderCredential::Migrated,
+                        None => not_migrated(r.outcome, &r.findings),
+                    };
+                    // The first credential of an id wins in Jenkins' lookup; keep the best state.
+                    if folder_credentials.get(&c.id) != Some(&FolderCredential::Migrated) {
+                        folder_credentials.insert(c.id.clone(), state);
+                    }
                     out.items.push(item(ItemKind::Credential, p, &c.id, target, r.outcome, r.findings));
                     if let Some(o) = r.object {
                         out.objects.push(V30Object::Secret(o));
@@ -598,7 +658,7 @@ impl FolderCtx<'_> {
             *lower_count.entry(name.to_ascii_lowercase()).or_default() += 1;
         }
         let creator = p.creator.as_str();
-        type JobResult = (ItemReport, Option<V30Object>, Option<RepairedJob>);
+        type JobResult = (ItemReport, Option<V30Object>, Option<RepairedJob>, Vec<CredentialUse>);
         let results: Vec<JobResult> = folder
             .jobs
             .par_iter()
@@ -608,22 +668,33 @@ impl FolderCtx<'_> {
                         "pipeline.name-collision",
                         format!("job {name:?} collides with another job of the folder after lower-casing"),
                     );
-                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None, None);
+                    return (item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]), None, None, Vec::new());
                 }
-                let c = convert_pipeline(name, xml, ns, creator);
+                let mut c = convert_pipeline(name, xml, ns, creator);
                 let target = c.object.as_ref().and_then(|o| o.metadata.name.clone()).map(|n| format!("{ns}/{n}"));
+                let usage = resolve(&p.project_id, name, &c.credential_refs, &folder_credentials);
+                credential_findings(&usage, &mut c.findings);
+                if c.object.is_some() {
+                    c.outcome = crate::migrated_outcome(&c.findings).max(c.outcome);
+                }
                 let repair = c.repair.map(|repair| RepairedJob {
                     folder: folder.name.clone(),
                     job: name.clone(),
                     original: xml.clone(),
                     repair,
                 });
-                (item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings), c.object.map(V30Object::Pipeline), repair)
+                (
+                    item(ItemKind::Pipeline, p, name, target, c.outcome, c.findings),
+                    c.object.map(V30Object::Pipeline),
+                    repair,
+                    usage,
+                )
             })
             .collect();
-        for (report, object, repair) in results {
+        for (report, object, repair, usage) in results {
             out.items.push(report);
             out.repairs.extend(repair);
+            out.credential_usage.extend(usage);
             if let Some(o) = object {
                 out.objects.push(o);
             }
@@ -648,6 +719,50 @@ fn listed_task(c: &ListedCredential) -> Finding {
             if c.description.is_empty() { String::new() } else { format!(", {:?}", c.description) }
         ),
     )
+}
+
+/// Why a folder credential is not migrated: its first manual task or error.
+fn not_migrated(outcome: Outcome, findings: &[Finding]) -> FolderCredential {
+    match findings.iter().find(|f| f.severity >= ksdm_model::Severity::Manual) {
+        Some(f) => FolderCredential::NotMigrated { code: f.code.clone(), why: f.message.clone() },
+        None => FolderCredential::NotMigrated {
+            code: String::new(),
+            why: format!("the credential is {}", outcome.label().to_lowercase()),
+        },
+    }
+}
+
+/// One manual task per credential reference that does not resolve to a migrated Secret.
+fn credential_findings(usage: &[CredentialUse], findings: &mut Vec<Finding>) {
+    let mut seen = HashSet::new();
+    for u in usage.iter().filter(|u| u.resolution != Resolution::Migrated) {
+        if !seen.insert(&u.credential_id) {
+            continue;
+        }
+        let (code, what) = match u.resolution {
+            Resolution::NotMigrated => (
+                "pipeline.credential-not-migrated",
+                format!(
+                    "uses credential {:?} ({}), which is not migrated ({}; see the credential's own task)",
+                    u.credential_id,
+                    u.referenced_in,
+                    u.detail.split(':').next().unwrap_or_default()
+                ),
+            ),
+            _ => (
+                "pipeline.credential-not-found",
+                if u.detail.contains("case-sensitive") {
+                    format!("uses credential {:?} ({}): {}", u.credential_id, u.referenced_in, u.detail)
+                } else {
+                    format!(
+                        "uses credential {:?} ({}), which the project's folder does not hold (global credential or typo?)",
+                        u.credential_id, u.referenced_in
+                    )
+                },
+            ),
+        };
+        findings.push(Finding::manual(code, what));
+    }
 }
 
 fn item(

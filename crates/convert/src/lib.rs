@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub mod credential;
+pub mod credential_usage;
 pub mod estate;
 pub mod membership;
 pub mod naming;

@@ -12,6 +12,7 @@ use ksdm_model::{Finding, Outcome, Severity};
 use crate::v30_parse::parse_job;
 use crate::v30_repair::{repair_job, JobRepair, RepairOutcome};
 
+use crate::credential_usage::{job_references, CredentialRef};
 use crate::naming::subdomain_problem;
 
 /// Result of converting one job.
@@ -25,6 +26,8 @@ pub struct ConvertedPipeline {
     pub findings: Vec<Finding>,
     /// For a job the v3.0 parser cannot read (held back): a minimally repaired `config.xml`.
     pub repair: Option<JobRepair>,
+    /// The credential ids the job references (empty unless a Pipeline is emitted).
+    pub credential_refs: Vec<CredentialRef>,
 }
 
 /// Converts the job `job_name` (as named in Jenkins) of the project whose admin namespace is
@@ -42,13 +45,13 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                  the job in Jenkins (or recreate it in KubeSphere) and rerun"
             ),
         ));
-        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None };
+        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None, credential_refs: Vec::new() };
     }
     let parsed = match parse_job(&name, xml) {
         Ok(p) => p,
         Err(e) => {
             findings.push(Finding::error("pipeline.unreadable", e.to_string()));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None };
+            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None, credential_refs: Vec::new() };
         }
     };
     let unreadable = parsed.v30_unreadable();
@@ -61,7 +64,7 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
             // The parser explains the class; make that explanation the manual task.
             if let Some(f) = findings.iter_mut().find(|f| f.code == "pipeline.unsupported-job-class") {
                 f.severity = Severity::Manual;
-                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None };
+                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None, credential_refs: Vec::new() };
             }
             findings.push(Finding::manual(
                 "pipeline.unsupported-class",
@@ -70,11 +73,11 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                      (it stays in Jenkins, invisible in KubeSphere)"
                 ),
             ));
-            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None };
+            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None, credential_refs: Vec::new() };
         }
         (_, None) => {
             findings.push(Finding::error("pipeline.unreadable", "job has no pipeline definition that can be read"));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None };
+            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None, credential_refs: Vec::new() };
         }
         (_, Some(spec)) => spec,
     };
@@ -97,8 +100,9 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
         },
         spec,
     };
+    let credential_refs = job_references(xml, object.spec.pipeline.as_ref().map(|p| p.jenkinsfile.as_str()));
     let outcome = crate::migrated_outcome(&findings);
-    ConvertedPipeline { outcome, object: Some(object), findings, repair: None }
+    ConvertedPipeline { outcome, object: Some(object), findings, repair: None, credential_refs }
 }
 
 /// A job the v3.0 parser panics or fails on: no Pipeline (one such object crash-loops
@@ -130,5 +134,5 @@ fn held_back(name: &str, xml: &[u8], mut findings: Vec<Finding>) -> ConvertedPip
         }
         RepairOutcome::NotNeeded => None,
     };
-    ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair }
+    ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair, credential_refs: Vec::new() }
 }

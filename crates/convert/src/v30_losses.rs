@@ -12,10 +12,10 @@ use ksdm_jenkins_xml::class::definition;
 use ksdm_jenkins_xml::dom::Element;
 use crate::v30_parse::{source_class, tag, PARAMETER_TYPES};
 
-/// What every loss message ends with.
-const WHEN: &str =
-    "the controller keeps the Jenkins job as it is while the Pipeline spec matches, but any later \
-                    edit of the Pipeline in KubeSphere regenerates config.xml without it";
+// When these losses happen is the same for all of them (the controller keeps the Jenkins job as
+// it is while the Pipeline spec matches; any later edit of the Pipeline in KubeSphere regenerates
+// config.xml without the setting). The report explains it once per code in its glossary, so the
+// messages only say what is lost.
 
 /// Appends the loss findings for one job whose root is `root` and whose v3.0 parse is `spec`.
 pub fn report(job: &str, root: &Element, spec: &PipelineSpec, out: &mut Vec<Finding>) {
@@ -31,7 +31,7 @@ pub fn report(job: &str, root: &Element, spec: &PipelineSpec, out: &mut Vec<Find
 fn lost(out: &mut Vec<Finding>, code: &str, job: &str, what: String) {
     out.push(Finding::warning(
         code,
-        format!("job `{job}`: {what}; {WHEN}"),
+        format!("job `{job}`: {what}"),
     ));
 }
 
@@ -112,12 +112,7 @@ fn plain(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Vec<Finding>) {
                         }
                     }
                 }
-                _ => lost(
-                    out,
-                    "pipeline.property-lost",
-                    job,
-                    format!("the job property `{}` is not modelled in v3.0", prop.name),
-                ),
+                _ => property_lost(out, job, prop, "job property"),
             }
         }
     }
@@ -182,10 +177,135 @@ fn plain(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Vec<Finding>) {
             ));
         }
         if param.type_ == "password" {
-            out.push(Finding::info(
+            lost(
+                out,
                 "pipeline.password-default",
-                format!("job `{job}`: password parameter `{}`: the spec carries the parameter name as default value, as the v3.0 parser does; the Jenkins job keeps its real (encrypted) default until the job is rewritten", param.name),
-            ));
+                job,
+                format!(
+                    "password parameter `{}`: a rewrite replaces its real (encrypted) default value with the text `{}` (the v3.0 parser reads the name as the default)",
+                    param.name, param.name
+                ),
+            );
+        }
+    }
+    parameter_settings(job, flow, p, out);
+}
+
+/// A property the generator does not write: lost, unless it configures nothing (then Jenkins
+/// behaves the same without it, and it is only a note).
+fn property_lost(out: &mut Vec<Finding>, job: &str, prop: &Element, what: &str) {
+    match inert_because(prop) {
+        Some(why) => out.push(Finding::info(
+            "pipeline.inert-property-dropped",
+            format!(
+                "job `{job}`: the {what} `{}` configures nothing ({why}); a rewrite drops it without changing what Jenkins does",
+                prop.name
+            ),
+        )),
+        None => lost(
+            out,
+            "pipeline.property-lost",
+            job,
+            format!("the {what} `{}` is not modelled in v3.0{}", prop.name, settings_summary(prop)),
+        ),
+    }
+}
+
+/// Why a plugin property configures nothing, for the properties known to be inert in these
+/// states; `None` when it (may) configure something.
+fn inert_because(prop: &Element) -> Option<String> {
+    let text = |name: &str| prop.child_raw(name).map(|e| e.text.trim().to_owned());
+    let false_or_absent = |name: &str| matches!(text(name).as_deref(), None | Some("false") | Some(""));
+    let empty = |name: &str| prop.child_raw(name).is_none_or(|e| e.children.is_empty() && e.text.trim().is_empty());
+    let short = prop.raw_name.rsplit('.').next().unwrap_or(&prop.raw_name);
+    let only = |allowed: &[&str]| prop.children.iter().all(|c| allowed.contains(&c.raw_name.as_str()));
+    match short {
+        "DatadogJobProperty" if only(&["emitOnCheckout", "enableFile", "enableProperty", "tagFile", "tagProperties"])
+            && prop.children.iter().all(|c| matches!(c.text.trim(), "" | "false")) =>
+        {
+            Some("emitOnCheckout=false, no tags".into())
+        }
+        "RebuildSettings" if only(&["autoRebuild", "rebuildDisabled"]) && false_or_absent("autoRebuild") && false_or_absent("rebuildDisabled") => {
+            Some("autoRebuild and rebuildDisabled are false".into())
+        }
+        "ThrottleJobProperty" if false_or_absent("throttleEnabled") => Some("throttleEnabled=false".into()),
+        "ScannerJobProperty" if only(&["doNotScan"]) && false_or_absent("doNotScan") => Some("doNotScan=false".into()),
+        "KubernetesFolderProperty" if only(&["permittedClouds"]) && empty("permittedClouds") => Some("no permitted clouds".into()),
+        "JiraProjectProperty" if only(&["siteName"]) && empty("siteName") => Some("no Jira site".into()),
+        "GitLabConnectionProperty" if only(&["gitLabConnection", "jobCredentialId", "useAlternativeCredential"])
+            && empty("gitLabConnection")
+            && empty("jobCredentialId")
+            && false_or_absent("useAlternativeCredential") =>
+        {
+            Some("no GitLab connection".into())
+        }
+        "GithubProjectProperty" if only(&["projectUrl", "displayName"]) && empty("projectUrl") && empty("displayName") => {
+            Some("no project URL".into())
+        }
+        "LeastLoadDisabledProperty" if only(&["leastLoadDisabled"]) && false_or_absent("leastLoadDisabled") => {
+            Some("leastLoadDisabled=false".into())
+        }
+        _ => None,
+    }
+}
+
+/// ` (a=1, b=x)`: the property's simple settings, so the finding names what is lost.
+fn settings_summary(prop: &Element) -> String {
+    let parts: Vec<String> = prop
+        .children
+        .iter()
+        .filter(|c| c.children.is_empty() && !c.text.trim().is_empty())
+        .take(4)
+        .map(|c| {
+            let v = c.text.trim();
+            let v = if v.chars().count() > 40 { format!("{}…", v.chars().take(40).collect::<String>()) } else { v.to_owned() };
+            format!("{}={v}", c.name)
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// Parameter settings a rewrite changes: a string parameter's `trim`, choice values that the
+/// v3.0 parser trims (leading/trailing spaces of the list) or drops (empty first/last choices).
+fn parameter_settings(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Vec<Finding>) {
+    let Some(defs) = flow
+        .child_raw("properties")
+        .and_then(|ps| ps.child_raw(tag::PARAMETERS))
+        .and_then(|pp| pp.child_raw("parameterDefinitions"))
+    else {
+        return;
+    };
+    for def in &defs.children {
+        let name = def.child_raw("name").map(|e| e.text.as_str()).unwrap_or("");
+        if def.raw_name == "hudson.model.StringParameterDefinition"
+            && def.child_raw("trim").map(|e| e.text.trim()) == Some("true")
+        {
+            lost(
+                out,
+                "pipeline.parameter-trim-lost",
+                job,
+                format!("string parameter `{name}` has trim=true (leading and trailing spaces removed from the value); a rewrite drops it"),
+            );
+        }
+        if def.raw_name == "hudson.model.ChoiceParameterDefinition" {
+            let Some(choices) = def.child_raw("choices") else { continue };
+            let list = choices.child_raw("a").unwrap_or(choices);
+            let original: Vec<&str> = list.children.iter().filter(|c| c.raw_name == "string").map(|c| c.text.as_str()).collect();
+            let Some(parsed) = p.parameters.iter().find(|x| x.name == name && x.type_ == "choice") else { continue };
+            let rewritten: Vec<&str> =
+                if parsed.default_value.is_empty() { Vec::new() } else { parsed.default_value.split('\n').collect() };
+            if original != rewritten {
+                lost(
+                    out,
+                    "pipeline.choice-values-changed",
+                    job,
+                    format!("choice parameter `{name}`: the choices {original:?} become {rewritten:?} (the v3.0 parser trims the list, dropping empty first/last choices and outer spaces)"),
+                );
+            }
         }
     }
 }
@@ -294,18 +414,11 @@ fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut 
                     );
                 }
             } else {
-                lost(
-                    out,
-                    "pipeline.property-lost",
-                    job,
-                    format!(
-                        "the folder property `{}` is not modelled in v3.0",
-                        prop.name
-                    ),
-                );
+                property_lost(out, job, prop, "folder property");
             }
         }
     }
+    health_and_icon(job, project, out);
     if let Some(orphaned) = project.child_raw("orphanedItemStrategy") {
         let class = orphaned.attr("class").unwrap_or("");
         if class != definition::DEFAULT_ORPHANED_ITEM_STRATEGY {
@@ -437,6 +550,43 @@ fn multibranch(job: &str, project: &Element, m: &MultiBranchPipeline, out: &mut 
             job,
             "config.xml has no <factory>".to_owned(),
         ),
+    }
+}
+
+/// The generator always writes one `WorstChildHealthMetric` (`nonRecursive` false) and a
+/// `MetadataActionFolderIcon`; anything else is reset by a rewrite.
+fn health_and_icon(job: &str, project: &Element, out: &mut Vec<Finding>) {
+    const WORST_CHILD: &str = "com.cloudbees.hudson.plugins.folder.health.WorstChildHealthMetric";
+    if let Some(metrics) = project.child_raw("healthMetrics") {
+        let is_default = metrics.children.len() == 1
+            && metrics.children[0].raw_name == WORST_CHILD
+            && metrics.children[0].child_raw("nonRecursive").map(|e| e.text.trim()).unwrap_or("false") == "false";
+        if !is_default {
+            let names: Vec<String> = metrics
+                .children
+                .iter()
+                .map(|m| {
+                    let short = m.name.rsplit('.').next().unwrap_or(&m.name).to_string();
+                    match m.child_raw("nonRecursive").map(|e| e.text.trim()) {
+                        Some("true") => format!("{short} (nonRecursive)"),
+                        _ => short,
+                    }
+                })
+                .collect();
+            let have = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
+            lost(
+                out,
+                "pipeline.health-metrics-reset",
+                job,
+                format!("the health metrics ({have}) are reset to WorstChildHealthMetric"),
+            );
+        }
+    }
+    if let Some(icon) = project.child_raw("icon") {
+        let class = icon.attr("class").unwrap_or("");
+        if class != "jenkins.branch.MetadataActionFolderIcon" {
+            lost(out, "pipeline.icon-reset", job, format!("the folder icon `{class}` is reset to MetadataActionFolderIcon"));
+        }
     }
 }
 
@@ -615,7 +765,8 @@ fn carriage_returns(job: &str, spec: &PipelineSpec, out: &mut Vec<Finding>) {
     }
     for (what, value) in fields {
         if value.contains('\r') {
-            out.push(Finding::warning(
+            // Only line endings change: a note, not a loss.
+            out.push(Finding::info(
                 "pipeline.round-trip-unstable",
                 format!("job `{job}`: the {what} holds a carriage return written as `&#xd;`; the v3.0 generator writes it back raw, it reads back as a line feed, and once rewritten the job is rewritten on every reconcile"),
             ));

@@ -12,6 +12,7 @@
 //! * [`v21_rows`] — the v2.1 `devops` table schema and row → record assembly (one owner for
 //!   every MySQL reader).
 //! * [`output`] — every file name in an output folder; [`run`] — the run id.
+//! * [`usage`] — which credentials each pipeline references and how each resolves.
 //! * [`plaintext`] — a wrapper for decrypted secret values that never prints them.
 //! * [`limits`] — size limits on everything read from outside.
 //!
@@ -26,12 +27,13 @@ pub mod outcome;
 pub mod output;
 pub mod plaintext;
 pub mod run;
+pub mod usage;
 pub mod v21;
 pub mod v21_rows;
 pub mod v30;
 
 pub use kind::ObjectKind;
-pub use outcome::{Finding, ItemKind, ItemReport, Outcome, Severity};
+pub use outcome::{Finding, ItemKind, ItemReport, Outcome, ProjectSummary, Severity, Verdict};
 pub use output::OutputLayout;
 pub use plaintext::Plaintext;
 pub use run::RunId;

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What happened to one item.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Outcome {
     /// Migrated with nothing lost.
     Successful,
@@ -15,6 +15,7 @@ pub enum Outcome {
     /// Could not be read or converted; nothing emitted.
     Failed,
     /// Deliberately not migrated (soft-deleted project, orphan, excluded by selection).
+    #[default]
     Skipped,
 }
 
@@ -140,4 +141,95 @@ impl ItemReport {
     pub fn manual_tasks(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| matches!(f.severity, Severity::Manual | Severity::Error))
     }
+}
+
+/// What an item's outcome means for the people doing the migration: [`Outcome`] with
+/// "Partially successful" split by whether a person must act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Migrated with nothing lost.
+    Successful,
+    /// Migrated and works as before, with something lost or changed that needs no action: for
+    /// pipelines, settings the v3.0 controller drops when it rewrites the job after a later edit in
+    /// KubeSphere; for memberships, a changed role.
+    MigratesWithLosses,
+    /// Migrated, but a person must act before or after the migration (a manual task).
+    NeedsPerson,
+    /// Cannot be represented in v3.0.
+    Unsupported,
+    /// Could not be read or converted.
+    Failed,
+    /// Deliberately not migrated.
+    Skipped,
+}
+
+impl Verdict {
+    /// All verdicts in report order.
+    pub const ALL: [Verdict; 6] = [
+        Verdict::Successful,
+        Verdict::MigratesWithLosses,
+        Verdict::NeedsPerson,
+        Verdict::Unsupported,
+        Verdict::Failed,
+        Verdict::Skipped,
+    ];
+
+    /// Label used in reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::Successful => "Successful",
+            Verdict::MigratesWithLosses => "Partial: migrates, settings lost on a later edit or changed",
+            Verdict::NeedsPerson => "Partial: needs a person",
+            Verdict::Unsupported => "Unsupported",
+            Verdict::Failed => "Failed",
+            Verdict::Skipped => "Skipped",
+        }
+    }
+
+    /// The stable key used in report.json (`loses-settings-on-later-edit`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            Verdict::Successful => "successful",
+            Verdict::MigratesWithLosses => "migrates-with-losses",
+            Verdict::NeedsPerson => "needs-person",
+            Verdict::Unsupported => "unsupported",
+            Verdict::Failed => "failed",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
+impl ItemReport {
+    /// The item's verdict: its outcome, with "Partially successful" split into
+    /// [`Verdict::NeedsPerson`] (a manual task or error) and [`Verdict::MigratesWithLosses`].
+    pub fn verdict(&self) -> Verdict {
+        match self.outcome {
+            Outcome::Successful => Verdict::Successful,
+            Outcome::PartiallySuccessful if self.manual_tasks().next().is_some() => Verdict::NeedsPerson,
+            Outcome::PartiallySuccessful => Verdict::MigratesWithLosses,
+            Outcome::Unsupported => Verdict::Unsupported,
+            Outcome::Failed => Verdict::Failed,
+            Outcome::Skipped => Verdict::Skipped,
+        }
+    }
+}
+
+/// What `migrate` will do for one project: its names, the objects it applies, its admins.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectSummary {
+    /// v2.1 project id (or the folder name of an orphan folder).
+    pub id: String,
+    /// Display name people know (MySQL `name`); empty for an orphan folder.
+    pub display_name: String,
+    /// Workspace, if known.
+    pub workspace: Option<String>,
+    /// The project's outcome.
+    pub outcome: Outcome,
+    /// The DevOpsProject name = admin namespace, when migrated.
+    pub namespace: Option<String>,
+    /// Objects `migrate` applies, per kind (`DevOpsProject`, `Secret`, `Pipeline`, `RoleBinding`).
+    pub applies: std::collections::BTreeMap<String, usize>,
+    /// Users who become admin of the project (RoleBinding to `admin`).
+    pub admins: Vec<String>,
 }

@@ -39,6 +39,24 @@ pub struct ConvertPlan {
     pub keep_files: bool,
     /// The command, for the report.
     pub command: String,
+    /// Which report files to write.
+    pub formats: Formats,
+}
+
+/// Which report files to write (`credential-usage.csv` is always written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Formats {
+    /// `report.md`.
+    pub md: bool,
+    /// `report.json`.
+    pub json: bool,
+    /// `report.html`.
+    pub html: bool,
+}
+
+impl Formats {
+    /// All three.
+    pub const ALL: Formats = Formats { md: true, json: true, html: true };
 }
 
 /// Progress of a conversion.
@@ -116,7 +134,12 @@ pub fn run_conversion(
         if p.items.iter().any(|i| i.kind == ItemKind::Project) {
             on_event(ConvertEvent::ProjectDone);
         }
-        report.lock().expect("lock").extend(p.items);
+        let mut r = report.lock().expect("lock");
+        r.extend(p.items);
+        r.add_credential_usage(p.credential_usage);
+        if let Some(summary) = p.summary {
+            r.add_project(summary);
+        }
     };
     let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
     on_event(ConvertEvent::Finished);
@@ -138,8 +161,17 @@ pub fn run_conversion(
         std::fs::create_dir_all(layout.resources())
             .with_context(|| format!("creating {}", layout.resources().display()))?;
     }
-    write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
-    write_streamed(&layout.report_json(), |w| report.write_json(w))?;
+    let formats = plan.formats;
+    if formats.md {
+        write_streamed(&layout.report_md(), |w| report.write_markdown(w))?;
+    }
+    if formats.json {
+        write_streamed(&layout.report_json(), |w| report.write_json(w))?;
+    }
+    if formats.html {
+        write_streamed(&layout.report_html(), |w| report.write_html(w))?;
+    }
+    write_streamed(&layout.credential_usage_csv(), |w| report.write_credential_csv(w))?;
     Ok(Converted { report, sources: src, spool })
 }
 
@@ -226,7 +258,7 @@ pub fn prepare_out_dir(out: &Path, mode: Mode) -> Result<()> {
         .with_context(|| format!("reading {}", out.display()))?
         .filter_map(|e| e.ok())
         .any(|e| !ksdm_model::OutputLayout::is_ours(&e.file_name().to_string_lossy()));
-    if foreign && !layout.report_json().is_file() {
+    if foreign && !layout.report_json().is_file() && !layout.credential_usage_csv().is_file() {
         bail!(
             "output folder {} is not empty and does not hold a previous ks-devops-migrate output; choose another --out",
             out.display()

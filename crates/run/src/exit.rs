@@ -19,3 +19,5 @@ pub const ITEMS_FAILED: i32 = 4;
 /// A step that guards the cluster failed — the cluster preflight, the backup store, or the
 /// backup could not be written or verified — so nothing was applied.
 pub const STEP_FAILED: i32 = 5;
+/// `assess --fail-on LEVEL`: no item failed, but at least one item is at or above LEVEL.
+pub const THRESHOLD: i32 = 6;

@@ -6,6 +6,8 @@
 
 #![deny(missing_docs)]
 
+pub mod glossary;
+pub mod html;
 pub mod report;
 pub mod tree;
 pub mod yaml;

@@ -6,12 +6,19 @@
 //! to an unnamed temporary file as JSON lines; only counters, the manual tasks and a small index
 //! (project id → byte range) stay in memory. Rendering reads the groups back in project order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{self, Write};
 
-use ksdm_model::{Finding, ItemKind, ItemReport, Outcome, Severity};
+use ksdm_model::usage::{CredentialUse, Resolution};
+use ksdm_model::{Finding, ItemKind, ItemReport, Outcome, ProjectSummary, Severity, Verdict};
 use serde::Serialize;
+
+use crate::glossary::{explain, Explanation};
+
+/// Version of the report.json format, described by `docs/report.schema.json`. The major number
+/// changes when a field is removed or changes meaning; the minor one when fields are added.
+pub const REPORT_SCHEMA_VERSION: &str = "2.0";
 
 /// The report of one run.
 #[derive(Debug, Default)]
@@ -31,6 +38,8 @@ pub struct Report {
     /// Top-level Jenkins items that are not project folders (ignored).
     pub ignored_top_level_items: Vec<String>,
     log: ItemLog,
+    projects: BTreeMap<String, ProjectSummary>,
+    credential_usage: Vec<CredentialUse>,
 }
 
 /// Counts of one item kind.
@@ -40,6 +49,8 @@ pub struct KindTotals {
     pub total: usize,
     /// Per outcome label.
     pub by_outcome: BTreeMap<String, usize>,
+    /// Per verdict key (the outcome with "Partially successful" split by whether a person must act).
+    pub by_verdict: BTreeMap<String, usize>,
 }
 
 /// One manual task.
@@ -65,6 +76,8 @@ struct ItemLog {
     index: Vec<(String, u64, u64)>,
     totals: BTreeMap<ItemKind, KindTotals>,
     failed_items: usize,
+    worst: Option<Outcome>,
+    codes: BTreeSet<String>,
     manual: Vec<ManualTask>,
     error: Option<String>,
 }
@@ -79,9 +92,14 @@ impl ItemLog {
             let e = self.totals.entry(i.kind).or_default();
             e.total += 1;
             *e.by_outcome.entry(i.outcome.label().to_string()).or_default() += 1;
+            *e.by_verdict.entry(i.verdict().key().to_string()).or_default() += 1;
             if i.outcome == Outcome::Failed {
                 self.failed_items += 1;
             }
+            if i.outcome != Outcome::Skipped {
+                self.worst = self.worst.max(Some(i.outcome));
+            }
+            self.codes.extend(i.findings.iter().map(|f| f.code.clone()));
             self.manual.extend(i.manual_tasks().map(|f| ManualTask {
                 kind: i.kind,
                 project: i.project.clone(),
@@ -151,6 +169,7 @@ fn sort_items(items: &mut [ItemReport]) {
 
 #[derive(Serialize)]
 struct Header<'a> {
+    schema_version: &'static str,
     tool: &'a str,
     command: &'a str,
     inputs: &'a [String],
@@ -160,16 +179,42 @@ struct Header<'a> {
     ignored_top_level_items: &'a [String],
 }
 
+/// An item as written to report.json: the item plus its verdict.
+#[derive(Serialize)]
+struct ItemOut<'a> {
+    #[serde(flatten)]
+    item: &'a ItemReport,
+    verdict: Verdict,
+}
+
 impl Report {
     /// Adds the items of one project (or any group; groups of the same project are merged).
     pub fn extend(&mut self, items: impl IntoIterator<Item = ItemReport>) {
         self.log.add(items.into_iter().collect());
     }
 
+    /// Records a project's summary (names, outcome, what `migrate` applies, admins).
+    pub fn add_project(&mut self, summary: ProjectSummary) {
+        self.projects.insert(summary.id.clone(), summary);
+    }
+
+    /// Records resolved credential references of pipelines.
+    pub fn add_credential_usage(&mut self, usage: impl IntoIterator<Item = CredentialUse>) {
+        self.credential_usage.extend(usage);
+    }
+
     /// Finishes the run-level lists (sorted, deduplicated) and records a spill failure, if any.
     pub fn finish(&mut self) {
         self.ignored_top_level_items.sort();
         self.ignored_top_level_items.dedup();
+        self.credential_usage.sort_by(|a, b| {
+            (&a.project, &a.pipeline, &a.credential_id, &a.referenced_in).cmp(&(
+                &b.project,
+                &b.pipeline,
+                &b.credential_id,
+                &b.referenced_in,
+            ))
+        });
         if let Some(e) = self.log.error.take() {
             self.run_errors.push(e);
         }
@@ -178,6 +223,12 @@ impl Report {
     /// True when any item failed or the run had an error: the exit status must be non-zero.
     pub fn failed(&self) -> bool {
         !self.run_errors.is_empty() || self.log.failed_items > 0 || self.log.error.is_some()
+    }
+
+    /// True when some item that is not skipped has an outcome at or above `threshold` in the
+    /// order Successful < Partially successful < Unsupported < Failed (for `--fail-on`).
+    pub fn reaches(&self, threshold: Outcome) -> bool {
+        self.log.worst.is_some_and(|w| w >= threshold)
     }
 
     /// Counts per kind and outcome (every kind present).
@@ -201,14 +252,65 @@ impl Report {
         tasks
     }
 
+    /// The project summaries, by project id.
+    pub fn projects(&self) -> &BTreeMap<String, ProjectSummary> {
+        &self.projects
+    }
+
+    /// Every resolved credential reference (sorted after [`Report::finish`]).
+    pub fn credential_usage(&self) -> &[CredentialUse] {
+        &self.credential_usage
+    }
+
+    /// Count of credential references per resolution key (`migrated`, `not-migrated`,
+    /// `not-found`; every resolution present).
+    pub fn credential_usage_totals(&self) -> BTreeMap<String, usize> {
+        let mut t: BTreeMap<String, usize> = Resolution::ALL.iter().map(|r| (r.key().to_string(), 0)).collect();
+        for u in &self.credential_usage {
+            *t.entry(u.resolution.key().to_string()).or_default() += 1;
+        }
+        t
+    }
+
+    /// "6 migrated, 1 not migrated, 0 not found", in report order.
+    pub fn credential_usage_line(&self) -> String {
+        let t = self.credential_usage_totals();
+        Resolution::ALL
+            .iter()
+            .map(|r| format!("{} {}", t.get(r.key()).copied().unwrap_or(0), r.label()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The explanations of every finding code that occurs in the report, by code.
+    pub fn glossary(&self) -> Vec<&'static Explanation> {
+        self.log.codes.iter().filter_map(|c| explain(c)).collect()
+    }
+
     /// Every item in report order (reads them back; for tests and small reports).
     pub fn items(&self) -> Vec<ItemReport> {
         let mut all = Vec::new();
-        let _ = self.log.for_each_project(|g| {
+        let _ = self.for_each_project(|g| {
             all.extend_from_slice(g);
             Ok(())
         });
         all
+    }
+
+    /// Calls `f` with each project's items, in project order (streamed back from disk).
+    pub fn for_each_project(&self, f: impl FnMut(&[ItemReport]) -> io::Result<()>) -> io::Result<()> {
+        self.log.for_each_project(f)
+    }
+
+    /// How a project is named in headings: `alpha-ci (workspace alpha-ws, id project-…)`.
+    pub fn project_title(&self, id: &str) -> String {
+        match self.projects.get(id) {
+            Some(p) if !p.display_name.is_empty() => match &p.workspace {
+                Some(w) => format!("{} (workspace {w}, id {id})", p.display_name),
+                None => format!("{} (id {id})", p.display_name),
+            },
+            _ => format!("{id} (no project in MySQL)"),
+        }
     }
 
     /// One-line summary for the terminal, e.g. `projects 4/6 migrated (0 failed), …`.
@@ -227,9 +329,28 @@ impl Report {
         parts.join(", ")
     }
 
-    /// Writes the JSON report, streaming the items.
+    /// Writes `credential-usage.csv`: one line per reference (RFC 4180 quoting).
+    pub fn write_credential_csv(&self, w: &mut impl Write) -> io::Result<()> {
+        writeln!(w, "project,pipeline,credential_id,referenced_in,resolution,detail")?;
+        for u in &self.credential_usage {
+            let fields = [
+                u.project.as_str(),
+                u.pipeline.as_str(),
+                u.credential_id.as_str(),
+                u.referenced_in.as_str(),
+                u.resolution.label(),
+                u.detail.as_str(),
+            ];
+            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            writeln!(w, "{}", line.join(","))?;
+        }
+        Ok(())
+    }
+
+    /// Writes the JSON report, streaming the items. Its format is `docs/report.schema.json`.
     pub fn write_json(&self, w: &mut impl Write) -> io::Result<()> {
         let header = Header {
+            schema_version: REPORT_SCHEMA_VERSION,
             tool: &self.tool,
             command: &self.command,
             inputs: &self.inputs,
@@ -247,15 +368,21 @@ impl Report {
             for item in group {
                 w.write_all(if first { b"\n    " } else { b",\n    " })?;
                 first = false;
-                let text = serde_json::to_string_pretty(item).map_err(io::Error::other)?;
+                let out = ItemOut { item, verdict: item.verdict() };
+                let text = serde_json::to_string_pretty(&out).map_err(io::Error::other)?;
                 w.write_all(text.replace('\n', "\n    ").as_bytes())?;
             }
             Ok(())
         })?;
         w.write_all(if first { b"]" } else { b"\n  ]" })?;
+        let glossary: BTreeMap<&str, &Explanation> = self.glossary().into_iter().map(|e| (e.code, e)).collect();
         for (key, value) in [
+            ("projects", serde_json::to_value(self.projects.values().collect::<Vec<_>>())),
             ("totals", serde_json::to_value(self.totals())),
             ("manual_tasks", serde_json::to_value(self.manual_tasks())),
+            ("credential_usage", serde_json::to_value(&self.credential_usage)),
+            ("credential_usage_totals", serde_json::to_value(self.credential_usage_totals())),
+            ("glossary", serde_json::to_value(glossary)),
             ("failed", serde_json::to_value(self.failed())),
         ] {
             let text = serde_json::to_string_pretty(&value.map_err(io::Error::other)?).map_err(io::Error::other)?;
@@ -278,6 +405,21 @@ impl Report {
         String::from_utf8_lossy(&v).into_owned()
     }
 
+    /// Where a manual task is, in words: `pipeline `x` of alpha-ci` or `project alpha-ci (id …)`.
+    pub fn task_subject(&self, t: &ManualTask) -> String {
+        if t.kind == ItemKind::Project {
+            format!("project {}", self.project_title(&t.project))
+        } else {
+            let name = self
+                .projects
+                .get(&t.project)
+                .filter(|p| !p.display_name.is_empty())
+                .map(|p| p.display_name.clone())
+                .unwrap_or_else(|| t.project.clone());
+            format!("{} `{}` of project {name}", kind_singular(t.kind), t.id)
+        }
+    }
+
     /// Writes the Markdown report, streaming the items.
     pub fn write_markdown(&self, s: &mut impl Write) -> io::Result<()> {
         writeln!(s, "# ks-devops-migrate {} report\n", self.command)?;
@@ -295,15 +437,22 @@ impl Report {
         )?;
 
         writeln!(s, "## Totals\n")?;
+        writeln!(
+            s,
+            "\"Partial: migrates, settings lost on a later edit or changed\" items migrate and work as \
+             before; pipelines lose some settings the first time they are edited in KubeSphere, memberships get \
+             a different role. \"Partial: needs a \
+             person\" items migrate, but someone must act before or after (see Manual tasks).\n"
+        )?;
         write!(s, "| kind | total |")?;
-        for o in Outcome::ALL {
-            write!(s, " {} |", o.label())?;
+        for v in Verdict::ALL {
+            write!(s, " {} |", v.label())?;
         }
-        writeln!(s, "\n|---|---:|{}", "---:|".repeat(Outcome::ALL.len()))?;
+        writeln!(s, "\n|---|---:|{}", "---:|".repeat(Verdict::ALL.len()))?;
         for (kind, t) in self.totals() {
             write!(s, "| {} | {} |", kind.plural(), t.total)?;
-            for o in Outcome::ALL {
-                let n = t.by_outcome.get(o.label()).copied().unwrap_or(0);
+            for v in Verdict::ALL {
+                let n = t.by_verdict.get(v.key()).copied().unwrap_or(0);
                 write!(s, " {} |", pct(n, t.total))?;
             }
             writeln!(s)?;
@@ -332,6 +481,23 @@ impl Report {
             )?;
         }
 
+        writeln!(s, "## Projects: what `migrate` applies\n")?;
+        writeln!(s, "| project | workspace | id | outcome | applies | admins |\n|---|---|---|---|---|---|")?;
+        for p in self.projects.values() {
+            let applies: Vec<String> = p.applies.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            writeln!(
+                s,
+                "| {} | {} | `{}` | {} | {} | {} |",
+                if p.display_name.is_empty() { "—".into() } else { md(&p.display_name) },
+                p.workspace.as_deref().map(md).unwrap_or_else(|| "—".into()),
+                p.id,
+                p.outcome.label(),
+                if applies.is_empty() { "nothing".into() } else { applies.join(", ") },
+                if p.admins.is_empty() { "—".into() } else { p.admins.iter().map(|a| md(a)).collect::<Vec<_>>().join(", ") }
+            )?;
+        }
+        writeln!(s)?;
+
         let tasks = self.manual_tasks();
         writeln!(s, "## Manual tasks ({})\n", tasks.len())?;
         if tasks.is_empty() {
@@ -341,38 +507,87 @@ impl Report {
             let sev = if t.finding.severity == Severity::Error { "failed" } else { "to do" };
             writeln!(
                 s,
-                "{}. [{sev}] {} `{}` in project `{}` — {} (`{}`)",
+                "{}. [{sev}] {} — {} (`{}`)",
                 n + 1,
-                kind_singular(t.kind),
-                t.id,
-                t.project,
+                md(&self.task_subject(t)),
                 md(&t.finding.message),
                 t.finding.code
             )?;
         }
         writeln!(s)?;
 
+        writeln!(s, "## Credential usage\n")?;
+        writeln!(
+            s,
+            "{} references: {}. The same list is in credential-usage.csv.\n",
+            self.credential_usage.len(),
+            self.credential_usage_line()
+        )?;
+        if !self.credential_usage.is_empty() {
+            writeln!(s, "| project | pipeline | credential | referenced in | resolution |\n|---|---|---|---|---|")?;
+            for u in &self.credential_usage {
+                let name = self.projects.get(&u.project).map(|p| p.display_name.as_str()).filter(|n| !n.is_empty());
+                writeln!(
+                    s,
+                    "| {} | `{}` | `{}` | {} | {} |",
+                    md(name.unwrap_or(&u.project)),
+                    u.pipeline,
+                    u.credential_id,
+                    md(&u.referenced_in),
+                    u.resolution.label()
+                )?;
+            }
+            writeln!(s)?;
+        }
+
         writeln!(s, "## Items\n")?;
+        writeln!(s, "Each reason is `severity code: detail`; the glossary below explains every code once.")?;
         self.log.for_each_project(|group| {
             if let Some(first) = group.first() {
-                writeln!(s, "\n### Project `{}`\n", first.project)?;
+                writeln!(s, "\n### {}\n", md(&self.project_title(&first.project)))?;
                 writeln!(s, "| kind | item | v3.0 object | outcome | reasons |\n|---|---|---|---|---|")?;
             }
             for i in group {
-                let reasons: Vec<String> =
-                    i.findings.iter().map(|f| format!("{}: {}", severity_label(f.severity), md(&f.message))).collect();
+                let reasons: Vec<String> = i
+                    .findings
+                    .iter()
+                    .map(|f| format!("{} `{}`: {}", severity_label(f.severity), f.code, md(&short_message(&i.id, &f.message))))
+                    .collect();
                 writeln!(
                     s,
                     "| {} | `{}` | {} | {} | {} |",
                     kind_singular(i.kind),
                     i.id.replace('|', "\\|"),
                     i.target.as_deref().map(|t| format!("`{t}`")).unwrap_or_else(|| "—".into()),
-                    i.outcome.label(),
+                    i.verdict().label(),
                     if reasons.is_empty() { "—".into() } else { reasons.join("<br>") }
                 )?;
             }
             Ok(())
-        })
+        })?;
+        writeln!(s)?;
+
+        let glossary = self.glossary();
+        writeln!(s, "\n## Glossary of finding codes\n")?;
+        for e in glossary {
+            writeln!(s, "- **`{}`** — {}. *When:* {}. *What to do:* {}.", e.code, e.what, e.when, e.action)?;
+        }
+        Ok(())
+    }
+}
+
+/// A finding message without the `job `x`: ` prefix when the item is that job.
+pub fn short_message(id: &str, message: &str) -> String {
+    let prefix = format!("job `{}`: ", id.to_ascii_lowercase());
+    let prefix_raw = format!("job `{id}`: ");
+    message.strip_prefix(&prefix_raw).or_else(|| message.strip_prefix(&prefix)).unwrap_or(message).to_string()
+}
+
+fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f.to_string()
     }
 }
 
@@ -383,7 +598,7 @@ fn pct(n: usize, total: usize) -> String {
     format!("{n} ({:.1}%)", n as f64 * 100.0 / total as f64)
 }
 
-fn kind_singular(k: ItemKind) -> &'static str {
+pub(crate) fn kind_singular(k: ItemKind) -> &'static str {
     match k {
         ItemKind::Project => "project",
         ItemKind::Pipeline => "pipeline",
@@ -392,7 +607,7 @@ fn kind_singular(k: ItemKind) -> &'static str {
     }
 }
 
-fn severity_label(s: Severity) -> &'static str {
+pub(crate) fn severity_label(s: Severity) -> &'static str {
     match s {
         Severity::Info => "note",
         Severity::Warning => "warning",

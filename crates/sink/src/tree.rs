@@ -88,6 +88,16 @@ impl TreeLayout {
         Ok(self.jenkins_repairs().join("jobs").join(folder).join("jobs").join(job).join("config.xml"))
     }
 
+    /// `DIR/report.html` (one self-contained page).
+    pub fn report_html(&self) -> PathBuf {
+        self.output().file(ksdm_model::output::REPORT_HTML)
+    }
+
+    /// `DIR/credential-usage.csv`.
+    pub fn credential_usage_csv(&self) -> PathBuf {
+        self.output().file(ksdm_model::output::CREDENTIAL_USAGE_CSV)
+    }
+
     /// Path of an object of `resource` (`<plural>[.<group>]`) in `namespace` (or cluster-scoped).
     pub fn object_path(&self, resource: &str, namespace: Option<&str>, name: &str) -> Result<PathBuf, TreeError> {
         for part in [Some(name), namespace].into_iter().flatten() {

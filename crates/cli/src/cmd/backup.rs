@@ -9,7 +9,7 @@ use ksdm_backup::{
 };
 
 use crate::args::{BackupCmdArgs, BackupCommand, KeyArgs, ProtectionArgs, StoreArgs};
-use crate::cmd::export::{run_conversion, Converted, Inputs, Mode};
+use crate::cmd::export::{run_conversion, Converted, Formats, Inputs, Mode};
 use crate::exit;
 use ksdm_run::RunError;
 
@@ -262,7 +262,7 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             source.spec()?;
             let (protection, identity) = protection(prot, source.sample, &a.out)?;
             preflight_store(&rt, store_args)?;
-            let c = run_conversion(&Inputs::new(source, convert), &a.out, Mode::Export, no_progress, "backup", true)?;
+            let c = run_conversion(&Inputs::new(source, convert), &a.out, Mode::Export, no_progress, "backup", true, Formats::ALL)?;
             let run_id = super::new_run_id();
             let key = identity.as_deref().map(DecryptionKey::from_identity_file).transpose()?;
             let t = Take {

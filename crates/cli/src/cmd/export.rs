@@ -7,10 +7,11 @@ use anyhow::Result;
 use ksdm_convert::select::Selector;
 use ksdm_convert::{ConvertOptions, SecretValues, Selection};
 use ksdm_run::convert::{ConvertEvent, ConvertPlan};
-pub use ksdm_run::convert::{Converted, Mode};
+pub use ksdm_run::convert::{Converted, Formats, Mode};
+use ksdm_model::Outcome;
 use ksdm_sink::Report;
 
-use crate::args::{ConvertArgs, SecretValuesArg, SourceArgs};
+use crate::args::{ConvertArgs, FailOnArg, ReportFormatArg, SecretValuesArg, SourceArgs};
 use crate::{exit, progress};
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
@@ -28,6 +29,15 @@ pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
             exclude: a.exclude.iter().map(|s| Selector::parse(s)).collect(),
         },
         revealed: None,
+    }
+}
+
+/// The report files `--format` asks for.
+pub fn formats_from_args(values: &[ReportFormatArg]) -> Formats {
+    Formats {
+        md: values.contains(&ReportFormatArg::Md),
+        json: values.contains(&ReportFormatArg::Json),
+        html: values.contains(&ReportFormatArg::Html),
     }
 }
 
@@ -56,6 +66,7 @@ pub fn run_conversion(
     no_progress: bool,
     command: &str,
     keep_files: bool,
+    formats: Formats,
 ) -> Result<Converted> {
     let spec = inputs.source.spec()?;
     let plan = ConvertPlan {
@@ -64,6 +75,7 @@ pub fn run_conversion(
         mode,
         keep_files,
         command: command.to_string(),
+        formats,
     };
     let bar = progress::projects(0, no_progress);
     let on_event = |e: ConvertEvent| match e {
@@ -76,15 +88,38 @@ pub fn run_conversion(
     converted
 }
 
-/// `export` / `assess`.
-pub fn export(source: &SourceArgs, convert: &ConvertArgs, out: &Path, mode: Mode, no_progress: bool) -> Result<i32> {
+/// `export` / `assess`. With `fail_on`, an item at or above that outcome makes the exit status
+/// [`exit::THRESHOLD`] (unless items failed, which is [`exit::ITEMS_FAILED`]).
+pub fn export(
+    source: &SourceArgs,
+    convert: &ConvertArgs,
+    out: &Path,
+    mode: Mode,
+    no_progress: bool,
+    formats: Formats,
+    fail_on: Option<FailOnArg>,
+) -> Result<i32> {
     let command = if mode == Mode::Export { "export" } else { "assess" };
-    let c = run_conversion(&Inputs::new(source, convert), out, mode, no_progress, command, false)?;
-    print_result(&c.report, out, mode);
-    Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
+    let c = run_conversion(&Inputs::new(source, convert), out, mode, no_progress, command, false, formats)?;
+    print_result(&c.report, out, mode, formats);
+    if c.report.failed() {
+        return Ok(exit::ITEMS_FAILED);
+    }
+    if let Some(t) = fail_on {
+        let threshold = match t {
+            FailOnArg::Partial => Outcome::PartiallySuccessful,
+            FailOnArg::Unsupported => Outcome::Unsupported,
+            FailOnArg::Failed => Outcome::Failed,
+        };
+        if c.report.reaches(threshold) {
+            println!("result:       --fail-on {}: at least one item is {} or worse", t.as_str(), threshold.label());
+            return Ok(exit::THRESHOLD);
+        }
+    }
+    Ok(exit::OK)
 }
 
-pub fn print_result(report: &Report, out: &Path, mode: Mode) {
+pub fn print_result(report: &Report, out: &Path, mode: Mode, formats: Formats) {
     let layout = ksdm_sink::TreeLayout::new(out);
     println!("{}", report.summary_line());
     if mode == Mode::Export {
@@ -93,8 +128,20 @@ pub fn print_result(report: &Report, out: &Path, mode: Mode) {
             println!("job repairs:  {} (jobs held back: the v3.0 parser cannot read them)", layout.jenkins_repairs().display());
         }
     }
-    println!("report:       {}", layout.report_md().display());
-    println!("              {}", layout.report_json().display());
+    let mut files = Vec::new();
+    if formats.md {
+        files.push(layout.report_md());
+    }
+    if formats.json {
+        files.push(layout.report_json());
+    }
+    if formats.html {
+        files.push(layout.report_html());
+    }
+    files.push(layout.credential_usage_csv());
+    for (n, f) in files.iter().enumerate() {
+        println!("{}{}", if n == 0 { "report:       " } else { "              " }, f.display());
+    }
     let tasks = report.manual_tasks().len();
     if tasks > 0 {
         println!("manual tasks: {tasks} (listed in the report)");

@@ -9,7 +9,7 @@ use anyhow::Result;
 use ksdm_run::RunError;
 
 use crate::args::{ClusterRunArgs, MigrateArgs};
-use crate::cmd::export::{print_result, run_conversion, Inputs, Mode};
+use crate::cmd::export::{print_result, run_conversion, Formats, Inputs, Mode};
 use crate::cmd::{backup, cluster};
 use crate::exit;
 
@@ -65,9 +65,9 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
 
     let started = std::time::Instant::now();
     let inputs = Inputs { source: &a.source, convert: &a.convert, shard };
-    let c = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "migrate", true)?;
+    let c = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "migrate", true, Formats::ALL)?;
     println!("[1-3/6] read, converted and wrote the v3.0 objects");
-    print_result(&c.report, &a.out, Mode::Export);
+    print_result(&c.report, &a.out, Mode::Export, Formats::ALL);
     let mut totals = c.report.summary_line();
 
     // Step 4: the backup, before anything is written to the cluster. A retried Job reuses the
@@ -177,8 +177,8 @@ fn plan_inner(
     let shard = c.shard()?;
     let rt = super::runtime()?;
     cluster::preflight_cluster(&rt, c)?;
-    let conv = run_conversion(&Inputs { source, convert, shard }, out, Mode::Export, no_progress, command, false)?;
-    print_result(&conv.report, out, Mode::Export);
+    let conv = run_conversion(&Inputs { source, convert, shard }, out, Mode::Export, no_progress, command, false, Formats::ALL)?;
+    print_result(&conv.report, out, Mode::Export, Formats::ALL);
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress)?;
     for p in &applied.problems {
@@ -199,7 +199,7 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     let shard = a.cluster.shard()?;
     let rt = super::runtime()?;
     let inputs = Inputs { source: &a.source, convert: &a.convert, shard };
-    let _conv = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "verify", false)?;
+    let _conv = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "verify", false, Formats::ALL)?;
     let (report, md) = cluster::verify(&rt, &a.cluster, &a.out)?;
     println!("verify: {}", report.summary_line());
     println!("details: {} (and verify.json)", md.display());

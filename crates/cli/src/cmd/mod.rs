@@ -15,8 +15,16 @@ use crate::args::{Cli, Command};
 pub fn run(cli: Cli) -> Result<i32> {
     let np = cli.no_progress;
     match cli.command {
-        Command::Export(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Export, np),
-        Command::Assess(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Assess, np),
+        Command::Export(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Export, np, export::Formats::ALL, None),
+        Command::Assess(a) => export::export(
+            &a.source,
+            &a.convert,
+            &a.out,
+            export::Mode::Assess,
+            np,
+            export::formats_from_args(&a.format),
+            a.fail_on,
+        ),
         Command::Migrate(a) => migrate::migrate(&a, np),
         Command::Plan(a) => migrate::plan(&a, np),
         Command::Verify(a) => migrate::verify(&a, np),
