@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: makes sure the real services the tests use are
-# there (MariaDB on 127.0.0.1:3306; the SeaweedFS S3 server binary), then runs every test.
+# Runs the whole test suite on a fresh machine: the lints (scripts/lint.sh), then makes sure the
+# real components the tests use are there (MariaDB on 127.0.0.1:3306; the SeaweedFS S3 server
+# binary; Chromium and chromedriver for the report.html test), then runs every test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/lint.sh
 bash scripts/ensure-mariadb.sh
 bash scripts/ensure-chromium.sh
 if [ -f scripts/ensure-seaweedfs.sh ]; then bash scripts/ensure-seaweedfs.sh >/dev/null; fi

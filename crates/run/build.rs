@@ -25,8 +25,10 @@ fn main() {
     println!("cargo:rerun-if-changed={}", home.display());
     let mut files = Vec::new();
     files_under(&home, &home, &mut files);
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("sample-jenkins-home.tar");
-    let mut builder = tar::Builder::new(std::fs::File::create(&out).expect("create the sample archive"));
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR")).join("sample-jenkins-home.tar");
+    let mut builder =
+        tar::Builder::new(std::fs::File::create(&out).expect("create the sample archive"));
     for rel in &files {
         let bytes = std::fs::read(home.join(rel)).expect("read a sample file");
         println!("cargo:rerun-if-changed={}", home.join(rel).display());
@@ -37,7 +39,9 @@ fn main() {
         header.set_uid(0);
         header.set_gid(0);
         header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, rel, bytes.as_slice()).expect("append to the sample archive");
+        builder
+            .append_data(&mut header, rel, bytes.as_slice())
+            .expect("append to the sample archive");
     }
     builder.finish().expect("finish the sample archive");
 }

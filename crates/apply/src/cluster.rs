@@ -21,17 +21,23 @@ pub struct Cluster {
 }
 
 fn to_dynamic(body: &Value) -> Result<DynamicObject, ClusterError> {
-    serde_json::from_value(body.clone()).map_err(|e| ClusterError::Other(format!("cannot build the request object: {e}")))
+    serde_json::from_value(body.clone())
+        .map_err(|e| ClusterError::Other(format!("cannot build the request object: {e}")))
 }
 
 fn to_value(obj: &DynamicObject) -> Result<Value, ClusterError> {
-    serde_json::to_value(obj).map_err(|e| ClusterError::Other(format!("cannot read the answer object: {e}")))
+    serde_json::to_value(obj)
+        .map_err(|e| ClusterError::Other(format!("cannot read the answer object: {e}")))
 }
 
 impl Cluster {
     /// Wraps `client`.
     pub fn new(client: Client, retry: RetryPolicy, field_manager: &str) -> Self {
-        Cluster { client, retry, field_manager: field_manager.to_string() }
+        Cluster {
+            client,
+            retry,
+            field_manager: field_manager.to_string(),
+        }
     }
 
     /// The client.
@@ -53,18 +59,31 @@ impl Cluster {
     }
 
     fn post_params(&self) -> PostParams {
-        PostParams { dry_run: false, field_manager: Some(self.field_manager.clone()) }
+        PostParams {
+            dry_run: false,
+            field_manager: Some(self.field_manager.clone()),
+        }
     }
 
     /// The object, or None when it does not exist.
-    pub async fn get(&self, kind: ObjectKind, namespace: Option<&str>, name: &str) -> Result<Option<Value>, ClusterError> {
+    pub async fn get(
+        &self,
+        kind: ObjectKind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<Value>, ClusterError> {
         let api = self.api(kind, namespace);
         let found = self.retry.run("get", || api.get_opt(name)).await?;
         found.as_ref().map(to_value).transpose()
     }
 
     /// POST (create).
-    pub async fn create(&self, kind: ObjectKind, namespace: Option<&str>, body: &Value) -> Result<Value, ClusterError> {
+    pub async fn create(
+        &self,
+        kind: ObjectKind,
+        namespace: Option<&str>,
+        body: &Value,
+    ) -> Result<Value, ClusterError> {
         let api = self.api(kind, namespace);
         let obj = to_dynamic(body)?;
         let pp = self.post_params();
@@ -73,25 +92,48 @@ impl Cluster {
     }
 
     /// PUT (replace; `body` carries the resourceVersion read before).
-    pub async fn replace(&self, kind: ObjectKind, namespace: Option<&str>, name: &str, body: &Value) -> Result<Value, ClusterError> {
+    pub async fn replace(
+        &self,
+        kind: ObjectKind,
+        namespace: Option<&str>,
+        name: &str,
+        body: &Value,
+    ) -> Result<Value, ClusterError> {
         let api = self.api(kind, namespace);
         let obj = to_dynamic(body)?;
         let pp = self.post_params();
-        let replaced = self.retry.run("replace", || api.replace(name, &pp, &obj)).await?;
+        let replaced = self
+            .retry
+            .run("replace", || api.replace(name, &pp, &obj))
+            .await?;
         to_value(&replaced)
     }
 
     /// Server-side apply with this tool's field manager and `force`.
-    pub async fn apply(&self, kind: ObjectKind, namespace: Option<&str>, name: &str, body: &Value) -> Result<Value, ClusterError> {
+    pub async fn apply(
+        &self,
+        kind: ObjectKind,
+        namespace: Option<&str>,
+        name: &str,
+        body: &Value,
+    ) -> Result<Value, ClusterError> {
         let api = self.api(kind, namespace);
         let params = PatchParams::apply(&self.field_manager).force();
         let patch = Patch::Apply(body.clone());
-        let applied = self.retry.run("apply", || api.patch(name, &params, &patch)).await?;
+        let applied = self
+            .retry
+            .run("apply", || api.patch(name, &params, &patch))
+            .await?;
         to_value(&applied)
     }
 
     /// Objects of `kind` in `namespace` matching `label_selector`.
-    pub async fn list(&self, kind: ObjectKind, namespace: Option<&str>, label_selector: &str) -> Result<Vec<Value>, ClusterError> {
+    pub async fn list(
+        &self,
+        kind: ObjectKind,
+        namespace: Option<&str>,
+        label_selector: &str,
+    ) -> Result<Vec<Value>, ClusterError> {
         let api = self.api(kind, namespace);
         let lp = ListParams::default().labels(label_selector);
         let list = self.retry.run("list", || api.list(&lp)).await?;
@@ -101,14 +143,23 @@ impl Cluster {
     /// Namespace `name`, or None when it does not exist.
     pub async fn get_namespace(&self, name: &str) -> Result<Option<Value>, ClusterError> {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &namespace_resource());
-        let found = self.retry.run("get namespace", || api.get_opt(name)).await?;
+        let found = self
+            .retry
+            .run("get namespace", || api.get_opt(name))
+            .await?;
         found.as_ref().map(to_value).transpose()
     }
 
     /// Whether the KubeSphere `tenant.kubesphere.io/v1alpha1` Workspace API is served (a
     /// KubeSphere cluster); `false` when the group/version is unknown to the server.
     pub async fn workspaces_served(&self) -> Result<bool, ClusterError> {
-        match self.retry.run("discover workspaces", || self.client.list_api_group_resources(WORKSPACE_API_VERSION)).await {
+        match self
+            .retry
+            .run("discover workspaces", || {
+                self.client.list_api_group_resources(WORKSPACE_API_VERSION)
+            })
+            .await
+        {
             Ok(list) => Ok(list.resources.iter().any(|r| r.name == "workspaces")),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
@@ -120,12 +171,20 @@ impl Cluster {
         let gvk = kube::api::GroupVersionKind::gvk("tenant.kubesphere.io", "v1alpha1", "Workspace");
         let ar = kube::api::ApiResource::from_gvk_with_plural(&gvk, "workspaces");
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-        Ok(self.retry.run("get workspace", || api.get_opt(name)).await?.is_some())
+        Ok(self
+            .retry
+            .run("get workspace", || api.get_opt(name))
+            .await?
+            .is_some())
     }
 
     /// Whether Namespace `name` exists.
     pub async fn namespace_exists(&self, name: &str) -> Result<bool, ClusterError> {
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &namespace_resource());
-        Ok(self.retry.run("get namespace", || api.get_opt(name)).await?.is_some())
+        Ok(self
+            .retry
+            .run("get namespace", || api.get_opt(name))
+            .await?
+            .is_some())
     }
 }

@@ -42,8 +42,16 @@ fn is_empty(v: &Value) -> bool {
 pub fn owned_view(desired: &DesiredObject, object: &Value) -> Value {
     let mut meta = Map::new();
     for field in ["labels", "annotations"] {
-        let Some(wanted) = desired.body.pointer(&format!("/metadata/{field}")).and_then(Value::as_object) else { continue };
-        let actual = object.pointer(&format!("/metadata/{field}")).and_then(Value::as_object);
+        let Some(wanted) = desired
+            .body
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        let actual = object
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_object);
         let mut out = Map::new();
         for key in wanted.keys() {
             if let Some(v) = actual.and_then(|a| a.get(key)) {
@@ -97,8 +105,15 @@ pub fn compare(desired: &DesiredObject, existing: &Value) -> Comparison {
             names.push(n);
         }
     }
-    let differing: Vec<String> = names.into_iter().filter(|n| field_value(&want, n) != field_value(&have, n)).collect();
-    let diff = if differing.is_empty() { String::new() } else { render_diff(desired.kind, Some(&have), &want) };
+    let differing: Vec<String> = names
+        .into_iter()
+        .filter(|n| field_value(&want, n) != field_value(&have, n))
+        .collect();
+    let diff = if differing.is_empty() {
+        String::new()
+    } else {
+        render_diff(desired.kind, Some(&have), &want)
+    };
     Comparison { differing, diff }
 }
 
@@ -109,7 +124,10 @@ pub fn creation_diff(desired: &DesiredObject) -> String {
 
 fn decoded_len(v: &Value) -> usize {
     let s = v.as_str().unwrap_or("");
-    base64::engine::general_purpose::STANDARD.decode(s).map(|b| b.len()).unwrap_or(s.len())
+    base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map(|b| b.len())
+        .unwrap_or(s.len())
 }
 
 /// Replaces Secret values by `<N bytes>` / `<N bytes, differs>` so they never show.
@@ -119,7 +137,11 @@ fn redact(view: &Value, other: Option<&Value>) -> Value {
     if let Some(data) = view.get_mut("data").and_then(Value::as_object_mut) {
         for (k, v) in data.iter_mut() {
             let same = other_data.and_then(|o| o.get(k)) == Some(&*v);
-            let marker = if same || other.is_none() { "" } else { ", differs" };
+            let marker = if same || other.is_none() {
+                ""
+            } else {
+                ", differs"
+            };
             *v = Value::String(format!("<{} bytes{marker}>", decoded_len(v)));
         }
     }
@@ -182,12 +204,18 @@ mod tests {
 
     #[test]
     fn spec_difference_gives_a_readable_diff() {
-        let d = pipeline(json!({"type": "pipeline", "pipeline": {"name": "build", "jenkinsfile": "new"}}));
+        let d = pipeline(
+            json!({"type": "pipeline", "pipeline": {"name": "build", "jenkinsfile": "new"}}),
+        );
         let existing = json!({"metadata": {"annotations": {"kubesphere.io/creator": "admin"}},
             "spec": {"type": "pipeline", "pipeline": {"name": "build", "jenkinsfile": "old"}}});
         let c = compare(&d, &existing);
         assert_eq!(c.differing, vec!["spec".to_string()]);
-        assert!(c.diff.contains("--- cluster") && c.diff.contains("+++ export"), "{}", c.diff);
+        assert!(
+            c.diff.contains("--- cluster") && c.diff.contains("+++ export"),
+            "{}",
+            c.diff
+        );
         assert!(c.diff.contains("-    jenkinsfile: old"), "{}", c.diff);
         assert!(c.diff.contains("+    jenkinsfile: new"), "{}", c.diff);
     }
@@ -212,11 +240,25 @@ mod tests {
         let existing = json!({"type": "t", "data": {"password": "b3RoZXJwYXNzd29yZA==", "username": "YWRtaW4="}});
         let c = compare(&d, &existing);
         assert_eq!(c.differing, vec!["data".to_string()]);
-        for secret in ["c2VjcmV0MQ==", "b3RoZXJwYXNzd29yZA==", "secret1", "otherpassword", "YWRtaW4="] {
+        for secret in [
+            "c2VjcmV0MQ==",
+            "b3RoZXJwYXNzd29yZA==",
+            "secret1",
+            "otherpassword",
+            "YWRtaW4=",
+        ] {
             assert!(!c.diff.contains(secret), "{}", c.diff);
         }
-        assert!(c.diff.contains("-  password: <13 bytes, differs>"), "{}", c.diff);
-        assert!(c.diff.contains("+  password: <7 bytes, differs>"), "{}", c.diff);
+        assert!(
+            c.diff.contains("-  password: <13 bytes, differs>"),
+            "{}",
+            c.diff
+        );
+        assert!(
+            c.diff.contains("+  password: <7 bytes, differs>"),
+            "{}",
+            c.diff
+        );
         assert!(!creation_diff(&d).contains("c2VjcmV0MQ=="));
     }
 

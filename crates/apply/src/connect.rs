@@ -42,9 +42,14 @@ impl std::fmt::Display for ClusterTarget {
 }
 
 /// Like [`connect`], and also says which API server and context were chosen.
-pub async fn connect_described(opts: &ConnectOptions<'_>) -> Result<(Client, ClusterTarget), ApplyError> {
+pub async fn connect_described(
+    opts: &ConnectOptions<'_>,
+) -> Result<(Client, ClusterTarget), ApplyError> {
     let (config, context) = config(opts).await?;
-    let target = ClusterTarget { server: config.cluster_url.to_string(), context };
+    let target = ClusterTarget {
+        server: config.cluster_url.to_string(),
+        context,
+    };
     let client = Client::try_from(config).map_err(|e| ApplyError::Config(e.to_string()))?;
     Ok((client, target))
 }
@@ -56,13 +61,20 @@ pub async fn connect(opts: &ConnectOptions<'_>) -> Result<Client, ApplyError> {
 
 async fn config(opts: &ConnectOptions<'_>) -> Result<(Config, String), ApplyError> {
     install_crypto_provider();
-    let kc_opts = KubeConfigOptions { context: opts.context.map(str::to_string), ..KubeConfigOptions::default() };
+    let kc_opts = KubeConfigOptions {
+        context: opts.context.map(str::to_string),
+        ..KubeConfigOptions::default()
+    };
     let named = |current: Option<String>| {
-        opts.context.map(str::to_string).or(current).unwrap_or_else(|| "(none)".to_string())
+        opts.context
+            .map(str::to_string)
+            .or(current)
+            .unwrap_or_else(|| "(none)".to_string())
     };
     let (mut config, context) = match opts.kubeconfig {
         Some(path) => {
-            let kubeconfig = Kubeconfig::read_from(path).map_err(|e| ApplyError::Config(format!("{}: {e}", path.display())))?;
+            let kubeconfig = Kubeconfig::read_from(path)
+                .map_err(|e| ApplyError::Config(format!("{}: {e}", path.display())))?;
             let context = named(kubeconfig.current_context.clone());
             let config = Config::from_custom_kubeconfig(kubeconfig, &kc_opts)
                 .await
@@ -70,11 +82,15 @@ async fn config(opts: &ConnectOptions<'_>) -> Result<(Config, String), ApplyErro
             (config, context)
         }
         None if opts.context.is_some() => (
-            Config::from_kubeconfig(&kc_opts).await.map_err(|e| ApplyError::Config(e.to_string()))?,
+            Config::from_kubeconfig(&kc_opts)
+                .await
+                .map_err(|e| ApplyError::Config(e.to_string()))?,
             named(None),
         ),
         None => {
-            let config = Config::infer().await.map_err(|e| ApplyError::Config(e.to_string()))?;
+            let config = Config::infer()
+                .await
+                .map_err(|e| ApplyError::Config(e.to_string()))?;
             // `infer` prefers a kubeconfig ($KUBECONFIG, ~/.kube/config) and falls back to the pod's
             // service account.
             let context = match Kubeconfig::read() {
@@ -95,7 +111,9 @@ async fn config(opts: &ConnectOptions<'_>) -> Result<(Config, String), ApplyErro
 pub async fn connect_with_kubeconfig_yaml(yaml: &str) -> Result<Client, ApplyError> {
     install_crypto_provider();
     let kubeconfig = Kubeconfig::from_yaml(yaml).map_err(|e| ApplyError::Config(e.to_string()))?;
-    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default()).await.map_err(|e| ApplyError::Config(e.to_string()))?;
+    let mut config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+        .await
+        .map_err(|e| ApplyError::Config(e.to_string()))?;
     config.default_retry = false;
     Client::try_from(config).map_err(|e| ApplyError::Config(e.to_string()))
 }

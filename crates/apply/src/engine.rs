@@ -20,14 +20,22 @@ use crate::options::{go_duration, ApplyOptions, ExistingPolicy, SsaMode};
 use crate::plan::{Plan, ProjectPlan};
 use crate::progress::{ApplyEvent, Progress};
 use crate::provenance::{run_id_of, with_provenance};
-use crate::report::{Action, ApplyReport, ObjectResult, ProjectResult, ProjectStatus, RightsChange};
+use crate::report::{
+    Action, ApplyReport, ObjectResult, ProjectResult, ProjectStatus, RightsChange,
+};
 use crate::rights::{rights_changes, roles_by_user};
 
 /// Applies `plan` (or plans it, with `opts.dry_run`). Never fails as a whole: every problem is
 /// reported per object or project. `journal` records progress and enables a quick resume; with
 /// a ConfigMap mirror, the entries of earlier runs stored there are loaded first (so a new pod
 /// resumes like a local rerun).
-pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journal: Option<&Journal>, progress: &Progress) -> ApplyReport {
+pub async fn apply_plan(
+    client: &Client,
+    plan: &Plan,
+    opts: &ApplyOptions,
+    journal: Option<&Journal>,
+    progress: &Progress,
+) -> ApplyReport {
     let cluster = Cluster::new(client.clone(), opts.retry.clone(), &opts.field_manager);
     let mut notes = Vec::new();
     if let Some((journal, mirror)) = journal.and_then(|j| j.mirror().map(|m| (j, m))) {
@@ -46,7 +54,9 @@ pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journ
         SsaMode::Auto => match server_supports_ssa(&cluster).await {
             Ok(v) => v,
             Err(e) => {
-                notes.push(format!("cannot read the server version ({e}); updating with get + replace"));
+                notes.push(format!(
+                    "cannot read the server version ({e}); updating with get + replace"
+                ));
                 false
             }
         },
@@ -61,22 +71,35 @@ pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journ
             false
         }
         Err(e) => {
-            notes.push(format!("cannot discover the Workspace API ({e}): project workspaces were not checked"));
+            notes.push(format!(
+                "cannot discover the Workspace API ({e}): project workspaces were not checked"
+            ));
             false
         }
     };
-    let engine =
-        Engine { cluster, opts, journal, progress, ssa: AtomicBool::new(ssa), notes: Mutex::new(notes), workspaces_served };
-    progress.emit(ApplyEvent::RunStarted { projects: plan.projects.len(), objects: plan.object_count() });
+    let engine = Engine {
+        cluster,
+        opts,
+        journal,
+        progress,
+        ssa: AtomicBool::new(ssa),
+        notes: Mutex::new(notes),
+        workspaces_served,
+    };
+    progress.emit(ApplyEvent::RunStarted {
+        projects: plan.projects.len(),
+        objects: plan.object_count(),
+    });
 
-    let mut outcomes: Vec<(usize, ProjectOutcome)> = futures::stream::iter(plan.projects.iter().enumerate())
-        .map(|(i, p)| {
-            let engine = &engine;
-            async move { (i, engine.run_project(p).await) }
-        })
-        .buffer_unordered(opts.concurrency.max(1))
-        .collect()
-        .await;
+    let mut outcomes: Vec<(usize, ProjectOutcome)> =
+        futures::stream::iter(plan.projects.iter().enumerate())
+            .map(|(i, p)| {
+                let engine = &engine;
+                async move { (i, engine.run_project(p).await) }
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
     outcomes.sort_by_key(|(i, _)| *i);
 
     let mut report = ApplyReport {
@@ -90,7 +113,11 @@ pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journ
             key: format!("file:{}", problem.path.display()),
             project: problem.project.clone().unwrap_or_default(),
             action: Action::Failed,
-            message: format!("{} cannot be used: {}", problem.path.display(), problem.reason),
+            message: format!(
+                "{} cannot be used: {}",
+                problem.path.display(),
+                problem.reason
+            ),
             diff: None,
         });
     }
@@ -99,14 +126,26 @@ pub async fn apply_plan(client: &Client, plan: &Plan, opts: &ApplyOptions, journ
         report.per_project.push(outcome.project);
         report.rights.extend(outcome.rights);
     }
-    report.notes = engine.notes.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    report.notes = engine
+        .notes
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     report.recount();
     report
 }
 
 async fn server_supports_ssa(cluster: &Cluster) -> Result<bool, ClusterError> {
-    let info = cluster.retry().run("version", || cluster.client().apiserver_version()).await?;
-    let num = |s: &str| s.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>().unwrap_or(0);
+    let info = cluster
+        .retry()
+        .run("version", || cluster.client().apiserver_version())
+        .await?;
+    let num = |s: &str| {
+        s.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    };
     let (major, minor) = (num(&info.major), num(&info.minor));
     Ok(major > 1 || (major == 1 && minor >= 16))
 }
@@ -138,7 +177,12 @@ struct Step {
 
 impl Step {
     fn new(action: Action, message: impl Into<String>) -> Self {
-        Step { action, message: message.into(), diff: None, resource_version: None }
+        Step {
+            action,
+            message: message.into(),
+            diff: None,
+            resource_version: None,
+        }
     }
     fn diff(mut self, diff: String) -> Self {
         self.diff = (!diff.is_empty()).then_some(diff);
@@ -162,7 +206,9 @@ impl Step {
 }
 
 fn resource_version(obj: &Value) -> Option<String> {
-    obj.pointer("/metadata/resourceVersion").and_then(Value::as_str).map(str::to_string)
+    obj.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 fn set_field(target: &mut Value, field: &str, value: Option<&Value>) {
@@ -182,9 +228,16 @@ fn set_field(target: &mut Value, field: &str, value: Option<&Value>) {
 fn merge_into(existing: &Value, desired: &Value, kind: ObjectKind, keep_data: bool) -> Value {
     let mut merged = existing.clone();
     for field in ["labels", "annotations"] {
-        let Some(wanted) = desired.pointer(&format!("/metadata/{field}")).and_then(Value::as_object) else { continue };
+        let Some(wanted) = desired
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
         if let Some(meta) = merged.get_mut("metadata").and_then(Value::as_object_mut) {
-            let entry = meta.entry(field).or_insert_with(|| Value::Object(Default::default()));
+            let entry = meta
+                .entry(field)
+                .or_insert_with(|| Value::Object(Default::default()));
             if !entry.is_object() {
                 *entry = Value::Object(Default::default());
             }
@@ -206,15 +259,24 @@ fn merge_into(existing: &Value, desired: &Value, kind: ObjectKind, keep_data: bo
 
 impl Engine<'_> {
     fn note(&self, text: String) {
-        self.notes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(text);
+        self.notes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(text);
     }
 
     async fn run_project(&self, pp: &ProjectPlan) -> ProjectOutcome {
-        self.progress.emit(ApplyEvent::ProjectStarted { project: pp.name.clone() });
+        self.progress.emit(ApplyEvent::ProjectStarted {
+            project: pp.name.clone(),
+        });
         let mut objects = Vec::new();
         let mut rights = Vec::new();
         let mut parent_missing = false;
-        let precheck = if pp.project.is_some() { self.precheck(pp).await } else { Ok(()) };
+        let precheck = if pp.project.is_some() {
+            self.precheck(pp).await
+        } else {
+            Ok(())
+        };
         let failure = match (&pp.project, precheck) {
             (Some(dp), Err(message)) => {
                 objects.push(ObjectResult {
@@ -259,10 +321,22 @@ impl Engine<'_> {
                     key: child.key(),
                     project: pp.name.clone(),
                     action: Action::Skipped,
-                    message: format!("not applied: project {} {}", pp.name, if status == ProjectStatus::Failed { "failed" } else { "was skipped" }),
+                    message: format!(
+                        "not applied: project {} {}",
+                        pp.name,
+                        if status == ProjectStatus::Failed {
+                            "failed"
+                        } else {
+                            "was skipped"
+                        }
+                    ),
                     diff: None,
                 };
-                self.progress.emit(ApplyEvent::ObjectDone { project: pp.name.clone(), key: r.key.clone(), action: r.action });
+                self.progress.emit(ApplyEvent::ObjectDone {
+                    project: pp.name.clone(),
+                    key: r.key.clone(),
+                    action: r.action,
+                });
                 objects.push(r);
             }
             return self.finish(pp, objects, rights, status, message).await;
@@ -284,16 +358,27 @@ impl Engine<'_> {
             let r = self.reconcile(&pp.name, child, parent_missing).await;
             if child.kind == ObjectKind::RoleBinding && r.action == Action::Create {
                 if let Some(held) = &held {
-                    rights.extend(rights_changes(&pp.name, &child.body, held, self.opts.dry_run));
+                    rights.extend(rights_changes(
+                        &pp.name,
+                        &child.body,
+                        held,
+                        self.opts.dry_run,
+                    ));
                 }
             }
             objects.push(r);
         }
-        let failed = objects.iter().filter(|o| o.action == Action::Failed).count();
+        let failed = objects
+            .iter()
+            .filter(|o| o.action == Action::Failed)
+            .count();
         let (status, message) = if failed == 0 {
             (ProjectStatus::Done, format!("{} objects", objects.len()))
         } else {
-            (ProjectStatus::Partial, format!("{failed} of {} objects failed", objects.len()))
+            (
+                ProjectStatus::Partial,
+                format!("{failed} of {} objects failed", objects.len()),
+            )
         };
         self.finish(pp, objects, rights, status, message).await
     }
@@ -322,7 +407,10 @@ impl Engine<'_> {
         }
         match self.cluster.get_namespace(name).await {
             Ok(Some(ns)) => {
-                let label = ns.pointer("/metadata/labels").and_then(|l| l.get(ksdm_model::v30::DEVOPSPROJECT_LABEL)).and_then(Value::as_str);
+                let label = ns
+                    .pointer("/metadata/labels")
+                    .and_then(|l| l.get(ksdm_model::v30::DEVOPSPROJECT_LABEL))
+                    .and_then(Value::as_str);
                 if label != Some(name) {
                     return Err(format!(
                         "a Namespace named {name} already exists and is not this project's (it has no label \
@@ -338,25 +426,50 @@ impl Engine<'_> {
         }
     }
 
-    async fn finish(&self, pp: &ProjectPlan, objects: Vec<ObjectResult>, rights: Vec<RightsChange>, status: ProjectStatus, message: String) -> ProjectOutcome {
-        let project = ProjectResult { project: pp.name.clone(), status, message };
+    async fn finish(
+        &self,
+        pp: &ProjectPlan,
+        objects: Vec<ObjectResult>,
+        rights: Vec<RightsChange>,
+        status: ProjectStatus,
+        message: String,
+    ) -> ProjectOutcome {
+        let project = ProjectResult {
+            project: pp.name.clone(),
+            status,
+            message,
+        };
         if !self.opts.dry_run {
             if let Some(journal) = self.journal {
                 self.flush_mirror(journal, &pp.name).await;
             }
             if let Some(mirror) = self.journal.and_then(Journal::mirror) {
-                if let Err(e) = mirror_project(&self.cluster, mirror, self.opts.run_id.as_str(), &project).await {
-                    self.note(format!("cannot record the progress of project {} in ConfigMap {}/{}: {e}", pp.name, mirror.namespace, mirror.name));
+                if let Err(e) =
+                    mirror_project(&self.cluster, mirror, self.opts.run_id.as_str(), &project).await
+                {
+                    self.note(format!(
+                        "cannot record the progress of project {} in ConfigMap {}/{}: {e}",
+                        pp.name, mirror.namespace, mirror.name
+                    ));
                 }
             }
         }
-        self.progress.emit(ApplyEvent::ProjectFinished { project: pp.name.clone(), status });
-        ProjectOutcome { objects, project, rights }
+        self.progress.emit(ApplyEvent::ProjectFinished {
+            project: pp.name.clone(),
+            status,
+        });
+        ProjectOutcome {
+            objects,
+            project,
+            rights,
+        }
     }
 
     /// Writes this run's journal entries of `project` into its mirror ConfigMap (problems become notes).
     async fn flush_mirror(&self, journal: &Journal, project: &str) {
-        let Some(mirror) = journal.mirror() else { return };
+        let Some(mirror) = journal.mirror() else {
+            return;
+        };
         match flush_project(&self.cluster, journal, project, self.opts.run_id.as_str()).await {
             Ok(0) => {}
             Ok(left_out) => self.note(format!(
@@ -375,9 +488,16 @@ impl Engine<'_> {
         let poll = async {
             let mut interval = wait.initial_interval.max(Duration::from_millis(1));
             loop {
-                match self.cluster.get(ObjectKind::DevOpsProject, None, name).await {
+                match self
+                    .cluster
+                    .get(ObjectKind::DevOpsProject, None, name)
+                    .await
+                {
                     Ok(Some(project)) => {
-                        let admin = project.pointer("/status/adminNamespace").and_then(Value::as_str).filter(|s| !s.is_empty());
+                        let admin = project
+                            .pointer("/status/adminNamespace")
+                            .and_then(Value::as_str)
+                            .filter(|s| !s.is_empty());
                         if let Some(admin) = admin {
                             if admin != name {
                                 return Err(format!(
@@ -388,12 +508,20 @@ impl Engine<'_> {
                             match self.cluster.namespace_exists(admin).await {
                                 Ok(true) => return Ok(()),
                                 Ok(false) => {}
-                                Err(e) => tracing::debug!(project = name, error = %e, "checking the admin namespace failed; polling again"),
+                                Err(e) => {
+                                    tracing::debug!(project = name, error = %e, "checking the admin namespace failed; polling again")
+                                }
                             }
                         }
                     }
-                    Ok(None) => return Err(format!("DevOpsProject {name} disappeared while waiting for its namespace")),
-                    Err(e) => tracing::debug!(project = name, error = %e, "reading the DevOpsProject failed; polling again"),
+                    Ok(None) => {
+                        return Err(format!(
+                            "DevOpsProject {name} disappeared while waiting for its namespace"
+                        ))
+                    }
+                    Err(e) => {
+                        tracing::debug!(project = name, error = %e, "reading the DevOpsProject failed; polling again")
+                    }
                 }
                 tokio::time::sleep(interval).await;
                 interval = (interval * 2).min(wait.max_interval.max(interval));
@@ -405,7 +533,9 @@ impl Engine<'_> {
                 let ws = pp
                     .workspace()
                     .map(|w| format!("does workspace {w} exist?"))
-                    .unwrap_or_else(|| "the DevOpsProject has no kubesphere.io/workspace label".into());
+                    .unwrap_or_else(|| {
+                        "the DevOpsProject has no kubesphere.io/workspace label".into()
+                    });
                 Err(format!(
                     "controller did not create namespace {name} within {}: is ks-controller-manager running? {ws}",
                     go_duration(wait.timeout)
@@ -414,12 +544,25 @@ impl Engine<'_> {
         }
     }
 
-    async fn reconcile(&self, project: &str, obj: &DesiredObject, parent_missing: bool) -> ObjectResult {
+    async fn reconcile(
+        &self,
+        project: &str,
+        obj: &DesiredObject,
+        parent_missing: bool,
+    ) -> ObjectResult {
         let key = obj.key();
         let step = if parent_missing {
-            Step::new(Action::Create, format!("would create (namespace {project} does not exist yet)")).diff(creation_diff(obj))
+            Step::new(
+                Action::Create,
+                format!("would create (namespace {project} does not exist yet)"),
+            )
+            .diff(creation_diff(obj))
         } else {
-            match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+            match self
+                .cluster
+                .get(obj.kind, obj.namespace.as_deref(), &obj.name)
+                .await
+            {
                 Err(e) => Step::new(Action::Failed, format!("cannot read {key}: {e}")),
                 Ok(None) => self.create_missing(obj, &key).await,
                 Ok(Some(existing)) => self.reconcile_existing(obj, &key, existing).await,
@@ -440,14 +583,26 @@ impl Engine<'_> {
                     resource_version: step.resource_version.clone(),
                 };
                 match journal.record_in_project(project, &entry) {
-                    Ok(unflushed) if unflushed >= FLUSH_EVERY => self.flush_mirror(journal, project).await,
+                    Ok(unflushed) if unflushed >= FLUSH_EVERY => {
+                        self.flush_mirror(journal, project).await
+                    }
                     Ok(_) => {}
                     Err(e) => self.note(format!("cannot journal {key}: {e}")),
                 }
             }
         }
-        self.progress.emit(ApplyEvent::ObjectDone { project: project.to_string(), key: key.clone(), action: step.action });
-        ObjectResult { key, project: project.to_string(), action: step.action, message, diff: step.diff }
+        self.progress.emit(ApplyEvent::ObjectDone {
+            project: project.to_string(),
+            key: key.clone(),
+            action: step.action,
+        });
+        ObjectResult {
+            key,
+            project: project.to_string(),
+            action: step.action,
+            message,
+            diff: step.diff,
+        }
     }
 
     async fn create_missing(&self, obj: &DesiredObject, key: &str) -> Step {
@@ -463,24 +618,45 @@ impl Engine<'_> {
                 );
             }
         }
-        let placeholder = if obj.placeholder_data { " with placeholder data (a required value is missing)" } else { "" };
+        let placeholder = if obj.placeholder_data {
+            " with placeholder data (a required value is missing)"
+        } else {
+            ""
+        };
         if self.opts.dry_run {
-            return Step::new(Action::Create, format!("would create{placeholder}")).diff(creation_diff(obj));
+            return Step::new(Action::Create, format!("would create{placeholder}"))
+                .diff(creation_diff(obj));
         }
         let body = with_provenance(obj.body.clone(), &self.opts.run_id, &self.opts.tool_version);
-        match self.cluster.create(obj.kind, obj.namespace.as_deref(), &body).await {
+        match self
+            .cluster
+            .create(obj.kind, obj.namespace.as_deref(), &body)
+            .await
+        {
             Ok(created) => Step::new(Action::Create, format!("created{placeholder}")).rv(&created),
-            Err(e) if e.is_already_exists() => match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+            Err(e) if e.is_already_exists() => match self
+                .cluster
+                .get(obj.kind, obj.namespace.as_deref(), &obj.name)
+                .await
+            {
                 Ok(Some(existing)) => {
                     // A retried create whose first answer was lost finds its own object.
-                    if run_id_of(&existing) == Some(self.opts.run_id.as_str()) && compare(obj, &existing).is_equal() {
+                    if run_id_of(&existing) == Some(self.opts.run_id.as_str())
+                        && compare(obj, &existing).is_equal()
+                    {
                         Step::new(Action::Create, format!("created{placeholder}")).rv(&existing)
                     } else {
                         self.reconcile_existing(obj, key, existing).await
                     }
                 }
-                Ok(None) => Step::new(Action::Failed, format!("cannot create {key}: it exists and vanished again")),
-                Err(e) => Step::new(Action::Failed, format!("cannot read {key} after a create conflict: {e}")),
+                Ok(None) => Step::new(
+                    Action::Failed,
+                    format!("cannot create {key}: it exists and vanished again"),
+                ),
+                Err(e) => Step::new(
+                    Action::Failed,
+                    format!("cannot read {key} after a create conflict: {e}"),
+                ),
             },
             Err(e) => Step::new(Action::Failed, format!("cannot create {key}: {e}")),
         }
@@ -489,14 +665,31 @@ impl Engine<'_> {
     async fn reconcile_existing(&self, obj: &DesiredObject, key: &str, existing: Value) -> Step {
         // The quick path (skip the comparison when neither side changed since a run that left
         // the object in place); never for a Secret, whose digest does not cover its values.
-        if let Some(prev) = self.journal.and_then(|j| j.last_done(key)).filter(|_| obj.kind != ObjectKind::Secret) {
-            if prev.digest == obj.digest() && prev.resource_version.is_some() && prev.resource_version == resource_version(&existing) {
-                return Step::new(Action::Unchanged, format!("unchanged since run {}", prev.run_id)).rv(&existing);
+        if let Some(prev) = self
+            .journal
+            .and_then(|j| j.last_done(key))
+            .filter(|_| obj.kind != ObjectKind::Secret)
+        {
+            if prev.digest == obj.digest()
+                && prev.resource_version.is_some()
+                && prev.resource_version == resource_version(&existing)
+            {
+                return Step::new(
+                    Action::Unchanged,
+                    format!("unchanged since run {}", prev.run_id),
+                )
+                .rv(&existing);
             }
         }
         let cmp = compare(obj, &existing);
         let placeholder_kept = obj.placeholder_data
-            && existing.get("data").and_then(Value::as_object).is_some_and(|d| d.values().any(|v| v.as_str().is_some_and(|s| !s.is_empty())));
+            && existing
+                .get("data")
+                .and_then(Value::as_object)
+                .is_some_and(|d| {
+                    d.values()
+                        .any(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+                });
         let placeholder_note = if placeholder_kept {
             if self.opts.overwrite_secret_data {
                 "; placeholder kept: the export lacks a value this Secret type requires, so the cluster's data is kept \
@@ -508,7 +701,8 @@ impl Engine<'_> {
             ""
         };
         if cmp.is_equal() {
-            return Step::new(Action::Unchanged, format!("unchanged{placeholder_note}")).rv(&existing);
+            return Step::new(Action::Unchanged, format!("unchanged{placeholder_note}"))
+                .rv(&existing);
         }
         let fields = cmp.differing.join(", ");
         if obj.kind == ObjectKind::RoleBinding && cmp.differing.iter().any(|f| f == "roleRef") {
@@ -524,11 +718,15 @@ impl Engine<'_> {
                 .diff(cmp.diff)
                 .rv(&existing);
         }
-        let keep_data = obj.kind == ObjectKind::Secret && (obj.placeholder_data || !self.opts.overwrite_secret_data);
+        let keep_data = obj.kind == ObjectKind::Secret
+            && (obj.placeholder_data || !self.opts.overwrite_secret_data);
         if keep_data && cmp.differing.iter().all(|f| f == "data") {
-            return Step::new(Action::Conflict, "Secret data differs: left alone (overwriting Secret data was not allowed)")
-                .diff(cmp.diff)
-                .rv(&existing);
+            return Step::new(
+                Action::Conflict,
+                "Secret data differs: left alone (overwriting Secret data was not allowed)",
+            )
+            .diff(cmp.diff)
+            .rv(&existing);
         }
         let data_note = if placeholder_kept {
             placeholder_note
@@ -538,7 +736,9 @@ impl Engine<'_> {
             ""
         };
         if self.opts.dry_run {
-            return Step::new(Action::Update, format!("would update {fields}{data_note}")).diff(cmp.diff).rv(&existing);
+            return Step::new(Action::Update, format!("would update {fields}{data_note}"))
+                .diff(cmp.diff)
+                .rv(&existing);
         }
         let desired = with_provenance(obj.body.clone(), &self.opts.run_id, &self.opts.tool_version);
         if self.ssa.load(Ordering::SeqCst) {
@@ -546,9 +746,17 @@ impl Engine<'_> {
             if keep_data {
                 set_field(&mut body, "data", existing.get("data"));
             }
-            match self.cluster.apply(obj.kind, obj.namespace.as_deref(), &obj.name, &body).await {
+            match self
+                .cluster
+                .apply(obj.kind, obj.namespace.as_deref(), &obj.name, &body)
+                .await
+            {
                 Ok(applied) => {
-                    let step = Step::new(Action::Update, format!("updated {fields} (server-side apply){data_note}")).diff(cmp.diff);
+                    let step = Step::new(
+                        Action::Update,
+                        format!("updated {fields} (server-side apply){data_note}"),
+                    )
+                    .diff(cmp.diff);
                     return step.rv_if(data_note.is_empty(), &applied);
                 }
                 Err(e) if e.is_unsupported_media_type() => {
@@ -556,36 +764,85 @@ impl Engine<'_> {
                         self.note("the server does not accept server-side apply (415): updating with get + replace".into());
                     }
                 }
-                Err(e) => return Step::new(Action::Failed, format!("cannot update {key}: {e}")).diff(cmp.diff),
+                Err(e) => {
+                    return Step::new(Action::Failed, format!("cannot update {key}: {e}"))
+                        .diff(cmp.diff)
+                }
             }
         }
-        self.replace_loop(obj, key, existing, &desired, keep_data, &fields, data_note, cmp.diff).await
+        self.replace_loop(
+            obj, key, existing, &desired, keep_data, &fields, data_note, cmp.diff,
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
-    async fn replace_loop(&self, obj: &DesiredObject, key: &str, mut existing: Value, desired: &Value, keep_data: bool, fields: &str, data_note: &str, diff: String) -> Step {
+    async fn replace_loop(
+        &self,
+        obj: &DesiredObject,
+        key: &str,
+        mut existing: Value,
+        desired: &Value,
+        keep_data: bool,
+        fields: &str,
+        data_note: &str,
+        diff: String,
+    ) -> Step {
         let attempts = self.opts.conflict_retries.max(1);
         let mut last = String::new();
         for _ in 0..attempts {
             let merged = merge_into(&existing, desired, obj.kind, keep_data);
-            match self.cluster.replace(obj.kind, obj.namespace.as_deref(), &obj.name, &merged).await {
-                Ok(replaced) => return Step::new(Action::Update, format!("updated {fields}{data_note}")).diff(diff).rv_if(data_note.is_empty(), &replaced),
+            match self
+                .cluster
+                .replace(obj.kind, obj.namespace.as_deref(), &obj.name, &merged)
+                .await
+            {
+                Ok(replaced) => {
+                    return Step::new(Action::Update, format!("updated {fields}{data_note}"))
+                        .diff(diff)
+                        .rv_if(data_note.is_empty(), &replaced)
+                }
                 Err(e) if e.is_conflict() => {
                     last = e.to_string();
-                    match self.cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+                    match self
+                        .cluster
+                        .get(obj.kind, obj.namespace.as_deref(), &obj.name)
+                        .await
+                    {
                         Ok(Some(fresh)) => {
                             if compare(obj, &fresh).is_equal() {
-                                return Step::new(Action::Unchanged, "unchanged (someone else made the same change)").rv(&fresh);
+                                return Step::new(
+                                    Action::Unchanged,
+                                    "unchanged (someone else made the same change)",
+                                )
+                                .rv(&fresh);
                             }
                             existing = fresh;
                         }
-                        Ok(None) => return Step::new(Action::Failed, format!("{key} was deleted while it was being updated")),
-                        Err(e) => return Step::new(Action::Failed, format!("cannot re-read {key} after a conflict: {e}")),
+                        Ok(None) => {
+                            return Step::new(
+                                Action::Failed,
+                                format!("{key} was deleted while it was being updated"),
+                            )
+                        }
+                        Err(e) => {
+                            return Step::new(
+                                Action::Failed,
+                                format!("cannot re-read {key} after a conflict: {e}"),
+                            )
+                        }
                     }
                 }
-                Err(e) => return Step::new(Action::Failed, format!("cannot update {key}: {e}")).diff(diff),
+                Err(e) => {
+                    return Step::new(Action::Failed, format!("cannot update {key}: {e}"))
+                        .diff(diff)
+                }
             }
         }
-        Step::new(Action::Failed, format!("cannot update {key}: still conflicting after {attempts} attempts ({last})")).diff(diff)
+        Step::new(
+            Action::Failed,
+            format!("cannot update {key}: still conflicting after {attempts} attempts ({last})"),
+        )
+        .diff(diff)
     }
 }

@@ -64,7 +64,8 @@ fn labels(o: &JobOptions) -> Value {
 /// `patch` (server-side apply) and `update` (get + replace on Kubernetes 1.15).
 fn updates_existing(args: &[String]) -> bool {
     args.iter().enumerate().any(|(i, a)| {
-        a == "--existing=update" || (a == "--existing" && args.get(i + 1).is_some_and(|v| v == "update"))
+        a == "--existing=update"
+            || (a == "--existing" && args.get(i + 1).is_some_and(|v| v == "update"))
     })
 }
 
@@ -78,7 +79,9 @@ fn cluster_role(o: &JobOptions) -> Value {
     if updates_existing(&o.args) {
         write.extend(["patch", "update"]);
     }
-    let with = |base: &[&'static str]| -> Vec<&'static str> { base.iter().copied().chain(write.iter().copied()).collect() };
+    let with = |base: &[&'static str]| -> Vec<&'static str> {
+        base.iter().copied().chain(write.iter().copied()).collect()
+    };
     json!({
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
@@ -112,7 +115,10 @@ fn container(o: &JobOptions, args: Vec<String>, index_env: bool) -> Value {
         map.insert("envFrom".into(), json!([{"secretRef": {"name": secret}}]));
     }
     if let (Some((_, mount)), Some(map)) = (&o.backup_volume, c.as_object_mut()) {
-        map.insert("volumeMounts".into(), json!([{"name": "backups", "mountPath": mount}]));
+        map.insert(
+            "volumeMounts".into(),
+            json!([{"name": "backups", "mountPath": mount}]),
+        );
     }
     c
 }
@@ -210,7 +216,12 @@ pub fn job_manifests(o: &JobOptions) -> String {
             ));
             for i in 0..n {
                 let mut args = o.args.clone();
-                args.extend(["--shards".to_string(), n.to_string(), "--shard-index".to_string(), i.to_string()]);
+                args.extend([
+                    "--shards".to_string(),
+                    n.to_string(),
+                    "--shard-index".to_string(),
+                    i.to_string(),
+                ]);
                 docs.push(job(o, format!("{}-shard-{i}", o.name), args, None));
             }
         }
@@ -219,7 +230,8 @@ pub fn job_manifests(o: &JobOptions) -> String {
     for doc in docs {
         out.push_str("---\n");
         out.push_str(
-            &serde_saphyr::to_string(&doc).unwrap_or_else(|e| format!("# cannot render this document: {e}\n")),
+            &serde_saphyr::to_string(&doc)
+                .unwrap_or_else(|e| format!("# cannot render this document: {e}\n")),
         );
     }
     out
@@ -231,8 +243,19 @@ mod tests {
 
     fn verbs_on(o: &JobOptions, resource: &str) -> Vec<String> {
         let role = cluster_role(o);
-        let rule = role["rules"].as_array().into_iter().flatten().find(|r| r["resources"][0] == resource).cloned().unwrap_or_default();
-        rule["verbs"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_string)).collect()
+        let rule = role["rules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["resources"][0] == resource)
+            .cloned()
+            .unwrap_or_default();
+        rule["verbs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
     }
 
     #[test]
@@ -243,10 +266,21 @@ mod tests {
             let mut a = vec!["migrate".to_string()];
             a.extend(args.iter().map(|s| s.to_string()));
             let o = JobOptions::new("i", "ns", a);
-            assert_eq!(verbs_on(&o, "secrets"), ["get", "list", "create", "patch", "update"], "{args:?}");
-            assert_eq!(verbs_on(&o, "devopsprojects"), ["get", "create", "patch", "update"]);
+            assert_eq!(
+                verbs_on(&o, "secrets"),
+                ["get", "list", "create", "patch", "update"],
+                "{args:?}"
+            );
+            assert_eq!(
+                verbs_on(&o, "devopsprojects"),
+                ["get", "create", "patch", "update"]
+            );
         }
-        let keep = JobOptions::new("i", "ns", vec!["migrate".into(), "--existing".into(), "keep".into()]);
+        let keep = JobOptions::new(
+            "i",
+            "ns",
+            vec!["migrate".into(), "--existing".into(), "keep".into()],
+        );
         assert_eq!(verbs_on(&keep, "pipelines"), ["get", "list", "create"]);
     }
 }

@@ -50,7 +50,10 @@ pub struct JournalEntry {
 impl JournalEntry {
     /// Created, updated or found unchanged: the object was in the desired state.
     pub fn is_done(&self) -> bool {
-        matches!(self.result, Action::Create | Action::Update | Action::Unchanged)
+        matches!(
+            self.result,
+            Action::Create | Action::Update | Action::Unchanged
+        )
     }
 }
 
@@ -95,7 +98,10 @@ pub struct Journal {
 impl Journal {
     /// Opens (creating if needed) the journal at `path` and loads the entries of earlier runs.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let io = |source| JournalError::Io { path: path.to_path_buf(), source };
+        let io = |source| JournalError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut last_done = HashMap::new();
         let mut earlier_lines = 0;
         if path.exists() {
@@ -112,17 +118,28 @@ impl Journal {
                             last_done.insert(entry.key.clone(), entry);
                         }
                     }
-                    Err(e) => tracing::warn!(journal = %path.display(), line = n + 1, error = %e, "ignoring an unreadable journal line (an interrupted write?)"),
+                    Err(e) => {
+                        tracing::warn!(journal = %path.display(), line = n + 1, error = %e, "ignoring an unreadable journal line (an interrupted write?)")
+                    }
                 }
             }
         }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(io)?;
         }
-        let mut file = OpenOptions::new().create(true).append(true).open(path).map_err(io)?;
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
         // A line cut short by a crash must not glue onto the next entry.
-        if std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false) {
-            let ends_with_newline = std::fs::read(path).map(|b| b.last() == Some(&b'\n')).unwrap_or(true);
+        if std::fs::metadata(path)
+            .map(|m| m.len() > 0)
+            .unwrap_or(false)
+        {
+            let ends_with_newline = std::fs::read(path)
+                .map(|b| b.last() == Some(&b'\n'))
+                .unwrap_or(true);
             if !ends_with_newline {
                 file.write_all(b"\n").map_err(io)?;
             }
@@ -156,7 +173,10 @@ impl Journal {
 
     /// Done entries of earlier runs loaded from the ConfigMap mirror.
     pub fn mirrored_entries(&self) -> usize {
-        self.mirrored.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.mirrored
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// The latest "done" entry of an earlier run for `key`: the local file's, else the mirror's.
@@ -164,13 +184,20 @@ impl Journal {
         if let Some(entry) = self.last_done.get(key) {
             return Some(entry.clone());
         }
-        self.mirrored.read().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
+        self.mirrored
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
     }
 
     /// Adds done entries of earlier runs read from the mirror (not-done entries are ignored; a
     /// later entry for the same key replaces an earlier one).
     pub fn add_mirrored(&self, entries: impl IntoIterator<Item = JournalEntry>) {
-        let mut map = self.mirrored.write().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .mirrored
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         for entry in entries.into_iter().filter(JournalEntry::is_done) {
             map.insert(entry.key.clone(), entry);
         }
@@ -179,7 +206,11 @@ impl Journal {
     /// Appends one entry of `project` (flushed and synced to disk) and, with a mirror, keeps it
     /// for the project's entry ConfigMap. Returns the number of the project's entries recorded
     /// since its last mirror write.
-    pub fn record_in_project(&self, project: &str, entry: &JournalEntry) -> Result<usize, JournalError> {
+    pub fn record_in_project(
+        &self,
+        project: &str,
+        entry: &JournalEntry,
+    ) -> Result<usize, JournalError> {
         self.record(entry)?;
         if self.mirror.is_none() {
             return Ok(0);
@@ -207,10 +238,16 @@ impl Journal {
 
     /// Appends one entry, flushed and synced to disk.
     pub fn record(&self, entry: &JournalEntry) -> Result<(), JournalError> {
-        let mut line = serde_json::to_string(entry).map_err(|e| JournalError::Serialise { path: self.path.clone(), message: e.to_string() })?;
+        let mut line = serde_json::to_string(entry).map_err(|e| JournalError::Serialise {
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
         line.push('\n');
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
-        let io = |source| JournalError::Io { path: self.path.clone(), source };
+        let io = |source| JournalError::Io {
+            path: self.path.clone(),
+            source,
+        };
         file.write_all(line.as_bytes()).map_err(io)?;
         file.flush().map_err(io)?;
         file.sync_data().map_err(io)
@@ -227,7 +264,13 @@ mod tests {
     use super::*;
 
     fn entry(key: &str, result: Action) -> JournalEntry {
-        JournalEntry { run_id: "r1".into(), key: key.into(), digest: "d".into(), result, resource_version: Some("7".into()) }
+        JournalEntry {
+            run_id: "r1".into(),
+            key: key.into(),
+            digest: "d".into(),
+            result,
+            resource_version: Some("7".into()),
+        }
     }
 
     #[test]
@@ -240,17 +283,24 @@ mod tests {
         drop(j);
         // A crash in the middle of a write leaves half a line.
         let mut f = OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"{\"run_id\":\"r1\",\"key\":\"Secret/p/c\",\"dig").unwrap();
+        f.write_all(b"{\"run_id\":\"r1\",\"key\":\"Secret/p/c\",\"dig")
+            .unwrap();
         drop(f);
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.earlier_entries(), 2);
-        assert_eq!(j.last_done("Secret/p/a").and_then(|e| e.resource_version), Some("7".to_string()));
+        assert_eq!(
+            j.last_done("Secret/p/a").and_then(|e| e.resource_version),
+            Some("7".to_string())
+        );
         assert!(j.last_done("Secret/p/b").is_none(), "failed is not done");
         assert!(j.last_done("Secret/p/c").is_none());
         j.record(&entry("Secret/p/c", Action::Unchanged)).unwrap();
         drop(j);
         let j = Journal::open(&path).unwrap();
-        assert!(j.last_done("Secret/p/c").is_some(), "the entry after the torn line is readable");
+        assert!(
+            j.last_done("Secret/p/c").is_some(),
+            "the entry after the torn line is readable"
+        );
     }
 
     #[test]
@@ -260,21 +310,60 @@ mod tests {
         let j = Journal::open(&path).unwrap();
         j.record(&entry("Secret/p/a", Action::Create)).unwrap();
         drop(j);
-        let j = Journal::open(&path).unwrap().with_configmap_mirror(ConfigMapMirror { namespace: "ns".into(), name: "cm".into() });
+        let j = Journal::open(&path)
+            .unwrap()
+            .with_configmap_mirror(ConfigMapMirror {
+                namespace: "ns".into(),
+                name: "cm".into(),
+            });
         let mut from_cluster = entry("Secret/p/a", Action::Update);
         from_cluster.run_id = "r0".into();
-        j.add_mirrored([from_cluster, entry("Secret/p/b", Action::Unchanged), entry("Secret/p/c", Action::Failed)]);
+        j.add_mirrored([
+            from_cluster,
+            entry("Secret/p/b", Action::Unchanged),
+            entry("Secret/p/c", Action::Failed),
+        ]);
         assert_eq!(j.mirrored_entries(), 2, "a failed entry is not done");
-        assert_eq!(j.last_done("Secret/p/a").map(|e| e.run_id), Some("r1".to_string()), "the local file wins");
-        assert_eq!(j.last_done("Secret/p/b").map(|e| e.result), Some(Action::Unchanged));
+        assert_eq!(
+            j.last_done("Secret/p/a").map(|e| e.run_id),
+            Some("r1".to_string()),
+            "the local file wins"
+        );
+        assert_eq!(
+            j.last_done("Secret/p/b").map(|e| e.result),
+            Some(Action::Unchanged)
+        );
         assert!(j.last_done("Secret/p/c").is_none());
         // This run's entries are kept per project for the mirror; only done ones are mirrored.
-        assert_eq!(j.record_in_project("p", &entry("Secret/p/d", Action::Create)).unwrap(), 1);
-        assert_eq!(j.record_in_project("p", &entry("Secret/p/e", Action::Failed)).unwrap(), 2);
+        assert_eq!(
+            j.record_in_project("p", &entry("Secret/p/d", Action::Create))
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            j.record_in_project("p", &entry("Secret/p/e", Action::Failed))
+                .unwrap(),
+            2
+        );
         let taken = j.take_unflushed("p");
-        assert_eq!(taken.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(), vec!["Secret/p/d"]);
-        assert_eq!(j.record_in_project("p", &entry("Secret/p/f", Action::Create)).unwrap(), 1, "the counter restarts");
-        assert_eq!(j.take_unflushed("p").len(), 2, "every done entry of the run is written each time");
-        assert!(j.last_done("Secret/p/d").is_none(), "this run's entries are not an earlier run's");
+        assert_eq!(
+            taken.iter().map(|e| e.key.as_str()).collect::<Vec<_>>(),
+            vec!["Secret/p/d"]
+        );
+        assert_eq!(
+            j.record_in_project("p", &entry("Secret/p/f", Action::Create))
+                .unwrap(),
+            1,
+            "the counter restarts"
+        );
+        assert_eq!(
+            j.take_unflushed("p").len(),
+            2,
+            "every done entry of the run is written each time"
+        );
+        assert!(
+            j.last_done("Secret/p/d").is_none(),
+            "this run's entries are not an earlier run's"
+        );
     }
 }

@@ -39,7 +39,10 @@ pub mod rights;
 pub mod verify;
 
 pub use compare::{compare, Comparison};
-pub use connect::{connect, connect_described, connect_with_kubeconfig_yaml, install_crypto_provider, ClusterTarget, ConnectOptions};
+pub use connect::{
+    connect, connect_described, connect_with_kubeconfig_yaml, install_crypto_provider,
+    ClusterTarget, ConnectOptions,
+};
 pub use engine::apply_plan;
 pub use error::{ApplyError, ClusterError, JournalError, PlanError};
 pub use job::{job_manifests, JobOptions};

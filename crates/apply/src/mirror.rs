@@ -68,10 +68,21 @@ struct CompactEntry {
 
 impl CompactEntry {
     fn of(entry: &JournalEntry) -> Self {
-        CompactEntry { run_id: entry.run_id.clone(), digest: entry.digest.clone(), result: entry.result, resource_version: entry.resource_version.clone() }
+        CompactEntry {
+            run_id: entry.run_id.clone(),
+            digest: entry.digest.clone(),
+            result: entry.result,
+            resource_version: entry.resource_version.clone(),
+        }
     }
     fn into_entry(self, key: String) -> JournalEntry {
-        JournalEntry { run_id: self.run_id, key, digest: self.digest, result: self.result, resource_version: self.resource_version }
+        JournalEntry {
+            run_id: self.run_id,
+            key,
+            digest: self.digest,
+            result: self.result,
+            resource_version: self.resource_version,
+        }
     }
 }
 
@@ -87,7 +98,9 @@ fn is_dns_subdomain(name: &str) -> bool {
         && name.len() <= 253
         && name.split('.').all(|label| {
             !label.is_empty()
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -113,7 +126,9 @@ pub fn project_configmap_name(base: &str, project: &str) -> String {
 pub fn journal_label_value(base: &str) -> String {
     let valid = !base.is_empty()
         && base.len() <= 63
-        && base.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && base
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && base.starts_with(|c: char| c.is_ascii_alphanumeric())
         && base.ends_with(|c: char| c.is_ascii_alphanumeric());
     if valid {
@@ -129,7 +144,10 @@ fn parse_entries(text: &str) -> Result<BTreeMap<String, CompactEntry>, serde_jso
 
 /// Serialises `entries` in key order, leaving out what does not fit into [`ENTRIES_BUDGET`].
 /// Returns the JSON and the number of entries left out.
-fn encode_entries(entries: &BTreeMap<String, CompactEntry>, budget: usize) -> Result<(String, usize), serde_json::Error> {
+fn encode_entries(
+    entries: &BTreeMap<String, CompactEntry>,
+    budget: usize,
+) -> Result<(String, usize), serde_json::Error> {
     let mut used = 2; // {}
     let mut kept = BTreeMap::new();
     for (key, entry) in entries {
@@ -146,20 +164,32 @@ fn encode_entries(entries: &BTreeMap<String, CompactEntry>, budget: usize) -> Re
 /// Reads every per-project ConfigMap of `journal`'s mirror into the journal. Returns the number
 /// of entries loaded (0 without a mirror). An unreadable ConfigMap is skipped with a warning.
 pub async fn load_mirror(cluster: &Cluster, journal: &Journal) -> Result<usize, ClusterError> {
-    let Some(mirror) = journal.mirror() else { return Ok(0) };
+    let Some(mirror) = journal.mirror() else {
+        return Ok(0);
+    };
     let api: Api<ConfigMap> = Api::namespaced(cluster.client().clone(), &mirror.namespace);
-    let lp = ListParams::default().labels(&format!("{JOURNAL_LABEL}={}", journal_label_value(&mirror.name)));
-    let list = cluster.retry().run("list journal configmaps", || api.list(&lp)).await?;
+    let lp = ListParams::default().labels(&format!(
+        "{JOURNAL_LABEL}={}",
+        journal_label_value(&mirror.name)
+    ));
+    let list = cluster
+        .retry()
+        .run("list journal configmaps", || api.list(&lp))
+        .await?;
     let mut loaded = 0;
     for cm in list.items {
         let name = cm.metadata.name.clone().unwrap_or_default();
-        let Some(text) = cm.data.as_ref().and_then(|d| d.get("entries")) else { continue };
+        let Some(text) = cm.data.as_ref().and_then(|d| d.get("entries")) else {
+            continue;
+        };
         match parse_entries(text) {
             Ok(map) => {
                 loaded += map.len();
                 journal.add_mirrored(map.into_iter().map(|(key, e)| e.into_entry(key)));
             }
-            Err(e) => tracing::warn!(configmap = %name, namespace = %mirror.namespace, error = %e, "ignoring an unreadable journal ConfigMap"),
+            Err(e) => {
+                tracing::warn!(configmap = %name, namespace = %mirror.namespace, error = %e, "ignoring an unreadable journal ConfigMap")
+            }
         }
     }
     Ok(loaded)
@@ -167,8 +197,15 @@ pub async fn load_mirror(cluster: &Cluster, journal: &Journal) -> Result<usize, 
 
 /// Merges this run's done entries of `project` over those stored in its ConfigMap. Returns the
 /// number of entries left out because the ConfigMap would grow too large.
-pub async fn flush_project(cluster: &Cluster, journal: &Journal, project: &str, run_id: &str) -> Result<usize, ClusterError> {
-    let Some(mirror) = journal.mirror() else { return Ok(0) };
+pub async fn flush_project(
+    cluster: &Cluster,
+    journal: &Journal,
+    project: &str,
+    run_id: &str,
+) -> Result<usize, ClusterError> {
+    let Some(mirror) = journal.mirror() else {
+        return Ok(0);
+    };
     let entries = journal.take_unflushed(project);
     let name = project_configmap_name(&mirror.name, project);
     let labels = BTreeMap::from([
@@ -187,8 +224,11 @@ pub async fn flush_project(cluster: &Cluster, journal: &Journal, project: &str, 
         for entry in &entries {
             map.insert(entry.key.clone(), CompactEntry::of(entry));
         }
-        let (json, left_out) = encode_entries(&map, ENTRIES_BUDGET)
-            .map_err(|e| ClusterError::Other(format!("cannot serialise the journal entries of project {project}: {e}")))?;
+        let (json, left_out) = encode_entries(&map, ENTRIES_BUDGET).map_err(|e| {
+            ClusterError::Other(format!(
+                "cannot serialise the journal entries of project {project}: {e}"
+            ))
+        })?;
         data.insert("project".into(), project.to_string());
         data.insert("run-id".into(), run_id.to_string());
         data.insert("entries".into(), json);
@@ -198,14 +238,33 @@ pub async fn flush_project(cluster: &Cluster, journal: &Journal, project: &str, 
 }
 
 /// Writes one project's result into the status ConfigMap.
-pub async fn mirror_project(cluster: &Cluster, mirror: &ConfigMapMirror, run_id: &str, result: &ProjectResult) -> Result<(), ClusterError> {
-    let value = serde_json::to_string(&MirroredProject { run_id: run_id.to_string(), result: result.clone() })
-        .map_err(|e| ClusterError::Other(format!("cannot serialise the progress of project {}: {e}", result.project)))?;
-    let key = format!("project.{}", result.project);
-    upsert(cluster, &mirror.namespace, &mirror.name, &BTreeMap::new(), |data| {
-        data.insert("run-id".into(), run_id.to_string());
-        data.insert(key.clone(), value.clone());
+pub async fn mirror_project(
+    cluster: &Cluster,
+    mirror: &ConfigMapMirror,
+    run_id: &str,
+    result: &ProjectResult,
+) -> Result<(), ClusterError> {
+    let value = serde_json::to_string(&MirroredProject {
+        run_id: run_id.to_string(),
+        result: result.clone(),
     })
+    .map_err(|e| {
+        ClusterError::Other(format!(
+            "cannot serialise the progress of project {}: {e}",
+            result.project
+        ))
+    })?;
+    let key = format!("project.{}", result.project);
+    upsert(
+        cluster,
+        &mirror.namespace,
+        &mirror.name,
+        &BTreeMap::new(),
+        |data| {
+            data.insert("run-id".into(), run_id.to_string());
+            data.insert(key.clone(), value.clone());
+        },
+    )
     .await
 }
 
@@ -222,7 +281,10 @@ async fn upsert<T>(
     let pp = PostParams::default();
     let mut last = ClusterError::Other(format!("ConfigMap {namespace}/{name}: no attempt"));
     for _ in 0..5 {
-        let existing = cluster.retry().run("get configmap", || api.get_opt(name)).await?;
+        let existing = cluster
+            .retry()
+            .run("get configmap", || api.get_opt(name))
+            .await?;
         let creating = existing.is_none();
         let mut cm = existing.unwrap_or_default();
         cm.metadata.name = Some(name.to_string());
@@ -234,9 +296,15 @@ async fn upsert<T>(
         }
         let out = edit(cm.data.get_or_insert_with(Default::default));
         let written = if creating {
-            cluster.retry().run("create configmap", || api.create(&pp, &cm)).await
+            cluster
+                .retry()
+                .run("create configmap", || api.create(&pp, &cm))
+                .await
         } else {
-            cluster.retry().run("replace configmap", || api.replace(name, &pp, &cm)).await
+            cluster
+                .retry()
+                .run("replace configmap", || api.replace(name, &pp, &cm))
+                .await
         };
         match written {
             Ok(_) => return Ok(out),
@@ -253,9 +321,15 @@ mod tests {
 
     #[test]
     fn configmap_names_are_valid_and_stable() {
-        assert_eq!(project_configmap_name("ksdm-journal", "p1"), "ksdm-journal-p1");
+        assert_eq!(
+            project_configmap_name("ksdm-journal", "p1"),
+            "ksdm-journal-p1"
+        );
         let odd = project_configmap_name("ksdm-journal", "Proj_1");
-        assert!(odd.starts_with("ksdm-journal-") && odd.len() == "ksdm-journal-".len() + 16, "{odd}");
+        assert!(
+            odd.starts_with("ksdm-journal-") && odd.len() == "ksdm-journal-".len() + 16,
+            "{odd}"
+        );
         assert_eq!(odd, project_configmap_name("ksdm-journal", "Proj_1"));
         assert_ne!(odd, project_configmap_name("ksdm-journal", "Proj_2"));
         let long = project_configmap_name(&"a".repeat(250), "p1");
@@ -267,8 +341,15 @@ mod tests {
 
     #[test]
     fn entries_beyond_the_budget_are_left_out_in_key_order() {
-        let entry = CompactEntry { run_id: "r".into(), digest: "d".repeat(64), result: Action::Create, resource_version: Some("1".into()) };
-        let map: BTreeMap<String, CompactEntry> = (0..100).map(|i| (format!("Secret/p/s{i:03}"), entry.clone())).collect();
+        let entry = CompactEntry {
+            run_id: "r".into(),
+            digest: "d".repeat(64),
+            result: Action::Create,
+            resource_version: Some("1".into()),
+        };
+        let map: BTreeMap<String, CompactEntry> = (0..100)
+            .map(|i| (format!("Secret/p/s{i:03}"), entry.clone()))
+            .collect();
         let (all, left_out) = encode_entries(&map, ENTRIES_BUDGET).unwrap();
         assert_eq!(left_out, 0);
         assert_eq!(parse_entries(&all).unwrap(), map);

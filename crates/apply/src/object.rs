@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use base64::Engine as _;
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{ApiResource, GroupVersionKind};
 use ksdm_model::v30::AUTOSYNC_ANNOTATION;
+use kube::api::{ApiResource, GroupVersionKind};
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -18,14 +18,19 @@ pub use ksdm_model::kind::{ObjectKind, DEVOPS_GROUP, DEVOPS_VERSION};
 /// The `kube` resource description of an [`ObjectKind`].
 pub fn api_resource(kind: ObjectKind) -> ApiResource {
     match kind {
-        ObjectKind::DevOpsProject | ObjectKind::Pipeline => devops_resource(kind.kind(), kind.plural()),
+        ObjectKind::DevOpsProject | ObjectKind::Pipeline => {
+            devops_resource(kind.kind(), kind.plural())
+        }
         ObjectKind::Secret => ApiResource::erase::<Secret>(&()),
         ObjectKind::RoleBinding => ApiResource::erase::<RoleBinding>(&()),
     }
 }
 
 fn devops_resource(kind: &str, plural: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(DEVOPS_GROUP, DEVOPS_VERSION, kind), plural)
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk(DEVOPS_GROUP, DEVOPS_VERSION, kind),
+        plural,
+    )
 }
 
 /// The `kube` resource description of Namespaces.
@@ -67,10 +72,22 @@ pub struct DesiredObject {
 /// The `data` keys each KubeSphere credential type needs; for `ssh-auth` either key name of
 /// the private key will do (v3.0 builds disagree on it).
 pub const REQUIRED_SECRET_KEYS: [(&str, &[&[&str]]); 4] = [
-    ("credential.devops.kubesphere.io/basic-auth", &[&["username"], &["password"]]),
-    ("credential.devops.kubesphere.io/ssh-auth", &[&["username"], &["private_key", "privatekey"]]),
-    ("credential.devops.kubesphere.io/secret-text", &[&["secret"]]),
-    ("credential.devops.kubesphere.io/kubeconfig", &[&["content"]]),
+    (
+        "credential.devops.kubesphere.io/basic-auth",
+        &[&["username"], &["password"]],
+    ),
+    (
+        "credential.devops.kubesphere.io/ssh-auth",
+        &[&["username"], &["private_key", "privatekey"]],
+    ),
+    (
+        "credential.devops.kubesphere.io/secret-text",
+        &[&["secret"]],
+    ),
+    (
+        "credential.devops.kubesphere.io/kubeconfig",
+        &[&["content"]],
+    ),
 ];
 
 /// Whether a Secret body is a placeholder: a value its credential type requires is missing or
@@ -82,10 +99,16 @@ pub fn is_placeholder_secret(body: &Value) -> bool {
 
 fn placeholder_body(body: &Map<String, Value>) -> bool {
     let data = body.get("data").and_then(Value::as_object);
-    let filled = |key: &str| data.and_then(|d| d.get(key)).and_then(Value::as_str).is_some_and(|v| !v.is_empty());
+    let filled = |key: &str| {
+        data.and_then(|d| d.get(key))
+            .and_then(Value::as_str)
+            .is_some_and(|v| !v.is_empty())
+    };
     let type_ = body.get("type").and_then(Value::as_str).unwrap_or("");
     match REQUIRED_SECRET_KEYS.iter().find(|(t, _)| *t == type_) {
-        Some((_, required)) => required.iter().any(|alternatives| !alternatives.iter().any(|k| filled(k))),
+        Some((_, required)) => required
+            .iter()
+            .any(|alternatives| !alternatives.iter().any(|k| filled(k))),
         None => data.is_none_or(|d| d.values().all(|v| v.as_str().is_none_or(str::is_empty))),
     }
 }
@@ -93,17 +116,29 @@ fn placeholder_body(body: &Map<String, Value>) -> bool {
 impl DesiredObject {
     /// Cleans a parsed export-tree document into a desired object. `namespace` and `name` are
     /// taken from the tree path; a document naming another kind, namespace or name is refused.
-    pub fn from_document(kind: ObjectKind, namespace: Option<&str>, name: &str, doc: Value, source: PathBuf) -> Result<Self, String> {
+    pub fn from_document(
+        kind: ObjectKind,
+        namespace: Option<&str>,
+        name: &str,
+        doc: Value,
+        source: PathBuf,
+    ) -> Result<Self, String> {
         let Value::Object(mut doc) = doc else {
             return Err("the document is not a YAML mapping".into());
         };
         let doc_kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
         if doc_kind != kind.kind() {
-            return Err(format!("kind is {doc_kind:?}, expected {:?} for this folder", kind.kind()));
+            return Err(format!(
+                "kind is {doc_kind:?}, expected {:?} for this folder",
+                kind.kind()
+            ));
         }
         let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
         if api_version != kind.api_version() {
-            return Err(format!("apiVersion is {api_version:?}, expected {:?}", kind.api_version()));
+            return Err(format!(
+                "apiVersion is {api_version:?}, expected {:?}",
+                kind.api_version()
+            ));
         }
         let meta = match doc.remove("metadata") {
             Some(Value::Object(m)) => m,
@@ -112,7 +147,9 @@ impl DesiredObject {
         };
         let doc_name = meta.get("name").and_then(Value::as_str).unwrap_or(name);
         if doc_name != name {
-            return Err(format!("metadata.name is {doc_name:?} but the file is named {name:?}"));
+            return Err(format!(
+                "metadata.name is {doc_name:?} but the file is named {name:?}"
+            ));
         }
         if let Some(doc_ns) = meta.get("namespace").and_then(Value::as_str) {
             if Some(doc_ns) != namespace {
@@ -144,7 +181,10 @@ impl DesiredObject {
             }
         }
         let mut body = Map::new();
-        body.insert("apiVersion".into(), Value::String(kind.api_version().into()));
+        body.insert(
+            "apiVersion".into(),
+            Value::String(kind.api_version().into()),
+        );
         body.insert("kind".into(), Value::String(kind.kind().into()));
         body.insert("metadata".into(), Value::Object(clean_meta));
         for field in kind.owned_fields() {
@@ -183,7 +223,11 @@ impl DesiredObject {
     /// values would let anyone who can read it test guesses of a password offline. A Secret's
     /// values are therefore always compared with the cluster's, never skipped by digest.
     pub fn digest(&self) -> String {
-        let body = if self.kind == ObjectKind::Secret { without_values(&self.body) } else { self.body.clone() };
+        let body = if self.kind == ObjectKind::Secret {
+            without_values(&self.body)
+        } else {
+            self.body.clone()
+        };
         let canonical = canonical(&body);
         let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
         hex::encode(Sha256::digest(&bytes))
@@ -217,15 +261,27 @@ impl std::fmt::Debug for DesiredObject {
     }
 }
 
-fn fold_string_data(body: &mut Map<String, Value>, string_data: Option<&Value>) -> Result<(), String> {
-    let Some(Value::Object(sd)) = string_data else { return Ok(()) };
-    let data = body.entry("data").or_insert_with(|| Value::Object(Map::new()));
+fn fold_string_data(
+    body: &mut Map<String, Value>,
+    string_data: Option<&Value>,
+) -> Result<(), String> {
+    let Some(Value::Object(sd)) = string_data else {
+        return Ok(());
+    };
+    let data = body
+        .entry("data")
+        .or_insert_with(|| Value::Object(Map::new()));
     let Some(data) = data.as_object_mut() else {
         return Err("data is not a mapping".into());
     };
     for (k, v) in sd {
-        let text = v.as_str().ok_or_else(|| format!("stringData key {k:?} is not a string"))?;
-        data.insert(k.clone(), Value::String(base64::engine::general_purpose::STANDARD.encode(text.as_bytes())));
+        let text = v
+            .as_str()
+            .ok_or_else(|| format!("stringData key {k:?} is not a string"))?;
+        data.insert(
+            k.clone(),
+            Value::String(base64::engine::general_purpose::STANDARD.encode(text.as_bytes())),
+        );
     }
     Ok(())
 }
@@ -268,7 +324,13 @@ mod tests {
     use serde_json::json;
 
     fn secret(doc: Value) -> Result<DesiredObject, String> {
-        DesiredObject::from_document(ObjectKind::Secret, Some("p1"), "cred", doc, PathBuf::from("x.yaml"))
+        DesiredObject::from_document(
+            ObjectKind::Secret,
+            Some("p1"),
+            "cred",
+            doc,
+            PathBuf::from("x.yaml"),
+        )
     }
 
     #[test]
@@ -303,43 +365,87 @@ mod tests {
         let body = |type_: &str, data: Value| json!({"type": format!("credential.devops.kubesphere.io/{type_}"), "data": data});
         let (a, e) = ("YQ==", "");
         for (type_, full, partials) in [
-            ("basic-auth", json!({"username": a, "password": a}), vec![json!({"username": a, "password": e}), json!({"username": a}), json!({"password": a})]),
+            (
+                "basic-auth",
+                json!({"username": a, "password": a}),
+                vec![
+                    json!({"username": a, "password": e}),
+                    json!({"username": a}),
+                    json!({"password": a}),
+                ],
+            ),
             (
                 "ssh-auth",
                 json!({"username": a, "private_key": a, "privatekey": a, "passphrase": e}),
-                vec![json!({"username": a, "private_key": e, "privatekey": e, "passphrase": a}), json!({"private_key": a})],
+                vec![
+                    json!({"username": a, "private_key": e, "privatekey": e, "passphrase": a}),
+                    json!({"private_key": a}),
+                ],
             ),
-            ("secret-text", json!({"secret": a}), vec![json!({"secret": e}), json!({})]),
-            ("kubeconfig", json!({"content": a}), vec![json!({"content": e}), json!({"other": a})]),
+            (
+                "secret-text",
+                json!({"secret": a}),
+                vec![json!({"secret": e}), json!({})],
+            ),
+            (
+                "kubeconfig",
+                json!({"content": a}),
+                vec![json!({"content": e}), json!({"other": a})],
+            ),
         ] {
-            assert!(!is_placeholder_secret(&body(type_, full)), "{type_} with every value");
+            assert!(
+                !is_placeholder_secret(&body(type_, full)),
+                "{type_} with every value"
+            );
             for p in partials {
-                assert!(is_placeholder_secret(&body(type_, p.clone())), "{type_} {p}");
+                assert!(
+                    is_placeholder_secret(&body(type_, p.clone())),
+                    "{type_} {p}"
+                );
             }
         }
         // Either key name of the SSH key is enough; the passphrase is optional.
-        assert!(!is_placeholder_secret(&body("ssh-auth", json!({"username": a, "privatekey": a}))));
+        assert!(!is_placeholder_secret(&body(
+            "ssh-auth",
+            json!({"username": a, "privatekey": a})
+        )));
         // Other types: only all-empty.
-        assert!(is_placeholder_secret(&json!({"type": "Opaque", "data": {"x": ""}})));
-        assert!(!is_placeholder_secret(&json!({"type": "Opaque", "data": {"x": a, "y": ""}})));
+        assert!(is_placeholder_secret(
+            &json!({"type": "Opaque", "data": {"x": ""}})
+        ));
+        assert!(!is_placeholder_secret(
+            &json!({"type": "Opaque", "data": {"x": a, "y": ""}})
+        ));
     }
 
     #[test]
     fn placeholder_and_string_data() {
-        let p = secret(json!({"apiVersion": "v1", "kind": "Secret", "data": {"secret": ""}})).unwrap();
+        let p =
+            secret(json!({"apiVersion": "v1", "kind": "Secret", "data": {"secret": ""}})).unwrap();
         assert!(p.placeholder_data);
-        let s = secret(json!({"apiVersion": "v1", "kind": "Secret", "stringData": {"secret": "abc"}})).unwrap();
+        let s =
+            secret(json!({"apiVersion": "v1", "kind": "Secret", "stringData": {"secret": "abc"}}))
+                .unwrap();
         assert!(!s.placeholder_data);
         assert_eq!(s.body["data"]["secret"], "YWJj");
         let debug = format!("{s:?}");
-        assert!(!debug.contains("YWJj") && debug.contains("<redacted>"), "{debug}");
+        assert!(
+            !debug.contains("YWJj") && debug.contains("<redacted>"),
+            "{debug}"
+        );
     }
 
     #[test]
     fn mismatches_are_refused() {
         assert!(secret(json!({"apiVersion": "v1", "kind": "ConfigMap"})).is_err());
-        assert!(secret(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other"}})).is_err());
-        assert!(secret(json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"namespace": "p2"}})).is_err());
+        assert!(secret(
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "other"}})
+        )
+        .is_err());
+        assert!(secret(
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"namespace": "p2"}})
+        )
+        .is_err());
         assert!(secret(json!(["a"])).is_err());
     }
 
@@ -347,22 +453,40 @@ mod tests {
     fn secret_digest_covers_keys_but_no_value() {
         let secret = |data: Value| {
             let doc = json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "c"}, "type": "t", "data": data});
-            DesiredObject::from_document(ObjectKind::Secret, Some("p1"), "c", doc, PathBuf::from("x.yaml")).unwrap()
+            DesiredObject::from_document(
+                ObjectKind::Secret,
+                Some("p1"),
+                "c",
+                doc,
+                PathBuf::from("x.yaml"),
+            )
+            .unwrap()
         };
         let a = secret(json!({"password": "aHVudGVyMg=="}));
         let b = secret(json!({"password": "b3RoZXI="}));
         let c = secret(json!({"token": "aHVudGVyMg=="}));
         assert_eq!(a.digest(), b.digest(), "values are not part of the digest");
         assert_ne!(a.digest(), c.digest(), "keys are");
-        let unkeyed = hex::encode(Sha256::digest(serde_json::to_vec(&canonical(&a.body)).unwrap()));
+        let unkeyed = hex::encode(Sha256::digest(
+            serde_json::to_vec(&canonical(&a.body)).unwrap(),
+        ));
         assert_ne!(a.digest(), unkeyed);
     }
 
     #[test]
     fn digest_ignores_key_order_but_not_content() {
-        let a = secret(json!({"apiVersion": "v1", "kind": "Secret", "type": "t", "data": {"a": "", "b": ""}})).unwrap();
-        let b = secret(json!({"kind": "Secret", "data": {"b": "", "a": ""}, "type": "t", "apiVersion": "v1"})).unwrap();
-        let c = secret(json!({"apiVersion": "v1", "kind": "Secret", "type": "t2", "data": {"a": "", "b": ""}})).unwrap();
+        let a = secret(
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "t", "data": {"a": "", "b": ""}}),
+        )
+        .unwrap();
+        let b = secret(
+            json!({"kind": "Secret", "data": {"b": "", "a": ""}, "type": "t", "apiVersion": "v1"}),
+        )
+        .unwrap();
+        let c = secret(
+            json!({"apiVersion": "v1", "kind": "Secret", "type": "t2", "data": {"a": "", "b": ""}}),
+        )
+        .unwrap();
         assert_eq!(a.digest(), b.digest());
         assert_ne!(a.digest(), c.digest());
         assert_eq!(a.digest().len(), 64);

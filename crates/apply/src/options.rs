@@ -41,7 +41,11 @@ pub struct NamespaceWait {
 
 impl Default for NamespaceWait {
     fn default() -> Self {
-        NamespaceWait { timeout: Duration::from_secs(300), initial_interval: Duration::from_millis(200), max_interval: Duration::from_secs(5) }
+        NamespaceWait {
+            timeout: Duration::from_secs(300),
+            initial_interval: Duration::from_millis(200),
+            max_interval: Duration::from_secs(5),
+        }
     }
 }
 
@@ -104,7 +108,11 @@ pub fn go_duration(d: Duration) -> String {
     let total_secs = d.as_secs();
     let frac_ms = d.subsec_millis();
     let (h, m, s) = (total_secs / 3600, (total_secs / 60) % 60, total_secs % 60);
-    let secs = if frac_ms == 0 { format!("{s}s") } else { format!("{s}.{}s", format!("{frac_ms:03}").trim_end_matches('0')) };
+    let secs = if frac_ms == 0 {
+        format!("{s}s")
+    } else {
+        format!("{s}.{}s", format!("{frac_ms:03}").trim_end_matches('0'))
+    };
     match (h, m) {
         (0, 0) => secs,
         (0, m) => format!("{m}m{secs}"),

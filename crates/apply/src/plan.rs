@@ -49,17 +49,28 @@ pub struct ProjectPlan {
 impl ProjectPlan {
     /// An empty plan for project `name`.
     pub fn new(name: &str) -> Self {
-        ProjectPlan { name: name.to_string(), project: None, secrets: Vec::new(), pipelines: Vec::new(), role_bindings: Vec::new() }
+        ProjectPlan {
+            name: name.to_string(),
+            project: None,
+            secrets: Vec::new(),
+            pipelines: Vec::new(),
+            role_bindings: Vec::new(),
+        }
     }
 
     /// The workspace label of the DevOpsProject, if any.
     pub fn workspace(&self) -> Option<&str> {
-        self.project.as_ref()?.label(ksdm_model::v30::WORKSPACE_LABEL)
+        self.project
+            .as_ref()?
+            .label(ksdm_model::v30::WORKSPACE_LABEL)
     }
 
     /// The namespaced objects in apply order: Secrets, Pipelines, RoleBindings.
     pub fn children(&self) -> impl Iterator<Item = &DesiredObject> {
-        self.secrets.iter().chain(&self.pipelines).chain(&self.role_bindings)
+        self.secrets
+            .iter()
+            .chain(&self.pipelines)
+            .chain(&self.role_bindings)
     }
 
     /// All objects in apply order, the DevOpsProject first.
@@ -85,7 +96,13 @@ impl Plan {
         let mut projects: BTreeMap<String, ProjectPlan> = BTreeMap::new();
         let mut problems = Vec::new();
         for kind_dir in read_dir_sorted(&resources)? {
-            let Some(dir_name) = kind_dir.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+            let Some(dir_name) = kind_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .map(str::to_string)
+            else {
+                continue;
+            };
             let Some(kind) = ObjectKind::from_tree_dir(&dir_name) else {
                 tracing::debug!(folder = %kind_dir.display(), "ignoring a folder of the export tree that holds no kind this tool applies");
                 continue;
@@ -96,7 +113,13 @@ impl Plan {
                     continue;
                 }
                 for ns_dir in read_dir_sorted(&base)? {
-                    let Some(ns) = ns_dir.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+                    let Some(ns) = ns_dir
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .map(str::to_string)
+                    else {
+                        continue;
+                    };
                     if !ns_dir.is_dir() {
                         continue;
                     }
@@ -135,10 +158,16 @@ impl Plan {
 }
 
 fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, PlanError> {
-    let rd = fs::read_dir(dir).map_err(|source| PlanError::Io { path: dir.to_path_buf(), source })?;
+    let rd = fs::read_dir(dir).map_err(|source| PlanError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut out = Vec::new();
     for entry in rd {
-        let entry = entry.map_err(|source| PlanError::Io { path: dir.to_path_buf(), source })?;
+        let entry = entry.map_err(|source| PlanError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         out.push(entry.path());
     }
     out.sort();
@@ -152,10 +181,26 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, PlanError> {
         .collect())
 }
 
-fn load_file(kind: ObjectKind, namespace: Option<&str>, path: &Path, projects: &mut BTreeMap<String, ProjectPlan>, problems: &mut Vec<PlanProblem>) {
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
-    let project_name = namespace.map(str::to_string).unwrap_or_else(|| name.clone());
-    let problem = |reason: String| PlanProblem { path: path.to_path_buf(), project: Some(project_name.clone()), reason };
+fn load_file(
+    kind: ObjectKind,
+    namespace: Option<&str>,
+    path: &Path,
+    projects: &mut BTreeMap<String, ProjectPlan>,
+    problems: &mut Vec<PlanProblem>,
+) {
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("")
+        .to_string();
+    let project_name = namespace
+        .map(str::to_string)
+        .unwrap_or_else(|| name.clone());
+    let problem = |reason: String| PlanProblem {
+        path: path.to_path_buf(),
+        project: Some(project_name.clone()),
+        reason,
+    };
     let text = match fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => return problems.push(problem(format!("cannot read the file: {e}"))),
@@ -164,11 +209,14 @@ fn load_file(kind: ObjectKind, namespace: Option<&str>, path: &Path, projects: &
         Ok(v) => v,
         Err(e) => return problems.push(problem(format!("not a YAML object: {e}"))),
     };
-    let object = match DesiredObject::from_document(kind, namespace, &name, doc, path.to_path_buf()) {
+    let object = match DesiredObject::from_document(kind, namespace, &name, doc, path.to_path_buf())
+    {
         Ok(o) => o,
         Err(reason) => return problems.push(problem(reason)),
     };
-    let plan = projects.entry(project_name.clone()).or_insert_with(|| ProjectPlan::new(&project_name));
+    let plan = projects
+        .entry(project_name.clone())
+        .or_insert_with(|| ProjectPlan::new(&project_name));
     match kind {
         ObjectKind::DevOpsProject => plan.project = Some(object),
         ObjectKind::Secret => plan.secrets.push(object),
@@ -195,8 +243,18 @@ pub fn shard_of(project_name: &str, shards: u32) -> u32 {
 pub fn filter_shard(plan: &Plan, index: u32, shards: u32) -> Plan {
     let mine = |name: &str| shard_of(name, shards) == index;
     Plan {
-        projects: plan.projects.iter().filter(|p| mine(&p.name)).cloned().collect(),
-        problems: plan.problems.iter().filter(|p| p.project.as_deref().is_none_or(mine)).cloned().collect(),
+        projects: plan
+            .projects
+            .iter()
+            .filter(|p| mine(&p.name))
+            .cloned()
+            .collect(),
+        problems: plan
+            .problems
+            .iter()
+            .filter(|p| p.project.as_deref().is_none_or(mine))
+            .cloned()
+            .collect(),
     }
 }
 
@@ -216,7 +274,9 @@ mod tests {
     #[test]
     fn shards_partition_the_projects() {
         let plan = Plan {
-            projects: (0..50).map(|i| ProjectPlan::new(&format!("project-{i}"))).collect(),
+            projects: (0..50)
+                .map(|i| ProjectPlan::new(&format!("project-{i}")))
+                .collect(),
             problems: Vec::new(),
         };
         let mut seen = Vec::new();

@@ -2,7 +2,9 @@
 //! the two KubeSphere CRDs are installed, and the permissions every needed verb requires
 //! (SelfSubjectAccessReview).
 
-use k8s_openapi::api::authorization::v1::{ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
 use kube::Client;
 use serde::{Deserialize, Serialize};
@@ -14,7 +16,10 @@ use crate::options::ExistingPolicy;
 use crate::retry::RetryPolicy;
 
 /// The CRDs the target cluster must have.
-pub const REQUIRED_CRDS: [&str; 2] = ["devopsprojects.devops.kubesphere.io", "pipelines.devops.kubesphere.io"];
+pub const REQUIRED_CRDS: [&str; 2] = [
+    "devopsprojects.devops.kubesphere.io",
+    "pipelines.devops.kubesphere.io",
+];
 
 /// One permission check.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,7 +65,13 @@ impl PreflightReport {
             out.push(format!("CustomResourceDefinition {crd} is not installed: is KubeSphere 3.0 DevOps enabled?"));
         }
         for p in self.permissions.iter().filter(|p| p.required && !p.allowed) {
-            out.push(format!("not allowed to {} {}{} ({})", p.verb, resource_name(p), namespace_text(p), p.purpose));
+            out.push(format!(
+                "not allowed to {} {}{} ({})",
+                p.verb,
+                resource_name(p),
+                namespace_text(p),
+                p.purpose
+            ));
         }
         out
     }
@@ -72,7 +83,11 @@ impl PreflightReport {
 }
 
 fn resource_name(p: &PermissionCheck) -> String {
-    let base = if p.group.is_empty() { p.resource.clone() } else { format!("{}.{}", p.resource, p.group) };
+    let base = if p.group.is_empty() {
+        p.resource.clone()
+    } else {
+        format!("{}.{}", p.resource, p.group)
+    };
     match &p.name {
         Some(n) => format!("{base}/{n}"),
         None => base,
@@ -80,7 +95,10 @@ fn resource_name(p: &PermissionCheck) -> String {
 }
 
 fn namespace_text(p: &PermissionCheck) -> String {
-    p.namespace.as_deref().map(|n| format!(" in namespace {n}")).unwrap_or_default()
+    p.namespace
+        .as_deref()
+        .map(|n| format!(" in namespace {n}"))
+        .unwrap_or_default()
 }
 
 /// What to check.
@@ -95,10 +113,17 @@ pub struct PreflightOptions {
 }
 
 fn crd_resource(version: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("apiextensions.k8s.io", version, "CustomResourceDefinition"), "customresourcedefinitions")
+    ApiResource::from_gvk_with_plural(
+        &GroupVersionKind::gvk("apiextensions.k8s.io", version, "CustomResourceDefinition"),
+        "customresourcedefinitions",
+    )
 }
 
-async fn crd_installed(client: &Client, retry: &RetryPolicy, name: &str) -> Result<bool, ClusterError> {
+async fn crd_installed(
+    client: &Client,
+    retry: &RetryPolicy,
+    name: &str,
+) -> Result<bool, ClusterError> {
     for version in ["v1", "v1beta1"] {
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &crd_resource(version));
         match retry.run("get crd", || api.get_opt(name)).await {
@@ -113,7 +138,10 @@ async fn crd_installed(client: &Client, retry: &RetryPolicy, name: &str) -> Resu
 
 async fn served_by_discovery(client: &Client, retry: &RetryPolicy, plural: &str) -> bool {
     let gv = format!("{DEVOPS_GROUP}/{DEVOPS_VERSION}");
-    match retry.run("discovery", || client.list_api_group_resources(&gv)).await {
+    match retry
+        .run("discovery", || client.list_api_group_resources(&gv))
+        .await
+    {
         Ok(list) => list.resources.iter().any(|r| r.name == plural),
         Err(_) => false,
     }
@@ -132,7 +160,15 @@ struct Need {
 fn needs(opts: &PreflightOptions) -> Vec<Need> {
     let mut out = Vec::new();
     let mut add = |verb, group, resource, required, purpose| {
-        out.push(Need { verb, group, resource, namespace: None, name: None, required, purpose });
+        out.push(Need {
+            verb,
+            group,
+            resource,
+            namespace: None,
+            name: None,
+            required,
+            purpose,
+        });
     };
     let kinds = [
         (DEVOPS_GROUP, "devopsprojects"),
@@ -145,14 +181,38 @@ fn needs(opts: &PreflightOptions) -> Vec<Need> {
         add("create", group, resource, true, "create missing objects");
         if resource != "devopsprojects" {
             // Only inside project namespaces: DevOpsProjects are never listed.
-            add("list", group, resource, false, "verify: find extra objects; rights report");
+            add(
+                "list",
+                group,
+                resource,
+                false,
+                "verify: find extra objects; rights report",
+            );
         }
         if opts.existing == ExistingPolicy::Update {
-            add("patch", group, resource, true, "update existing objects (server-side apply)");
-            add("update", group, resource, true, "update existing objects (get + replace)");
+            add(
+                "patch",
+                group,
+                resource,
+                true,
+                "update existing objects (server-side apply)",
+            );
+            add(
+                "update",
+                group,
+                resource,
+                true,
+                "update existing objects (get + replace)",
+            );
         }
     }
-    add("get", "", "namespaces", true, "wait for the admin namespaces");
+    add(
+        "get",
+        "",
+        "namespaces",
+        true,
+        "wait for the admin namespaces",
+    );
     for role in ["admin", "operator", "viewer"] {
         out.push(Need {
             verb: "bind",
@@ -182,10 +242,22 @@ fn needs(opts: &PreflightOptions) -> Vec<Need> {
 }
 
 /// Runs the preflight checks. Fails only when the API server cannot be reached.
-pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<PreflightReport, ApplyError> {
+pub async fn preflight(
+    client: &Client,
+    opts: &PreflightOptions,
+) -> Result<PreflightReport, ApplyError> {
     let retry = &opts.retry;
-    let info = retry.run("version", || client.apiserver_version()).await.map_err(ApplyError::Unreachable)?;
-    let num = |s: &str| s.chars().take_while(char::is_ascii_digit).collect::<String>().parse::<u32>().unwrap_or(0);
+    let info = retry
+        .run("version", || client.apiserver_version())
+        .await
+        .map_err(ApplyError::Unreachable)?;
+    let num = |s: &str| {
+        s.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    };
     let (major, minor) = (num(&info.major), num(&info.minor));
     let mut report = PreflightReport {
         server_version: info.git_version.clone(),
@@ -193,7 +265,10 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
         ..PreflightReport::default()
     };
     if major == 1 && !(15..=18).contains(&minor) {
-        report.warnings.push(format!("Kubernetes {}: KubeSphere 3.0 supports 1.15–1.18", info.git_version));
+        report.warnings.push(format!(
+            "Kubernetes {}: KubeSphere 3.0 supports 1.15–1.18",
+            info.git_version
+        ));
     }
     for crd in REQUIRED_CRDS {
         let plural = crd.split('.').next().unwrap_or("");
@@ -202,7 +277,10 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
             // Least privilege: the account `job` sets up may not read CRDs; discovery, which every
             // user may read, tells whether the resource is served.
             Err(e) if e.code() == Some(403) => {
-                tracing::debug!(crd, "not allowed to read CustomResourceDefinitions; asking API discovery");
+                tracing::debug!(
+                    crd,
+                    "not allowed to read CustomResourceDefinitions; asking API discovery"
+                );
                 served_by_discovery(client, retry, plural).await
             }
             Err(e) => {
@@ -231,10 +309,16 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
             },
             ..SelfSubjectAccessReview::default()
         };
-        let allowed = match retry.run("access review", || api.create(&pp, &review)).await {
+        let allowed = match retry
+            .run("access review", || api.create(&pp, &review))
+            .await
+        {
             Ok(r) => r.status.is_some_and(|s| s.allowed),
             Err(e) => {
-                report.warnings.push(format!("cannot check permission to {} {}: {e}", need.verb, need.resource));
+                report.warnings.push(format!(
+                    "cannot check permission to {} {}: {e}",
+                    need.verb, need.resource
+                ));
                 false
             }
         };
@@ -249,7 +333,13 @@ pub async fn preflight(client: &Client, opts: &PreflightOptions) -> Result<Prefl
             purpose: need.purpose.into(),
         };
         if !check.allowed && !check.required {
-            report.warnings.push(format!("not allowed to {} {}{} ({})", check.verb, resource_name(&check), namespace_text(&check), check.purpose));
+            report.warnings.push(format!(
+                "not allowed to {} {}{} ({})",
+                check.verb,
+                resource_name(&check),
+                namespace_text(&check),
+                check.purpose
+            ));
         }
         report.permissions.push(check);
     }

@@ -56,7 +56,9 @@ impl Progress {
 
     /// Sends events to `sender` (a closed receiver is ignored).
     pub fn channel(sender: UnboundedSender<ApplyEvent>) -> Self {
-        Progress { sender: Some(sender) }
+        Progress {
+            sender: Some(sender),
+        }
     }
 
     /// Emits one event.

@@ -156,7 +156,11 @@ impl ApplyReport {
 
     /// No object and no project failed.
     pub fn is_success(&self) -> bool {
-        self.failed == 0 && self.per_project.iter().all(|p| p.status != ProjectStatus::Failed)
+        self.failed == 0
+            && self
+                .per_project
+                .iter()
+                .all(|p| p.status != ProjectStatus::Failed)
     }
 
     /// The objects with `action`.
@@ -167,15 +171,37 @@ impl ApplyReport {
     /// A Markdown rendering (projects, objects that are not unchanged with their diffs, rights).
     pub fn to_markdown(&self) -> String {
         let mut md = String::new();
-        let title = if self.dry_run { "Apply plan (dry run)" } else { "Apply report" };
-        md.push_str(&format!("# {title}\n\nRun `{}`: {}\n\n", self.run_id, self.summary_line()));
+        let title = if self.dry_run {
+            "Apply plan (dry run)"
+        } else {
+            "Apply report"
+        };
+        md.push_str(&format!(
+            "# {title}\n\nRun `{}`: {}\n\n",
+            self.run_id,
+            self.summary_line()
+        ));
         md.push_str("## Projects\n\n| project | status | message |\n|---|---|---|\n");
         for p in &self.per_project {
-            md.push_str(&format!("| {} | {:?} | {} |\n", p.project, p.status, p.message.replace('|', "\\|")));
+            md.push_str(&format!(
+                "| {} | {:?} | {} |\n",
+                p.project,
+                p.status,
+                p.message.replace('|', "\\|")
+            ));
         }
         md.push_str("\n## Objects\n\n");
-        for o in self.per_object.iter().filter(|o| o.action != Action::Unchanged) {
-            md.push_str(&format!("- **{}** `{}`: {}\n", o.action.label(), o.key, o.message));
+        for o in self
+            .per_object
+            .iter()
+            .filter(|o| o.action != Action::Unchanged)
+        {
+            md.push_str(&format!(
+                "- **{}** `{}`: {}\n",
+                o.action.label(),
+                o.key,
+                o.message
+            ));
             if let Some(diff) = o.diff.as_deref().filter(|d| !d.is_empty()) {
                 md.push_str(&format!("\n```diff\n{}```\n\n", diff));
             }
@@ -186,7 +212,11 @@ impl ApplyReport {
         if !self.rights.is_empty() {
             md.push_str("\n## Rights granted\n\n");
             for r in &self.rights {
-                md.push_str(&format!("- {}{}\n", if r.widening { "**widening** " } else { "" }, r.message));
+                md.push_str(&format!(
+                    "- {}{}\n",
+                    if r.widening { "**widening** " } else { "" },
+                    r.message
+                ));
             }
         }
         if !self.notes.is_empty() {
@@ -205,10 +235,21 @@ mod tests {
 
     #[test]
     fn summary_line_format() {
-        let mut r = ApplyReport { created: 3, unchanged: 12, conflicts: 1, ..ApplyReport::default() };
-        assert_eq!(r.summary_line(), "3 created, 0 updated, 12 unchanged, 1 conflict, 0 failed");
+        let mut r = ApplyReport {
+            created: 3,
+            unchanged: 12,
+            conflicts: 1,
+            ..ApplyReport::default()
+        };
+        assert_eq!(
+            r.summary_line(),
+            "3 created, 0 updated, 12 unchanged, 1 conflict, 0 failed"
+        );
         r.conflicts = 2;
         r.skipped = 1;
-        assert_eq!(r.summary_line(), "3 created, 0 updated, 12 unchanged, 2 conflicts, 0 failed, 1 skipped");
+        assert_eq!(
+            r.summary_line(),
+            "3 created, 0 updated, 12 unchanged, 2 conflicts, 0 failed, 1 skipped"
+        );
     }
 }

@@ -43,11 +43,21 @@ pub fn classify(err: kube::Error) -> (ClusterError, Option<Duration>) {
                 .map(|d| d.retry_after_seconds)
                 .filter(|s| *s > 0)
                 .map(|s| Duration::from_secs(u64::from(s)));
-            (ClusterError::Api { code: status.code, reason: status.reason.clone(), message: status.message.clone() }, retry_after)
+            (
+                ClusterError::Api {
+                    code: status.code,
+                    reason: status.reason.clone(),
+                    message: status.message.clone(),
+                },
+                retry_after,
+            )
         }
         kube::Error::HyperError(e) => (ClusterError::Transport(e.to_string()), None),
         kube::Error::Service(e) => (ClusterError::Transport(e.to_string()), None),
-        kube::Error::SerdeError(e) => (ClusterError::Transport(format!("unreadable answer: {e}")), None),
+        kube::Error::SerdeError(e) => (
+            ClusterError::Transport(format!("unreadable answer: {e}")),
+            None,
+        ),
         kube::Error::ReadEvents(e) => (ClusterError::Transport(e.to_string()), None),
         other => (ClusterError::Other(other.to_string()), None),
     }
@@ -65,7 +75,10 @@ impl RetryPolicy {
     /// Backoff before attempt `attempt + 1` (attempt counts from 1), with jitter in [50 %, 100 %].
     pub fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        let full = self.initial_backoff.saturating_mul(factor).min(self.max_backoff);
+        let full = self
+            .initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff);
         let jitter: f64 = 0.5 + rand::random::<f64>() * 0.5;
         full.mul_f64(jitter)
     }
@@ -116,7 +129,13 @@ mod tests {
 
     fn api(code: u16) -> kube::Error {
         kube::Error::Api(
-            kube::core::Status { code, reason: "X".into(), message: "m".into(), ..kube::core::Status::default() }.boxed(),
+            kube::core::Status {
+                code,
+                reason: "X".into(),
+                message: "m".into(),
+                ..kube::core::Status::default()
+            }
+            .boxed(),
         )
     }
 
@@ -126,15 +145,23 @@ mod tests {
         let r = quick()
             .run("t", || {
                 let n = calls.fetch_add(1, Ordering::SeqCst);
-                async move { if n < 2 { Err(api(500)) } else { Ok(n) } }
+                async move {
+                    if n < 2 {
+                        Err(api(500))
+                    } else {
+                        Ok(n)
+                    }
+                }
             })
             .await;
         assert_eq!(r, Ok(2));
         calls.store(0, Ordering::SeqCst);
-        let r: Result<(), _> = quick().run("t", || {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async { Err(api(503)) }
-        }).await;
+        let r: Result<(), _> = quick()
+            .run("t", || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(api(503)) }
+            })
+            .await;
         assert_eq!(r.map_err(|e| e.code()), Err(Some(503)));
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
@@ -142,31 +169,57 @@ mod tests {
     #[tokio::test]
     async fn client_errors_are_not_retried_and_slow_calls_time_out() {
         let calls = AtomicU32::new(0);
-        let r: Result<(), _> = quick().run("t", || {
-            calls.fetch_add(1, Ordering::SeqCst);
-            async { Err(api(409)) }
-        }).await;
+        let r: Result<(), _> = quick()
+            .run("t", || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                async { Err(api(409)) }
+            })
+            .await;
         assert!(r.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);
-        let r: Result<(), _> = quick().run("t", || async {
-            tokio::time::sleep(Duration::from_secs(5)).await;
-            Ok(())
-        }).await;
+        let r: Result<(), _> = quick()
+            .run("t", || async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok(())
+            })
+            .await;
         assert_eq!(r, Err(ClusterError::Timeout(Duration::from_millis(200))));
     }
 
     #[test]
     fn backoff_is_jittered() {
-        let p = RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(10), ..quick() };
+        let p = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(10),
+            ..quick()
+        };
         let waits: std::collections::BTreeSet<Duration> = (0..50).map(|_| p.backoff(3)).collect();
-        assert!(waits.len() > 10, "50 backoffs gave only {} distinct waits: clients retrying together would stay in step", waits.len());
-        assert!(waits.iter().all(|w| *w >= Duration::from_millis(200) && *w <= Duration::from_millis(400)), "{waits:?}");
+        assert!(
+            waits.len() > 10,
+            "50 backoffs gave only {} distinct waits: clients retrying together would stay in step",
+            waits.len()
+        );
+        assert!(
+            waits
+                .iter()
+                .all(|w| *w >= Duration::from_millis(200) && *w <= Duration::from_millis(400)),
+            "{waits:?}"
+        );
     }
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy { initial_backoff: Duration::from_millis(100), max_backoff: Duration::from_millis(300), ..quick() };
-        assert!(p.backoff(1) <= Duration::from_millis(100) && p.backoff(1) >= Duration::from_millis(50));
-        assert!(p.backoff(10) <= Duration::from_millis(300) && p.backoff(10) >= Duration::from_millis(150));
+        let p = RetryPolicy {
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(300),
+            ..quick()
+        };
+        assert!(
+            p.backoff(1) <= Duration::from_millis(100) && p.backoff(1) >= Duration::from_millis(50)
+        );
+        assert!(
+            p.backoff(10) <= Duration::from_millis(300)
+                && p.backoff(10) >= Duration::from_millis(150)
+        );
     }
 }

@@ -18,7 +18,11 @@ pub fn role_rank(role: &str) -> u8 {
 
 /// The users (`kind: User` subjects) a RoleBinding names, and its role.
 pub fn binding_grants(binding: &Value) -> (Vec<String>, String) {
-    let role = binding.pointer("/roleRef/name").and_then(Value::as_str).unwrap_or("").to_string();
+    let role = binding
+        .pointer("/roleRef/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let users = binding
         .get("subjects")
         .and_then(Value::as_array)
@@ -49,7 +53,12 @@ pub fn roles_by_user(bindings: &[Value]) -> BTreeMap<String, Vec<String>> {
 }
 
 /// The rights changes of granting `binding` in `namespace`, given the roles users hold there.
-pub fn rights_changes(namespace: &str, binding: &Value, held: &BTreeMap<String, Vec<String>>, dry_run: bool) -> Vec<RightsChange> {
+pub fn rights_changes(
+    namespace: &str,
+    binding: &Value,
+    held: &BTreeMap<String, Vec<String>>,
+    dry_run: bool,
+) -> Vec<RightsChange> {
     let (users, role) = binding_grants(binding);
     let verb = if dry_run { "would get" } else { "gets" };
     users
@@ -84,7 +93,10 @@ mod tests {
     fn widening_is_detected() {
         let held = roles_by_user(&[rb("alice", "viewer"), rb("bob", "admin")]);
         let a = rights_changes("p1", &rb("alice", "operator"), &held, false);
-        assert!(a[0].widening && a[0].previous_roles == vec!["viewer".to_string()], "{a:?}");
+        assert!(
+            a[0].widening && a[0].previous_roles == vec!["viewer".to_string()],
+            "{a:?}"
+        );
         let b = rights_changes("p1", &rb("bob", "operator"), &held, false);
         assert!(!b[0].widening);
         let c = rights_changes("p1", &rb("carol", "viewer"), &held, true);

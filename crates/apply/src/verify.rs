@@ -64,8 +64,24 @@ impl VerifyReport {
 
     /// Markdown rendering.
     pub fn to_markdown(&self) -> String {
-        let mut md = format!("# Verification\n\n{}: {}\n", if self.is_clean() { "Clean" } else { "NOT clean" }, self.summary_line());
-        for (title, items) in [("Missing", &self.missing), ("Different", &self.different), ("Extra (written by this tool, not in the export)", &self.extra), ("Errors", &self.errors)] {
+        let mut md = format!(
+            "# Verification\n\n{}: {}\n",
+            if self.is_clean() {
+                "Clean"
+            } else {
+                "NOT clean"
+            },
+            self.summary_line()
+        );
+        for (title, items) in [
+            ("Missing", &self.missing),
+            ("Different", &self.different),
+            (
+                "Extra (written by this tool, not in the export)",
+                &self.extra,
+            ),
+            ("Errors", &self.errors),
+        ] {
             if items.is_empty() {
                 continue;
             }
@@ -91,14 +107,21 @@ struct ProjectVerify {
 }
 
 fn item(key: String, message: impl Into<String>) -> VerifyItem {
-    VerifyItem { key, message: message.into(), diff: None }
+    VerifyItem {
+        key,
+        message: message.into(),
+        diff: None,
+    }
 }
 
 async fn verify_project(cluster: &Cluster, pp: &ProjectPlan) -> ProjectVerify {
     let mut out = ProjectVerify::default();
     for obj in pp.objects() {
         let key = obj.key();
-        match cluster.get(obj.kind, obj.namespace.as_deref(), &obj.name).await {
+        match cluster
+            .get(obj.kind, obj.namespace.as_deref(), &obj.name)
+            .await
+        {
             Err(e) => out.errors.push(item(key, format!("cannot read: {e}"))),
             Ok(None) => out.missing.push(item(key, "not in the cluster")),
             Ok(Some(existing)) => {
@@ -106,26 +129,43 @@ async fn verify_project(cluster: &Cluster, pp: &ProjectPlan) -> ProjectVerify {
                 if cmp.is_equal() {
                     out.ok.push(key);
                 } else {
-                    out.different.push(VerifyItem { key, message: format!("differs in {}", cmp.differing.join(", ")), diff: Some(cmp.diff) });
+                    out.different.push(VerifyItem {
+                        key,
+                        message: format!("differs in {}", cmp.differing.join(", ")),
+                        diff: Some(cmp.diff),
+                    });
                 }
             }
         }
     }
     let wanted: BTreeSet<String> = pp.children().map(|o| o.key()).collect();
-    for kind in [ObjectKind::Secret, ObjectKind::Pipeline, ObjectKind::RoleBinding] {
+    for kind in [
+        ObjectKind::Secret,
+        ObjectKind::Pipeline,
+        ObjectKind::RoleBinding,
+    ] {
         match cluster.list(kind, Some(&pp.name), RUN_ID_LABEL).await {
             Ok(items) => {
                 for o in items {
-                    let name = o.pointer("/metadata/name").and_then(|v| v.as_str()).unwrap_or("");
+                    let name = o
+                        .pointer("/metadata/name")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("");
                     let key = object_key(kind, Some(&pp.name), name);
                     if !wanted.contains(&key) {
                         let run = crate::provenance::run_id_of(&o).unwrap_or("");
-                        out.extra.push(item(key, format!("carries {RUN_ID_LABEL}={run} but is not in the export")));
+                        out.extra.push(item(
+                            key,
+                            format!("carries {RUN_ID_LABEL}={run} but is not in the export"),
+                        ));
                     }
                 }
             }
             Err(e) if e.is_not_found() => {}
-            Err(e) => out.errors.push(item(format!("{}/{}", kind.kind(), pp.name), format!("cannot list {}: {e}", kind.plural()))),
+            Err(e) => out.errors.push(item(
+                format!("{}/{}", kind.kind(), pp.name),
+                format!("cannot list {}: {e}", kind.plural()),
+            )),
         }
     }
     out
@@ -142,25 +182,31 @@ pub struct VerifyOptions {
 
 impl Default for VerifyOptions {
     fn default() -> Self {
-        VerifyOptions { retry: RetryPolicy::default(), concurrency: 4 }
+        VerifyOptions {
+            retry: RetryPolicy::default(),
+            concurrency: 4,
+        }
     }
 }
 
 /// Compares `plan` with the cluster.
 pub async fn verify_plan(client: &Client, plan: &Plan, opts: &VerifyOptions) -> VerifyReport {
     let cluster = Cluster::new(client.clone(), opts.retry.clone(), FIELD_MANAGER);
-    let mut parts: Vec<(usize, ProjectVerify)> = futures::stream::iter(plan.projects.iter().enumerate())
-        .map(|(i, p)| {
-            let cluster = &cluster;
-            async move { (i, verify_project(cluster, p).await) }
-        })
-        .buffer_unordered(opts.concurrency.max(1))
-        .collect()
-        .await;
+    let mut parts: Vec<(usize, ProjectVerify)> =
+        futures::stream::iter(plan.projects.iter().enumerate())
+            .map(|(i, p)| {
+                let cluster = &cluster;
+                async move { (i, verify_project(cluster, p).await) }
+            })
+            .buffer_unordered(opts.concurrency.max(1))
+            .collect()
+            .await;
     parts.sort_by_key(|(i, _)| *i);
     let mut report = VerifyReport::default();
     for p in &plan.problems {
-        report.errors.push(item(format!("file:{}", p.path.display()), p.reason.clone()));
+        report
+            .errors
+            .push(item(format!("file:{}", p.path.display()), p.reason.clone()));
     }
     for (_, p) in parts {
         report.missing.extend(p.missing);
@@ -173,7 +219,11 @@ pub async fn verify_plan(client: &Client, plan: &Plan, opts: &VerifyOptions) -> 
 }
 
 /// Reads the export tree at `dir` and compares it with the cluster.
-pub async fn verify_tree(client: &Client, dir: &Path, opts: &VerifyOptions) -> Result<VerifyReport, PlanError> {
+pub async fn verify_tree(
+    client: &Client,
+    dir: &Path,
+    opts: &VerifyOptions,
+) -> Result<VerifyReport, PlanError> {
     let plan = Plan::from_tree(dir)?;
     Ok(verify_plan(client, &plan, opts).await)
 }

@@ -6,7 +6,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use ksdm_apply::{apply_plan, Action, ApplyEvent, ExistingPolicy, Journal, Plan, Progress, ProjectStatus, SsaMode, RUN_ID_LABEL, VERSION_ANNOTATION};
+use ksdm_apply::{
+    apply_plan, Action, ApplyEvent, ExistingPolicy, Journal, Plan, Progress, ProjectStatus,
+    SsaMode, RUN_ID_LABEL, VERSION_ANNOTATION,
+};
 use ksdm_test_apiserver::ServerOptions;
 use serde_json::{json, Value};
 
@@ -18,10 +21,16 @@ fn tree() -> (tempfile::TempDir, Plan) {
     (dir, plan)
 }
 
-fn position(server_requests: &[ksdm_test_apiserver::RequestRecord], method: &str, path: &str) -> usize {
+fn position(
+    server_requests: &[ksdm_test_apiserver::RequestRecord],
+    method: &str,
+    path: &str,
+) -> usize {
     server_requests
         .iter()
-        .position(|r| r.method == method && r.path.starts_with(path) && (200..300).contains(&r.status))
+        .position(|r| {
+            r.method == method && r.path.starts_with(path) && (200..300).contains(&r.status)
+        })
         .unwrap_or_else(|| panic!("no successful {method} {path}"))
 }
 
@@ -33,29 +42,86 @@ async fn clean_run_creates_everything_in_order_then_rerun_changes_nothing() {
     let journal_path = dir.path().join("journal.jsonl");
     let journal = Journal::open(&journal_path).unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let report = bounded("first run", apply_plan(&client, &plan, &options("run-1"), Some(&journal), &Progress::channel(tx))).await;
-    assert_eq!(report.summary_line(), format!("{STANDARD_OBJECTS} created, 0 updated, 0 unchanged, 0 conflicts, 0 failed"), "{report:#?}");
+    let report = bounded(
+        "first run",
+        apply_plan(
+            &client,
+            &plan,
+            &options("run-1"),
+            Some(&journal),
+            &Progress::channel(tx),
+        ),
+    )
+    .await;
+    assert_eq!(
+        report.summary_line(),
+        format!("{STANDARD_OBJECTS} created, 0 updated, 0 unchanged, 0 conflicts, 0 failed"),
+        "{report:#?}"
+    );
     assert!(report.is_success());
-    assert!(report.per_project.iter().all(|p| p.status == ProjectStatus::Done));
+    assert!(report
+        .per_project
+        .iter()
+        .all(|p| p.status == ProjectStatus::Done));
     assert!(report.server_side_apply, "v1.18 supports server-side apply");
 
     // Order within p1: DevOpsProject → (namespace appears) → Secrets → Pipelines → RoleBindings.
     let reqs = server.requests();
-    let project = position(&reqs, "POST", "/apis/devops.kubesphere.io/v1alpha3/devopsprojects");
+    let project = position(
+        &reqs,
+        "POST",
+        "/apis/devops.kubesphere.io/v1alpha3/devopsprojects",
+    );
     let secret = position(&reqs, "POST", "/api/v1/namespaces/p1/secrets");
-    let pipeline = position(&reqs, "POST", "/apis/devops.kubesphere.io/v1alpha3/namespaces/p1/pipelines");
-    let binding = position(&reqs, "POST", "/apis/rbac.authorization.k8s.io/v1/namespaces/p1/rolebindings");
-    assert!(project < secret && secret < pipeline && pipeline < binding, "{project} {secret} {pipeline} {binding}");
+    let pipeline = position(
+        &reqs,
+        "POST",
+        "/apis/devops.kubesphere.io/v1alpha3/namespaces/p1/pipelines",
+    );
+    let binding = position(
+        &reqs,
+        "POST",
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/p1/rolebindings",
+    );
+    assert!(
+        project < secret && secret < pipeline && pipeline < binding,
+        "{project} {secret} {pipeline} {binding}"
+    );
 
     // Provenance everywhere; the autosync annotation never written; finalizers not sent.
-    let token = server.get_object("v1", "Secret", Some("p1"), "token").unwrap();
+    let token = server
+        .get_object("v1", "Secret", Some("p1"), "token")
+        .unwrap();
     assert_eq!(token["metadata"]["labels"][RUN_ID_LABEL], "run-1");
-    assert_eq!(token["metadata"]["annotations"][VERSION_ANNOTATION], "0.1.0-test");
-    assert!(token["metadata"]["annotations"].get("credential.devops.kubesphere.io/autosync").is_none());
-    let token_result = report.per_object.iter().find(|o| o.key == "Secret/p1/token").unwrap();
-    assert!(token_result.message.contains("autosync"), "{}", token_result.message);
-    let build = server.get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "build").unwrap();
-    assert_eq!(build["spec"]["pipeline"]["jenkinsfile"], "pipeline {\n  agent any\n  // null is kept\n}\n");
+    assert_eq!(
+        token["metadata"]["annotations"][VERSION_ANNOTATION],
+        "0.1.0-test"
+    );
+    assert!(token["metadata"]["annotations"]
+        .get("credential.devops.kubesphere.io/autosync")
+        .is_none());
+    let token_result = report
+        .per_object
+        .iter()
+        .find(|o| o.key == "Secret/p1/token")
+        .unwrap();
+    assert!(
+        token_result.message.contains("autosync"),
+        "{}",
+        token_result.message
+    );
+    let build = server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "Pipeline",
+            Some("p1"),
+            "build",
+        )
+        .unwrap();
+    assert_eq!(
+        build["spec"]["pipeline"]["jenkinsfile"],
+        "pipeline {\n  agent any\n  // null is kept\n}\n"
+    );
     assert_eq!(build["metadata"]["labels"][RUN_ID_LABEL], "run-1");
 
     // Progress events arrived.
@@ -63,8 +129,20 @@ async fn clean_run_creates_everything_in_order_then_rerun_changes_nothing() {
     while let Ok(e) = rx.try_recv() {
         events.push(e);
     }
-    assert!(matches!(events.first(), Some(ApplyEvent::RunStarted { projects: 2, objects: STANDARD_OBJECTS })));
-    assert_eq!(events.iter().filter(|e| matches!(e, ApplyEvent::ObjectDone { .. })).count(), STANDARD_OBJECTS);
+    assert!(matches!(
+        events.first(),
+        Some(ApplyEvent::RunStarted {
+            projects: 2,
+            objects: STANDARD_OBJECTS
+        })
+    ));
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, ApplyEvent::ObjectDone { .. }))
+            .count(),
+        STANDARD_OBJECTS
+    );
 
     // Rights: every binding is a new grant.
     assert_eq!(report.rights.len(), 3);
@@ -74,14 +152,37 @@ async fn clean_run_creates_everything_in_order_then_rerun_changes_nothing() {
     let before = normalized(&server);
     server.clear_requests();
     let journal = Journal::open(&journal_path).unwrap();
-    let rerun = bounded("rerun", apply_plan(&client, &plan, &options("run-2"), Some(&journal), &Progress::none())).await;
-    assert_eq!(rerun.summary_line(), format!("0 created, 0 updated, {STANDARD_OBJECTS} unchanged, 0 conflicts, 0 failed"));
+    let rerun = bounded(
+        "rerun",
+        apply_plan(
+            &client,
+            &plan,
+            &options("run-2"),
+            Some(&journal),
+            &Progress::none(),
+        ),
+    )
+    .await;
+    assert_eq!(
+        rerun.summary_line(),
+        format!("0 created, 0 updated, {STANDARD_OBJECTS} unchanged, 0 conflicts, 0 failed")
+    );
     assert_eq!(writes(&server), 0, "{:?}", server.verb_counts());
-    assert!(rerun.per_object.iter().any(|o| o.message.starts_with("unchanged since run run-1")), "{rerun:#?}");
+    assert!(
+        rerun
+            .per_object
+            .iter()
+            .any(|o| o.message.starts_with("unchanged since run run-1")),
+        "{rerun:#?}"
+    );
     assert_eq!(normalized(&server), before);
 
     // Rerun without any journal: still a no-op (the comparison decides).
-    let rerun = bounded("rerun without journal", apply_plan(&client, &plan, &options("run-3"), None, &Progress::none())).await;
+    let rerun = bounded(
+        "rerun without journal",
+        apply_plan(&client, &plan, &options("run-3"), None, &Progress::none()),
+    )
+    .await;
     assert_eq!(rerun.created + rerun.updated, 0);
     assert_eq!(writes(&server), 0);
     server.shutdown().await;
@@ -95,32 +196,99 @@ async fn dry_run_writes_nothing_and_shows_diffs() {
     let mut opts = options("dry");
     opts.dry_run = true;
     let before = server.snapshot();
-    let report = bounded("dry run", apply_plan(&client, &plan, &opts, None, &Progress::none())).await;
+    let report = bounded(
+        "dry run",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
     assert_eq!(report.created, STANDARD_OBJECTS, "{report:#?}");
     assert!(report.dry_run);
     assert_eq!(writes(&server), 0);
     assert_eq!(server.snapshot(), before);
-    let build = report.per_object.iter().find(|o| o.key == "Pipeline/p1/build").unwrap();
-    assert!(build.diff.as_deref().unwrap().contains("+    jenkinsfile:"), "{:?}", build.diff);
-    let secret = report.per_object.iter().find(|o| o.key == "Secret/p1/git-cred").unwrap();
-    assert!(!secret.diff.as_deref().unwrap().contains(&b64("s3cret-pass")), "secret values never show");
+    let build = report
+        .per_object
+        .iter()
+        .find(|o| o.key == "Pipeline/p1/build")
+        .unwrap();
+    assert!(
+        build.diff.as_deref().unwrap().contains("+    jenkinsfile:"),
+        "{:?}",
+        build.diff
+    );
+    let secret = report
+        .per_object
+        .iter()
+        .find(|o| o.key == "Secret/p1/git-cred")
+        .unwrap();
+    assert!(
+        !secret
+            .diff
+            .as_deref()
+            .unwrap()
+            .contains(&b64("s3cret-pass")),
+        "secret values never show"
+    );
 
     // After a real run, a changed pipeline is planned as conflict (default) or update.
-    bounded("apply", apply_plan(&client, &plan, &options("real"), None, &Progress::none())).await;
-    let mut build = server.get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "build").unwrap();
+    bounded(
+        "apply",
+        apply_plan(&client, &plan, &options("real"), None, &Progress::none()),
+    )
+    .await;
+    let mut build = server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "Pipeline",
+            Some("p1"),
+            "build",
+        )
+        .unwrap();
     build["spec"]["pipeline"]["jenkinsfile"] = json!("edited in the cluster\n");
-    build["metadata"].as_object_mut().unwrap().remove("resourceVersion");
-    server.delete_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "build");
+    build["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("resourceVersion");
+    server.delete_object(
+        "devops.kubesphere.io/v1alpha3",
+        "Pipeline",
+        Some("p1"),
+        "build",
+    );
     server.insert_object(build).unwrap();
     server.clear_requests();
-    let plan_keep = bounded("plan", apply_plan(&client, &plan, &opts, None, &Progress::none())).await;
-    let b = plan_keep.per_object.iter().find(|o| o.key == "Pipeline/p1/build").unwrap();
+    let plan_keep = bounded(
+        "plan",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
+    let b = plan_keep
+        .per_object
+        .iter()
+        .find(|o| o.key == "Pipeline/p1/build")
+        .unwrap();
     assert_eq!(b.action, Action::Conflict);
-    assert!(b.diff.as_deref().unwrap().contains("-      edited in the cluster\n+      pipeline {"), "{:?}", b.diff);
+    assert!(
+        b.diff
+            .as_deref()
+            .unwrap()
+            .contains("-      edited in the cluster\n+      pipeline {"),
+        "{:?}",
+        b.diff
+    );
     let mut upd = opts.clone();
     upd.existing = ExistingPolicy::Update;
-    let plan_update = bounded("plan update", apply_plan(&client, &plan, &upd, None, &Progress::none())).await;
-    assert_eq!(plan_update.summary_line(), format!("0 created, 1 updated, {} unchanged, 0 conflicts, 0 failed", STANDARD_OBJECTS - 1));
+    let plan_update = bounded(
+        "plan update",
+        apply_plan(&client, &plan, &upd, None, &Progress::none()),
+    )
+    .await;
+    assert_eq!(
+        plan_update.summary_line(),
+        format!(
+            "0 created, 1 updated, {} unchanged, 0 conflicts, 0 failed",
+            STANDARD_OBJECTS - 1
+        )
+    );
     assert_eq!(writes(&server), 0);
     assert!(plan_update.to_markdown().contains("```diff"));
     server.shutdown().await;
@@ -131,25 +299,48 @@ async fn user_edited_secrets_are_never_overwritten() {
     let server = start().await;
     let client = client(&server).await;
     let (_dir, plan) = tree();
-    bounded("apply", apply_plan(&client, &plan, &options("run-1"), None, &Progress::none())).await;
+    bounded(
+        "apply",
+        apply_plan(&client, &plan, &options("run-1"), None, &Progress::none()),
+    )
+    .await;
 
     // "The user" re-enters both credentials in the console: new data and the autosync annotation.
     for name in ["git-cred", "token"] {
         let mut s = server.get_object("v1", "Secret", Some("p1"), name).unwrap();
-        let key = if name == "token" { "secret" } else { "password" };
+        let key = if name == "token" {
+            "secret"
+        } else {
+            "password"
+        };
         s["data"][key] = json!(b64("entered-by-user"));
         s["metadata"]["annotations"]["credential.devops.kubesphere.io/autosync"] = json!("true");
-        s["metadata"].as_object_mut().unwrap().remove("resourceVersion");
+        s["metadata"]
+            .as_object_mut()
+            .unwrap()
+            .remove("resourceVersion");
         server.delete_object("v1", "Secret", Some("p1"), name);
         server.insert_object(s).unwrap();
     }
     let edited = normalized(&server);
 
     // Default policy: the real-valued Secret is a conflict, the placeholder one is unchanged.
-    let r = bounded("rerun", apply_plan(&client, &plan, &options("run-2"), None, &Progress::none())).await;
-    let git = r.per_object.iter().find(|o| o.key == "Secret/p1/git-cred").unwrap();
+    let r = bounded(
+        "rerun",
+        apply_plan(&client, &plan, &options("run-2"), None, &Progress::none()),
+    )
+    .await;
+    let git = r
+        .per_object
+        .iter()
+        .find(|o| o.key == "Secret/p1/git-cred")
+        .unwrap();
     assert_eq!(git.action, Action::Conflict, "{git:?}");
-    let token = r.per_object.iter().find(|o| o.key == "Secret/p1/token").unwrap();
+    let token = r
+        .per_object
+        .iter()
+        .find(|o| o.key == "Secret/p1/token")
+        .unwrap();
     assert_eq!(token.action, Action::Unchanged, "{token:?}");
     assert!(token.message.contains("placeholder"), "{}", token.message);
 
@@ -157,21 +348,54 @@ async fn user_edited_secrets_are_never_overwritten() {
     // --overwrite-secret-data real data is kept as well.
     let mut upd = options("run-3");
     upd.existing = ExistingPolicy::Update;
-    let r = bounded("update run", apply_plan(&client, &plan, &upd, None, &Progress::none())).await;
-    assert_eq!(r.per_object.iter().find(|o| o.key == "Secret/p1/git-cred").unwrap().action, Action::Conflict);
+    let r = bounded(
+        "update run",
+        apply_plan(&client, &plan, &upd, None, &Progress::none()),
+    )
+    .await;
+    assert_eq!(
+        r.per_object
+            .iter()
+            .find(|o| o.key == "Secret/p1/git-cred")
+            .unwrap()
+            .action,
+        Action::Conflict
+    );
     upd.overwrite_secret_data = true;
-    let r = bounded("overwrite run", apply_plan(&client, &plan, &upd, None, &Progress::none())).await;
-    let token = r.per_object.iter().find(|o| o.key == "Secret/p1/token").unwrap();
+    let r = bounded(
+        "overwrite run",
+        apply_plan(&client, &plan, &upd, None, &Progress::none()),
+    )
+    .await;
+    let token = r
+        .per_object
+        .iter()
+        .find(|o| o.key == "Secret/p1/token")
+        .unwrap();
     assert_eq!(token.action, Action::Unchanged);
-    assert!(token.message.contains("even with overwrite"), "{}", token.message);
-    let after_token = server.get_object("v1", "Secret", Some("p1"), "token").unwrap();
+    assert!(
+        token.message.contains("even with overwrite"),
+        "{}",
+        token.message
+    );
+    let after_token = server
+        .get_object("v1", "Secret", Some("p1"), "token")
+        .unwrap();
     assert_eq!(after_token["data"]["secret"], json!(b64("entered-by-user")));
-    assert_eq!(after_token["metadata"]["annotations"]["credential.devops.kubesphere.io/autosync"], "true", "the user's annotation stays");
+    assert_eq!(
+        after_token["metadata"]["annotations"]["credential.devops.kubesphere.io/autosync"], "true",
+        "the user's annotation stays"
+    );
     assert_eq!(edited["secrets/p1/token"]["data"], after_token["data"]);
     // With explicit permission the real-valued Secret is overwritten (and keeps the user's annotation).
-    let git = server.get_object("v1", "Secret", Some("p1"), "git-cred").unwrap();
+    let git = server
+        .get_object("v1", "Secret", Some("p1"), "git-cred")
+        .unwrap();
     assert_eq!(git["data"]["password"], json!(b64("s3cret-pass")));
-    assert_eq!(git["metadata"]["annotations"]["credential.devops.kubesphere.io/autosync"], "true");
+    assert_eq!(
+        git["metadata"]["annotations"]["credential.devops.kubesphere.io/autosync"],
+        "true"
+    );
     server.shutdown().await;
 }
 
@@ -180,60 +404,152 @@ async fn a_project_whose_namespace_never_appears_fails_alone_within_the_timeout(
     let server = start().await;
     // A same-name Namespace without the devopsproject label: the controller would refuse to adopt
     // it and never set status.adminNamespace for p2; the run finds it up front, without waiting.
-    server.insert_object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "p2"}})).unwrap();
+    server
+        .insert_object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "p2"}}))
+        .unwrap();
     let client = client(&server).await;
     let (_dir, plan) = tree();
     let mut opts = options("run-1");
     opts.namespace_wait.timeout = Duration::from_secs(1);
     let started = Instant::now();
-    let report = bounded("apply", apply_plan(&client, &plan, &opts, None, &Progress::none())).await;
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
-    let p1 = report.per_project.iter().find(|p| p.project == "p1").unwrap();
-    let p2 = report.per_project.iter().find(|p| p.project == "p2").unwrap();
+    let report = bounded(
+        "apply",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let p1 = report
+        .per_project
+        .iter()
+        .find(|p| p.project == "p1")
+        .unwrap();
+    let p2 = report
+        .per_project
+        .iter()
+        .find(|p| p.project == "p2")
+        .unwrap();
     assert_eq!(p1.status, ProjectStatus::Done);
     assert_eq!(p2.status, ProjectStatus::Failed);
-    assert!(p2.message.starts_with("a Namespace named p2 already exists and is not this project's"), "{}", p2.message);
-    assert!(server.get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, "p2").is_none(), "nothing written for p2");
-    let p2_children: Vec<_> = report.per_object.iter().filter(|o| o.project == "p2" && o.key != "DevOpsProject/p2").collect();
+    assert!(
+        p2.message
+            .starts_with("a Namespace named p2 already exists and is not this project's"),
+        "{}",
+        p2.message
+    );
+    assert!(
+        server
+            .get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, "p2")
+            .is_none(),
+        "nothing written for p2"
+    );
+    let p2_children: Vec<_> = report
+        .per_object
+        .iter()
+        .filter(|o| o.project == "p2" && o.key != "DevOpsProject/p2")
+        .collect();
     assert_eq!(p2_children.len(), 3);
     assert!(p2_children.iter().all(|o| o.action == Action::Skipped));
     assert!(!report.is_success());
-    assert!(server.get_object("v1", "Secret", Some("p2"), "deploy").is_none(), "nothing written into the foreign namespace");
+    assert!(
+        server
+            .get_object("v1", "Secret", Some("p2"), "deploy")
+            .is_none(),
+        "nothing written into the foreign namespace"
+    );
     server.shutdown().await;
 }
 
 #[tokio::test]
 async fn controller_down_fails_every_project_but_the_run_ends() {
-    let server = start_with(ServerOptions::default().with_kubesphere_crds().with_controller_delay(None)).await;
+    let server = start_with(
+        ServerOptions::default()
+            .with_kubesphere_crds()
+            .with_controller_delay(None),
+    )
+    .await;
     let client = client(&server).await;
     let (_dir, plan) = tree();
     let mut opts = options("run-1");
     opts.namespace_wait.timeout = Duration::from_millis(500);
-    let report = bounded("apply", apply_plan(&client, &plan, &opts, None, &Progress::none())).await;
+    let report = bounded(
+        "apply",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
     assert_eq!(report.created, 2, "only the DevOpsProjects: {report:#?}");
     assert_eq!(report.skipped, STANDARD_OBJECTS - 2);
-    assert!(report.per_project.iter().all(|p| p.status == ProjectStatus::Failed && p.message.contains("within 500ms")));
+    assert!(report
+        .per_project
+        .iter()
+        .all(|p| p.status == ProjectStatus::Failed && p.message.contains("within 500ms")));
     server.shutdown().await;
 }
 
-async fn change_pipeline_and_update(server: &ksdm_test_apiserver::TestApiServer, ssa: SsaMode) -> ksdm_apply::ApplyReport {
+async fn change_pipeline_and_update(
+    server: &ksdm_test_apiserver::TestApiServer,
+    ssa: SsaMode,
+) -> ksdm_apply::ApplyReport {
     let client = client(server).await;
     let (_dir, plan) = tree();
-    bounded("apply", apply_plan(&client, &plan, &options("run-1"), None, &Progress::none())).await;
-    let mut build = server.get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "build").unwrap();
+    bounded(
+        "apply",
+        apply_plan(&client, &plan, &options("run-1"), None, &Progress::none()),
+    )
+    .await;
+    let mut build = server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "Pipeline",
+            Some("p1"),
+            "build",
+        )
+        .unwrap();
     build["spec"]["pipeline"]["jenkinsfile"] = json!("edited\n");
     build["metadata"]["labels"]["user-label"] = json!("kept");
-    build["metadata"].as_object_mut().unwrap().remove("resourceVersion");
-    server.delete_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "build");
+    build["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("resourceVersion");
+    server.delete_object(
+        "devops.kubesphere.io/v1alpha3",
+        "Pipeline",
+        Some("p1"),
+        "build",
+    );
     server.insert_object(build).unwrap();
     server.clear_requests();
     let mut opts = options("run-2");
     opts.existing = ExistingPolicy::Update;
     opts.ssa = ssa;
-    let report = bounded("update", apply_plan(&client, &plan, &opts, None, &Progress::none())).await;
-    assert_eq!(report.summary_line(), format!("0 created, 1 updated, {} unchanged, 0 conflicts, 0 failed", STANDARD_OBJECTS - 1), "{report:#?}");
-    let build = server.get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "build").unwrap();
-    assert_eq!(build["spec"]["pipeline"]["jenkinsfile"], "pipeline {\n  agent any\n  // null is kept\n}\n");
+    let report = bounded(
+        "update",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
+    assert_eq!(
+        report.summary_line(),
+        format!(
+            "0 created, 1 updated, {} unchanged, 0 conflicts, 0 failed",
+            STANDARD_OBJECTS - 1
+        ),
+        "{report:#?}"
+    );
+    let build = server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "Pipeline",
+            Some("p1"),
+            "build",
+        )
+        .unwrap();
+    assert_eq!(
+        build["spec"]["pipeline"]["jenkinsfile"],
+        "pipeline {\n  agent any\n  // null is kept\n}\n"
+    );
     assert_eq!(build["metadata"]["labels"]["user-label"], "kept");
     assert_eq!(build["metadata"]["labels"][RUN_ID_LABEL], "run-2");
     report
@@ -252,7 +568,13 @@ async fn updates_use_server_side_apply_when_available() {
 
 #[tokio::test]
 async fn updates_use_get_and_replace_on_kubernetes_1_15() {
-    let server = start_with(ServerOptions::default().with_kubesphere_crds().with_controller_delay(Some(Duration::from_millis(30))).kubernetes_1_15()).await;
+    let server = start_with(
+        ServerOptions::default()
+            .with_kubesphere_crds()
+            .with_controller_delay(Some(Duration::from_millis(30)))
+            .kubernetes_1_15(),
+    )
+    .await;
     let report = change_pipeline_and_update(&server, SsaMode::Auto).await;
     assert!(!report.server_side_apply);
     let counts = server.verb_counts();
@@ -267,7 +589,11 @@ async fn a_415_answer_falls_back_to_replace() {
     server.set_ssa_enabled(false); // still reports v1.18
     let report = change_pipeline_and_update(&server, SsaMode::Always).await;
     assert!(!report.server_side_apply);
-    assert!(report.notes.iter().any(|n| n.contains("415")), "{:?}", report.notes);
+    assert!(
+        report.notes.iter().any(|n| n.contains("415")),
+        "{:?}",
+        report.notes
+    );
     assert_eq!(server.verb_counts().get("update"), Some(&1));
     server.shutdown().await;
 }
@@ -279,18 +605,59 @@ async fn objects_deleted_after_a_run_are_not_resurrected() {
     let (dir, plan) = tree();
     let journal_path = dir.path().join("j.jsonl");
     let journal = Journal::open(&journal_path).unwrap();
-    bounded("apply", apply_plan(&client, &plan, &options("run-1"), Some(&journal), &Progress::none())).await;
+    bounded(
+        "apply",
+        apply_plan(
+            &client,
+            &plan,
+            &options("run-1"),
+            Some(&journal),
+            &Progress::none(),
+        ),
+    )
+    .await;
     drop(journal);
-    server.delete_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some("p1"), "mb");
-    server.delete_object("rbac.authorization.k8s.io/v1", "RoleBinding", Some("p1"), "bob-viewer");
+    server.delete_object(
+        "devops.kubesphere.io/v1alpha3",
+        "Pipeline",
+        Some("p1"),
+        "mb",
+    );
+    server.delete_object(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        Some("p1"),
+        "bob-viewer",
+    );
     let journal = Journal::open(&journal_path).unwrap();
-    let r = bounded("rerun", apply_plan(&client, &plan, &options("run-2"), Some(&journal), &Progress::none())).await;
+    let r = bounded(
+        "rerun",
+        apply_plan(
+            &client,
+            &plan,
+            &options("run-2"),
+            Some(&journal),
+            &Progress::none(),
+        ),
+    )
+    .await;
     assert_eq!(r.skipped, 2, "{r:#?}");
     assert_eq!(r.created, 0);
-    assert!(server.get_object("rbac.authorization.k8s.io/v1", "RoleBinding", Some("p1"), "bob-viewer").is_none());
+    assert!(server
+        .get_object(
+            "rbac.authorization.k8s.io/v1",
+            "RoleBinding",
+            Some("p1"),
+            "bob-viewer"
+        )
+        .is_none());
     let mut opts = options("run-3");
     opts.recreate_deleted = true;
-    let r = bounded("recreate", apply_plan(&client, &plan, &opts, Some(&journal), &Progress::none())).await;
+    let r = bounded(
+        "recreate",
+        apply_plan(&client, &plan, &opts, Some(&journal), &Progress::none()),
+    )
+    .await;
     assert_eq!(r.created, 2);
     server.shutdown().await;
 }
@@ -302,24 +669,47 @@ async fn an_existing_weaker_role_is_reported_as_a_widening_and_roleref_changes_a
     let (_dir, plan) = tree();
     // p1 already exists with alice as viewer and bob bound to a different role under the same name.
     server.insert_object(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "p1", "labels": {"kubesphere.io/devopsproject": "p1"}}})).unwrap();
-    server.insert_object(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+    server
+        .insert_object(
+            json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
         "metadata": {"name": "alice-viewer", "namespace": "p1"},
         "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "alice"}],
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "viewer"}})).unwrap();
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "viewer"}}),
+        )
+        .unwrap();
     server.insert_object(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
         "metadata": {"name": "bob-viewer", "namespace": "p1", "labels": {"iam.kubesphere.io/user-ref": "bob"}},
         "subjects": [{"kind": "User", "apiGroup": "rbac.authorization.k8s.io", "name": "bob"}],
         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "admin"}})).unwrap();
     let mut opts = options("run-1");
     opts.existing = ExistingPolicy::Update;
-    let r = bounded("apply", apply_plan(&client, &plan, &opts, None, &Progress::none())).await;
+    let r = bounded(
+        "apply",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
     let alice = r.rights.iter().find(|c| c.user == "alice").unwrap();
-    assert!(alice.widening && alice.previous_roles == vec!["viewer".to_string()], "{alice:?}");
+    assert!(
+        alice.widening && alice.previous_roles == vec!["viewer".to_string()],
+        "{alice:?}"
+    );
     assert!(alice.message.contains("rights widen"));
-    let bob = r.per_object.iter().find(|o| o.key == "RoleBinding/p1/bob-viewer").unwrap();
+    let bob = r
+        .per_object
+        .iter()
+        .find(|o| o.key == "RoleBinding/p1/bob-viewer")
+        .unwrap();
     assert_eq!(bob.action, Action::Conflict);
-    assert!(bob.message.contains("roleRef cannot be changed"), "{}", bob.message);
-    assert_eq!(server.verb_counts().get("delete"), None, "nothing is ever deleted");
+    assert!(
+        bob.message.contains("roleRef cannot be changed"),
+        "{}",
+        bob.message
+    );
+    assert_eq!(
+        server.verb_counts().get("delete"),
+        None,
+        "nothing is ever deleted"
+    );
     server.shutdown().await;
 }
 
@@ -330,10 +720,25 @@ async fn progress_is_mirrored_into_a_configmap() {
     let (dir, plan) = tree();
     let journal = Journal::open(&dir.path().join("j.jsonl"))
         .unwrap()
-        .with_configmap_mirror(ksdm_apply::ConfigMapMirror { namespace: "default".into(), name: "ksdm-journal".into() });
-    let r = bounded("apply", apply_plan(&client, &plan, &options("run-1"), Some(&journal), &Progress::none())).await;
+        .with_configmap_mirror(ksdm_apply::ConfigMapMirror {
+            namespace: "default".into(),
+            name: "ksdm-journal".into(),
+        });
+    let r = bounded(
+        "apply",
+        apply_plan(
+            &client,
+            &plan,
+            &options("run-1"),
+            Some(&journal),
+            &Progress::none(),
+        ),
+    )
+    .await;
     assert!(r.notes.is_empty(), "{:?}", r.notes);
-    let cm = server.get_object("v1", "ConfigMap", Some("default"), "ksdm-journal").unwrap();
+    let cm = server
+        .get_object("v1", "ConfigMap", Some("default"), "ksdm-journal")
+        .unwrap();
     assert_eq!(cm["data"]["run-id"], "run-1");
     let p1: Value = serde_json::from_str(cm["data"]["project.p1"].as_str().unwrap()).unwrap();
     assert_eq!(p1["status"], "done");

@@ -30,7 +30,10 @@ fn payload(index: usize) -> Vec<u8> {
     } else {
         let mut line = 0;
         while out.len() < FILE_SIZE {
-            out.extend_from_slice(format!("  - name: item-{index}-{line}\n    value: \"pipeline step {line}\"\n").as_bytes());
+            out.extend_from_slice(
+                format!("  - name: item-{index}-{line}\n    value: \"pipeline step {line}\"\n")
+                    .as_bytes(),
+            );
             line += 1;
         }
     }
@@ -62,10 +65,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let (protection, key) = if use_passphrase {
         let p = SecretString::from("throughput-test-passphrase");
-        (Protection::Passphrase(p.clone()), DecryptionKey::Passphrase(p))
+        (
+            Protection::Passphrase(p.clone()),
+            DecryptionKey::Passphrase(p),
+        )
     } else {
         let (id, public) = generate_identity();
-        (Protection::Recipients(vec![public]), DecryptionKey::Identities(vec![id]))
+        (
+            Protection::Recipients(vec![public]),
+            DecryptionKey::Identities(vec![id]),
+        )
     };
     let store = LocalStore::new(work.path().join("store"));
     let run_id = layout::new_run_id(time::OffsetDateTime::now_utc());
@@ -97,18 +106,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let out = work.path().join("restored");
     let a = restore_to_dir(&store, &run_id, Some(&key), &out).await?;
-    let b = restore_jenkins_files(&store, &run_id, Some(&key), &work.path().join("jenkins")).await?;
+    let b =
+        restore_jenkins_files(&store, &run_id, Some(&key), &work.path().join("jenkins")).await?;
     let restore_s = start.elapsed().as_secs_f64();
 
     println!(
         "data: {:.1} MB in {} files ({}), stored {:.1} MB",
         data_bytes as f64 / 1e6,
         2 * files,
-        if use_passphrase { "age passphrase" } else { "age X25519 recipient" },
+        if use_passphrase {
+            "age passphrase"
+        } else {
+            "age X25519 recipient"
+        },
         manifest.total_size() as f64 / 1e6
     );
-    println!("backup : {backup_s:7.2} s  {:8.1} MB/s", mb_per_s(data_bytes, backup_s));
-    println!("verify : {verify_s:7.2} s  {:8.1} MB/s", mb_per_s(data_bytes, verify_s));
+    println!(
+        "backup : {backup_s:7.2} s  {:8.1} MB/s",
+        mb_per_s(data_bytes, backup_s)
+    );
+    println!(
+        "verify : {verify_s:7.2} s  {:8.1} MB/s",
+        mb_per_s(data_bytes, verify_s)
+    );
     println!(
         "restore: {restore_s:7.2} s  {:8.1} MB/s ({} files)",
         mb_per_s(a.bytes + b.bytes, restore_s),

@@ -92,8 +92,10 @@ impl SealSink {
         match recipients {
             None => Ok(SealSink::Plain(hashed)),
             Some(list) => {
-                let encryptor = age::Encryptor::with_recipients(list.iter().map(|r| r.as_ref() as &dyn age::Recipient))
-                    .map_err(|e| io::Error::other(format!("age encryption setup failed: {e}")))?;
+                let encryptor = age::Encryptor::with_recipients(
+                    list.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+                )
+                .map_err(|e| io::Error::other(format!("age encryption setup failed: {e}")))?;
                 Ok(SealSink::Age(encryptor.wrap_output(hashed)?))
             }
         }
@@ -127,8 +129,11 @@ impl ArchiveWriter {
         recipients: Option<&[BoxedRecipient]>,
         mtime: u64,
     ) -> Result<ArchiveWriter, BackupError> {
-        let temp = NamedTempFile::new_in(temp_dir).map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
-        let file = temp.reopen().map_err(|e| BackupError::io("opening", temp.path(), e))?;
+        let temp = NamedTempFile::new_in(temp_dir)
+            .map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
+        let file = temp
+            .reopen()
+            .map_err(|e| BackupError::io("opening", temp.path(), e))?;
         let sink = SealSink::open(file, recipients).map_err(|e| archive_err(name, e))?;
         let gz = GzEncoder::new(sink, flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
@@ -145,9 +150,12 @@ impl ArchiveWriter {
     pub(crate) fn append_bytes(&mut self, path: &str, bytes: &[u8]) -> Result<(), BackupError> {
         check_relative(&self.name, path)?;
         let mut header = self.header(bytes.len() as u64);
-        self.tar
-            .append_data(&mut header, path, bytes)
-            .map_err(|e| archive_err(&self.name, io::Error::new(e.kind(), format!("adding {path}: {e}"))))
+        self.tar.append_data(&mut header, path, bytes).map_err(|e| {
+            archive_err(
+                &self.name,
+                io::Error::new(e.kind(), format!("adding {path}: {e}")),
+            )
+        })
     }
 
     /// Adds every regular file under `base/rel` (recursively, in name order) with its path
@@ -166,7 +174,9 @@ impl ArchiveWriter {
             let mut subdirs = Vec::new();
             for child in children {
                 let path = child.path();
-                let file_type = child.file_type().map_err(|e| BackupError::io("inspecting", &path, e))?;
+                let file_type = child
+                    .file_type()
+                    .map_err(|e| BackupError::io("inspecting", &path, e))?;
                 let child_rel = dir_rel.join(child.file_name());
                 if file_type.is_dir() {
                     subdirs.push(child_rel);
@@ -176,8 +186,12 @@ impl ArchiveWriter {
                         reason: format!("file name {} is not UTF-8", path.display()),
                     })?;
                     let rel_str = rel_str.replace(std::path::MAIN_SEPARATOR, "/");
-                    let file = File::open(&path).map_err(|e| BackupError::io("opening", &path, e))?;
-                    let len = file.metadata().map_err(|e| BackupError::io("inspecting", &path, e))?.len();
+                    let file =
+                        File::open(&path).map_err(|e| BackupError::io("opening", &path, e))?;
+                    let len = file
+                        .metadata()
+                        .map_err(|e| BackupError::io("inspecting", &path, e))?
+                        .len();
                     let mut header = self.header(len);
                     // take(len): a file growing while read cannot corrupt the archive.
                     self.tar
@@ -187,7 +201,10 @@ impl ArchiveWriter {
                 } else {
                     return Err(BackupError::Archive {
                         name: self.name.clone(),
-                        reason: format!("{} is a link or special file; only regular files are backed up", path.display()),
+                        reason: format!(
+                            "{} is a link or special file; only regular files are backed up",
+                            path.display()
+                        ),
                     });
                 }
             }
@@ -221,11 +238,17 @@ impl ArchiveWriter {
 
 /// Copies `reader` into a new temporary file in `temp_dir`, hashing it (no encryption).
 pub(crate) fn seal_plain(temp_dir: &Path, mut reader: impl Read) -> Result<Sealed, BackupError> {
-    let temp = NamedTempFile::new_in(temp_dir).map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
-    let file = temp.reopen().map_err(|e| BackupError::io("opening", temp.path(), e))?;
-    let mut sink = SealSink::open(file, None).map_err(|e| BackupError::io("writing", temp.path(), e))?;
+    let temp = NamedTempFile::new_in(temp_dir)
+        .map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
+    let file = temp
+        .reopen()
+        .map_err(|e| BackupError::io("opening", temp.path(), e))?;
+    let mut sink =
+        SealSink::open(file, None).map_err(|e| BackupError::io("writing", temp.path(), e))?;
     io::copy(&mut reader, &mut sink).map_err(|e| BackupError::io("writing", temp.path(), e))?;
-    let (size, sha256) = sink.finish().map_err(|e| BackupError::io("writing", temp.path(), e))?;
+    let (size, sha256) = sink
+        .finish()
+        .map_err(|e| BackupError::io("writing", temp.path(), e))?;
     Ok(Sealed {
         file: temp,
         size,
@@ -238,7 +261,9 @@ pub(crate) fn hash_file(path: &Path) -> Result<(u64, String), BackupError> {
     let mut file = File::open(path).map_err(|e| BackupError::io("opening", path, e))?;
     let mut hasher = HashingWriter::new(io::sink());
     io::copy(&mut file, &mut hasher).map_err(|e| BackupError::io("reading", path, e))?;
-    let (_, size, sha) = hasher.finish().map_err(|e| BackupError::io("reading", path, e))?;
+    let (_, size, sha) = hasher
+        .finish()
+        .map_err(|e| BackupError::io("reading", path, e))?;
     Ok((size, sha))
 }
 
@@ -312,15 +337,18 @@ pub(crate) fn unpack_archive(
         let rel = safe_entry_path(name, &entry)?;
         let target = dir.join(&rel);
         if entry.header().entry_type() == tar::EntryType::Directory {
-            std::fs::create_dir_all(&target).map_err(|e| BackupError::io("creating folder", &target, e))?;
+            std::fs::create_dir_all(&target)
+                .map_err(|e| BackupError::io("creating folder", &target, e))?;
             continue;
         }
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| BackupError::io("creating folder", parent, e))?;
+            std::fs::create_dir_all(parent)
+                .map_err(|e| BackupError::io("creating folder", parent, e))?;
         }
         let mut out = create_private_file(&target)?;
         let n = io::copy(&mut entry, &mut out).map_err(|e| damaged(run_id, name, e))?;
-        out.sync_all().map_err(|e| BackupError::io("writing", &target, e))?;
+        out.sync_all()
+            .map_err(|e| BackupError::io("writing", &target, e))?;
         files += 1;
         bytes += n;
     }
@@ -336,7 +364,9 @@ fn create_private_file(path: &Path) -> Result<File, BackupError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(path).map_err(|e| BackupError::io("creating", path, e))
+    options
+        .open(path)
+        .map_err(|e| BackupError::io("creating", path, e))
 }
 
 /// The entry's path if it is a plain relative path of a regular file or folder.
@@ -352,14 +382,18 @@ fn safe_entry_path<R: Read>(name: &str, entry: &tar::Entry<'_, R>) -> Result<Pat
         tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::Directory => {}
         _ => return Err(unsafe_entry("only regular files and folders are restored")),
     }
-    let path = entry.path().map_err(|_| unsafe_entry("the path is not valid"))?;
+    let path = entry
+        .path()
+        .map_err(|_| unsafe_entry("the path is not valid"))?;
     let mut clean = PathBuf::new();
     for component in path.components() {
         match component {
             Component::Normal(part) => clean.push(part),
             Component::CurDir => {}
             Component::ParentDir => return Err(unsafe_entry("the path contains '..'")),
-            Component::RootDir | Component::Prefix(_) => return Err(unsafe_entry("the path is absolute")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_entry("the path is absolute"))
+            }
         }
     }
     if clean.as_os_str().is_empty() {
@@ -400,7 +434,11 @@ fn damaged(run_id: &str, name: &str, e: io::Error) -> BackupError {
 mod tests {
     use super::*;
 
-    fn write_archive(dir: &Path, recipients: Option<&[BoxedRecipient]>, entries: &[(&str, &[u8])]) -> Sealed {
+    fn write_archive(
+        dir: &Path,
+        recipients: Option<&[BoxedRecipient]>,
+        entries: &[(&str, &[u8])],
+    ) -> Sealed {
         let mut w = ArchiveWriter::create(dir, "t.tar.gz", recipients, 0).unwrap();
         for (p, b) in entries {
             w.append_bytes(p, b).unwrap();
@@ -412,11 +450,20 @@ mod tests {
     fn plain_archive_round_trip_and_hash() {
         let tmp = tempfile::tempdir().unwrap();
         let sealed = write_archive(tmp.path(), None, &[("a/b.txt", b"hello"), ("c.txt", b"x")]);
-        assert_eq!(hash_file(sealed.file.path()).unwrap(), (sealed.size, sealed.sha256.clone()));
-        assert_eq!(check_archive("r", "t", sealed.file.path(), false, None).unwrap(), 2);
+        assert_eq!(
+            hash_file(sealed.file.path()).unwrap(),
+            (sealed.size, sealed.sha256.clone())
+        );
+        assert_eq!(
+            check_archive("r", "t", sealed.file.path(), false, None).unwrap(),
+            2
+        );
         let out = tmp.path().join("out");
         std::fs::create_dir(&out).unwrap();
-        assert_eq!(unpack_archive("r", "t", sealed.file.path(), false, None, &out).unwrap(), (2, 6));
+        assert_eq!(
+            unpack_archive("r", "t", sealed.file.path(), false, None, &out).unwrap(),
+            (2, 6)
+        );
         assert_eq!(std::fs::read(out.join("a/b.txt")).unwrap(), b"hello");
     }
 
@@ -425,7 +472,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let mut w = ArchiveWriter::create(tmp.path(), "t", None, 0).unwrap();
         for bad in ["../x", "/etc/passwd", "a//b", "./a", ""] {
-            assert!(matches!(w.append_bytes(bad, b"x"), Err(BackupError::UnsafeEntry { .. })), "{bad:?}");
+            assert!(
+                matches!(
+                    w.append_bytes(bad, b"x"),
+                    Err(BackupError::UnsafeEntry { .. })
+                ),
+                "{bad:?}"
+            );
         }
     }
 
@@ -455,7 +508,10 @@ mod tests {
             let out = tmp.path().join(format!("out-{kind}"));
             std::fs::create_dir(&out).unwrap();
             let err = unpack_archive("r", "t", &path, false, None, &out).unwrap_err();
-            assert!(matches!(err, BackupError::UnsafeEntry { .. }), "{kind}: {err}");
+            assert!(
+                matches!(err, BackupError::UnsafeEntry { .. }),
+                "{kind}: {err}"
+            );
             assert!(!tmp.path().join("escape").exists());
         }
     }
@@ -501,10 +557,19 @@ mod tests {
     fn encrypted_archive_needs_the_right_key() {
         let tmp = tempfile::tempdir().unwrap();
         let (id, recipient) = crate::crypto::generate_identity();
-        let recipients = crate::Protection::Recipients(vec![recipient]).recipients(None).unwrap();
-        let sealed = write_archive(tmp.path(), recipients.as_deref(), &[("secrets/master.key", b"k")]);
+        let recipients = crate::Protection::Recipients(vec![recipient])
+            .recipients(None)
+            .unwrap();
+        let sealed = write_archive(
+            tmp.path(),
+            recipients.as_deref(),
+            &[("secrets/master.key", b"k")],
+        );
         let right = DecryptionKey::Identities(vec![id]);
-        assert_eq!(check_archive("r", "t", sealed.file.path(), true, Some(&right)).unwrap(), 1);
+        assert_eq!(
+            check_archive("r", "t", sealed.file.path(), true, Some(&right)).unwrap(),
+            1
+        );
         let (other, _) = crate::crypto::generate_identity();
         let wrong = DecryptionKey::Identities(vec![other]);
         let err = check_archive("r", "t", sealed.file.path(), true, Some(&wrong)).unwrap_err();

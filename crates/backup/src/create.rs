@@ -87,7 +87,9 @@ pub async fn create_backup_with(
         .map_err(|e| BackupError::io("creating a temporary folder in", &temp_root, e))?;
     let temp_path = temp.path().to_path_buf();
     let now = time::OffsetDateTime::now_utc();
-    let created = now.format(&Rfc3339).unwrap_or_else(|_| now.unix_timestamp().to_string());
+    let created = now
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string());
     let mtime = u64::try_from(now.unix_timestamp()).unwrap_or(0);
     let encrypted = protection.encrypts();
     let mut files = Vec::new();
@@ -157,7 +159,8 @@ pub async fn create_backup_with(
         }
         let dir = temp_path.clone();
         let sealed = tokio::task::spawn_blocking(move || -> Result<Sealed, BackupError> {
-            let file = std::fs::File::open(&path).map_err(|e| BackupError::io("opening", &path, e))?;
+            let file =
+                std::fs::File::open(&path).map_err(|e| BackupError::io("opening", &path, e))?;
             seal_plain(&dir, file)
         })
         .await??;
@@ -180,7 +183,10 @@ pub async fn create_backup_with(
                 return Err(BackupError::Corrupt {
                     run_id: run_id.clone(),
                     name: entry.name.clone(),
-                    problem: format!("uploaded {} bytes but the store holds {}", entry.size, object.size),
+                    problem: format!(
+                        "uploaded {} bytes but the store holds {}",
+                        entry.size, object.size
+                    ),
                 })
             }
             None => {
@@ -199,7 +205,9 @@ pub async fn create_backup_with(
         tool_version: input.tool_version,
         created,
         sources: input.sources,
-        encryption: Encryption { kind: protection.kind() },
+        encryption: Encryption {
+            kind: protection.kind(),
+        },
         files,
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| BackupError::Manifest {
@@ -223,7 +231,9 @@ async fn upload(
     encrypted: bool,
     files: &mut Vec<FileEntry>,
 ) -> Result<(), BackupError> {
-    store.put_file(&layout::key(run_id, name), sealed.file.path()).await?;
+    store
+        .put_file(&layout::key(run_id, name), sealed.file.path())
+        .await?;
     tracing::info!(run_id, name, size = sealed.size, encrypted, "uploaded");
     files.push(FileEntry {
         name: name.to_string(),

@@ -54,7 +54,10 @@ impl Protection {
 
     /// The age recipients, or `None` for plaintext. `work_factor` overrides the scrypt work
     /// factor (log2 N) of passphrase encryption.
-    pub(crate) fn recipients(&self, work_factor: Option<u8>) -> Result<Option<Vec<BoxedRecipient>>, BackupError> {
+    pub(crate) fn recipients(
+        &self,
+        work_factor: Option<u8>,
+    ) -> Result<Option<Vec<BoxedRecipient>>, BackupError> {
         match self {
             Protection::InsecurePlaintext => Ok(None),
             Protection::Passphrase(p) => {
@@ -77,9 +80,11 @@ impl Protection {
                 }
                 let mut out: Vec<BoxedRecipient> = Vec::with_capacity(list.len());
                 for text in list {
-                    let r = age::x25519::Recipient::from_str(text.trim()).map_err(|e| BackupError::Recipient {
-                        recipient: text.clone(),
-                        reason: e.to_string(),
+                    let r = age::x25519::Recipient::from_str(text.trim()).map_err(|e| {
+                        BackupError::Recipient {
+                            recipient: text.clone(),
+                            reason: e.to_string(),
+                        }
                     })?;
                     out.push(Box::new(r));
                 }
@@ -118,10 +123,14 @@ impl DecryptionKey {
                 continue;
             }
             // The line is a secret: report only its number.
-            let id = age::x25519::Identity::from_str(line).map_err(|_| BackupError::IdentityFile {
-                path: origin.to_path_buf(),
-                reason: format!("line {} is not an age X25519 secret key (AGE-SECRET-KEY-1…)", index + 1),
-            })?;
+            let id =
+                age::x25519::Identity::from_str(line).map_err(|_| BackupError::IdentityFile {
+                    path: origin.to_path_buf(),
+                    reason: format!(
+                        "line {} is not an age X25519 secret key (AGE-SECRET-KEY-1…)",
+                        index + 1
+                    ),
+                })?;
             ids.push(id);
         }
         if ids.is_empty() {
@@ -158,7 +167,9 @@ impl DecryptionKey {
                 id.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
                 decryptor.decrypt(std::iter::once(&id as &dyn age::Identity))
             }
-            DecryptionKey::Identities(ids) => decryptor.decrypt(ids.iter().map(|i| i as &dyn age::Identity)),
+            DecryptionKey::Identities(ids) => {
+                decryptor.decrypt(ids.iter().map(|i| i as &dyn age::Identity))
+            }
         }
     }
 }

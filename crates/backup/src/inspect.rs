@@ -34,7 +34,9 @@ pub async fn list_backups(store: &dyn BackupStore) -> Result<Vec<BackupListing>,
     let objects = store.list("").await?;
     let mut runs: Vec<BackupListing> = Vec::new();
     for object in &objects {
-        let Some((run_id, _)) = layout::split_key(&object.key) else { continue };
+        let Some((run_id, _)) = layout::split_key(&object.key) else {
+            continue;
+        };
         match runs.last_mut() {
             Some(last) if last.run_id == run_id => {
                 last.size += object.size;
@@ -101,7 +103,9 @@ impl std::fmt::Display for FileStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FileStatus::Ok => f.write_str("ok"),
-            FileStatus::NotDecrypted => f.write_str("checksum ok; encrypted, not opened (no key given)"),
+            FileStatus::NotDecrypted => {
+                f.write_str("checksum ok; encrypted, not opened (no key given)")
+            }
             FileStatus::Missing => f.write_str("missing"),
             FileStatus::Corrupt(p) => write!(f, "corrupted: {p}"),
             FileStatus::Undecryptable(p) => write!(f, "cannot decrypt: {p}"),
@@ -154,7 +158,8 @@ pub async fn verify(
 ) -> Result<VerifyReport, BackupError> {
     let manifest = read_manifest(store, run_id).await?;
     let listed = store.list(&layout::run_prefix(run_id)).await?;
-    let temp = tempfile::tempdir().map_err(|e| BackupError::io("creating a temporary folder in", std::env::temp_dir(), e))?;
+    let temp = tempfile::tempdir()
+        .map_err(|e| BackupError::io("creating a temporary folder in", std::env::temp_dir(), e))?;
     let mut files = Vec::new();
     for entry in &manifest.files {
         let status = match fetch_verified(store, run_id, entry, temp.path()).await {
@@ -196,9 +201,16 @@ async fn check_content(
     if !layout::is_archive(&entry.name) {
         return Ok(FileStatus::Ok);
     }
-    let (run, name, encrypted, key) = (run_id.to_string(), entry.name.clone(), entry.encrypted, key.cloned());
-    let result =
-        tokio::task::spawn_blocking(move || check_archive(&run, &name, file.path(), encrypted, key.as_ref())).await?;
+    let (run, name, encrypted, key) = (
+        run_id.to_string(),
+        entry.name.clone(),
+        entry.encrypted,
+        key.cloned(),
+    );
+    let result = tokio::task::spawn_blocking(move || {
+        check_archive(&run, &name, file.path(), encrypted, key.as_ref())
+    })
+    .await?;
     Ok(match result {
         Ok(_) => FileStatus::Ok,
         Err(BackupError::Decrypt { reason, .. }) => FileStatus::Undecryptable(reason),
@@ -208,10 +220,17 @@ async fn check_content(
 }
 
 /// Reads and parses the manifest of `run_id`; distinguishes a missing run from an incomplete one.
-pub(crate) async fn read_manifest(store: &dyn BackupStore, run_id: &str) -> Result<Manifest, BackupError> {
+pub(crate) async fn read_manifest(
+    store: &dyn BackupStore,
+    run_id: &str,
+) -> Result<Manifest, BackupError> {
     layout::validate_run_id(run_id)?;
-    let temp = tempfile::NamedTempFile::new().map_err(|e| BackupError::io("creating a temporary file in", std::env::temp_dir(), e))?;
-    match store.get_to_file(&layout::key(run_id, layout::MANIFEST), temp.path()).await {
+    let temp = tempfile::NamedTempFile::new()
+        .map_err(|e| BackupError::io("creating a temporary file in", std::env::temp_dir(), e))?;
+    match store
+        .get_to_file(&layout::key(run_id, layout::MANIFEST), temp.path())
+        .await
+    {
         Ok(_) => {}
         Err(StoreError::NotFound { .. }) => {
             let any = !store.list(&layout::run_prefix(run_id)).await?.is_empty();
@@ -229,7 +248,8 @@ pub(crate) async fn read_manifest(store: &dyn BackupStore, run_id: &str) -> Resu
         }
         Err(e) => return Err(e.into()),
     }
-    let bytes = std::fs::read(temp.path()).map_err(|e| BackupError::io("reading", temp.path(), e))?;
+    let bytes =
+        std::fs::read(temp.path()).map_err(|e| BackupError::io("reading", temp.path(), e))?;
     Manifest::parse(run_id, &bytes)
 }
 
@@ -241,8 +261,11 @@ pub(crate) async fn fetch_verified(
     entry: &FileEntry,
     temp_dir: &Path,
 ) -> Result<NamedTempFile, BackupError> {
-    let temp = NamedTempFile::new_in(temp_dir).map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
-    store.get_to_file(&layout::key(run_id, &entry.name), temp.path()).await?;
+    let temp = NamedTempFile::new_in(temp_dir)
+        .map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
+    store
+        .get_to_file(&layout::key(run_id, &entry.name), temp.path())
+        .await?;
     let path = temp.path().to_path_buf();
     let (size, sha256) = tokio::task::spawn_blocking(move || hash_file(&path)).await??;
     let corrupt = |problem: String| BackupError::Corrupt {
@@ -251,11 +274,21 @@ pub(crate) async fn fetch_verified(
         problem,
     };
     if size != entry.size {
-        let what = if size < entry.size { "truncated" } else { "too long" };
-        return Err(corrupt(format!("{what}: {size} bytes, manifest says {}", entry.size)));
+        let what = if size < entry.size {
+            "truncated"
+        } else {
+            "too long"
+        };
+        return Err(corrupt(format!(
+            "{what}: {size} bytes, manifest says {}",
+            entry.size
+        )));
     }
     if !sha256.eq_ignore_ascii_case(&entry.sha256) {
-        return Err(corrupt(format!("SHA-256 is {sha256}, manifest says {}", entry.sha256)));
+        return Err(corrupt(format!(
+            "SHA-256 is {sha256}, manifest says {}",
+            entry.sha256
+        )));
     }
     Ok(temp)
 }

@@ -87,7 +87,8 @@ pub fn run_prefix(run_id: &str) -> String {
 
 /// Splits a store key into `(run id, name inside the run)`.
 pub fn split_key(key: &str) -> Option<(&str, &str)> {
-    key.split_once('/').filter(|(run, name)| !run.is_empty() && !name.is_empty())
+    key.split_once('/')
+        .filter(|(run, name)| !run.is_empty() && !name.is_empty())
 }
 
 /// Joins a store prefix (S3 `prefix`, may be empty) and a key.
@@ -106,24 +107,35 @@ pub(crate) fn is_safe_relative_path(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
-        && path.split('/').all(|s| !s.is_empty() && s != "." && s != "..")
+        && path
+            .split('/')
+            .all(|s| !s.is_empty() && s != "." && s != "..")
 }
 
 /// A new run id for `now` ([`ksdm_model::RunId`]: `YYYYMMDDTHHMMSSZ-<8 hex>`, sortable by time,
 /// no spaces or colons), as text.
 pub fn new_run_id(now: time::OffsetDateTime) -> String {
     let now = now.to_offset(time::UtcOffset::UTC);
-    let at = (now.year(), u8::from(now.month()), now.day(), now.hour(), now.minute(), now.second());
+    let at = (
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+    );
     ksdm_model::RunId::at(at, rand::random()).to_string()
 }
 
 /// Checks that a run id is a [`ksdm_model::RunId`] — in particular one path segment that can
 /// never address anything outside its own folder.
 pub fn validate_run_id(run_id: &str) -> Result<(), BackupError> {
-    ksdm_model::RunId::parse(run_id).map(|_| ()).map_err(|e| BackupError::InvalidRunId {
-        run_id: run_id.to_string(),
-        reason: e.reason,
-    })
+    ksdm_model::RunId::parse(run_id)
+        .map(|_| ())
+        .map_err(|e| BackupError::InvalidRunId {
+            run_id: run_id.to_string(),
+            reason: e.reason,
+        })
 }
 
 #[cfg(test)]
@@ -143,7 +155,16 @@ mod tests {
 
     #[test]
     fn unsafe_run_ids_are_refused() {
-        for bad in ["", "..", "../x", "a/b", "a b", "2020-08-19 10:00:00", ".hidden", "a:b"] {
+        for bad in [
+            "",
+            "..",
+            "../x",
+            "a/b",
+            "a b",
+            "2020-08-19 10:00:00",
+            ".hidden",
+            "a:b",
+        ] {
             assert!(validate_run_id(bad).is_err(), "{bad:?} accepted");
         }
     }
@@ -151,7 +172,10 @@ mod tests {
     #[test]
     fn keys_and_prefixes() {
         assert_eq!(key("r1", MANIFEST), "r1/manifest.json");
-        assert_eq!(split_key("r1/source/mysql.json"), Some(("r1", "source/mysql.json")));
+        assert_eq!(
+            split_key("r1/source/mysql.json"),
+            Some(("r1", "source/mysql.json"))
+        );
         assert_eq!(split_key("stray"), None);
         assert_eq!(join_prefix("/a/b/", "r1/run.log"), "a/b/r1/run.log");
         assert_eq!(join_prefix("", "r1/run.log"), "r1/run.log");

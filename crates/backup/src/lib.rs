@@ -64,12 +64,16 @@ pub use age::secrecy::{ExposeSecret, SecretString};
 pub use create::{create_backup, create_backup_with, BackupInput, BackupOptions};
 pub use crypto::{generate_identity, DecryptionKey, Protection, MAX_SCRYPT_WORK_FACTOR};
 pub use error::{BackupError, StoreError};
-pub use inspect::{describe, list_backups, verify, BackupListing, FileCheck, FileStatus, VerifyReport};
+pub use inspect::{
+    describe, list_backups, verify, BackupListing, FileCheck, FileStatus, VerifyReport,
+};
 pub use local::LocalStore;
 pub use manifest::{Encryption, EncryptionKind, FileEntry, Manifest, FORMAT_VERSION};
 pub use restore::{restore_jenkins_files, restore_to_dir, RestoreSummary};
 pub use s3::S3Store;
-pub use store::{open_store, BackupStore, ObjectInfo, S3Options, DEFAULT_LOCAL_STORE, DEFAULT_PART_SIZE};
+pub use store::{
+    open_store, BackupStore, ObjectInfo, S3Options, DEFAULT_LOCAL_STORE, DEFAULT_PART_SIZE,
+};
 
 /// Installs rustls' aws-lc-rs provider as the process default, once. Call before using
 /// [`S3Store`] (binaries: at the start of `main`). Does nothing if a provider is already set.

@@ -31,7 +31,10 @@ impl LocalStore {
     }
 }
 
-fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
+fn io_err<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(std::io::Error) -> StoreError + 'a {
     move |source| StoreError::Io {
         action,
         path: path.to_path_buf(),
@@ -51,7 +54,9 @@ fn put_blocking(source: &Path, target: &Path) -> Result<(), StoreError> {
         .map_err(io_err("creating a temporary file in", parent))?;
     let mut input = std::fs::File::open(source).map_err(io_err("opening", source))?;
     std::io::copy(&mut input, temp.as_file_mut()).map_err(io_err("writing", temp.path()))?;
-    temp.as_file().sync_all().map_err(io_err("syncing", temp.path()))?;
+    temp.as_file()
+        .sync_all()
+        .map_err(io_err("syncing", temp.path()))?;
     temp.persist(target).map_err(|e| StoreError::Io {
         action: "renaming into",
         path: target.to_path_buf(),
@@ -80,8 +85,14 @@ fn list_blocking(root: &Path, prefix: &str) -> Result<Vec<ObjectInfo>, StoreErro
             if name.starts_with('.') {
                 continue;
             }
-            let key = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
-            let file_type = entry.file_type().map_err(io_err("inspecting", &entry.path()))?;
+            let key = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let file_type = entry
+                .file_type()
+                .map_err(io_err("inspecting", &entry.path()))?;
             if file_type.is_dir() {
                 // Only descend where the prefix can still match.
                 let dir_key = format!("{key}/");
@@ -89,7 +100,10 @@ fn list_blocking(root: &Path, prefix: &str) -> Result<Vec<ObjectInfo>, StoreErro
                     stack.push((entry.path(), key));
                 }
             } else if file_type.is_file() && key.starts_with(prefix) {
-                let size = entry.metadata().map_err(io_err("inspecting", &entry.path()))?.len();
+                let size = entry
+                    .metadata()
+                    .map_err(io_err("inspecting", &entry.path()))?
+                    .len();
                 out.push(ObjectInfo { key, size });
             }
         }
@@ -101,11 +115,13 @@ fn list_blocking(root: &Path, prefix: &str) -> Result<Vec<ObjectInfo>, StoreErro
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| StoreError::Io {
-        action: "running",
-        path: PathBuf::from("<local store task>"),
-        source: std::io::Error::other(e.to_string()),
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StoreError::Io {
+            action: "running",
+            path: PathBuf::from("<local store task>"),
+            source: std::io::Error::other(e.to_string()),
+        })?
 }
 
 #[async_trait]
@@ -140,6 +156,8 @@ impl BackupStore for LocalStore {
 
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {
         let path = self.path_of(key)?;
-        tokio::fs::try_exists(&path).await.map_err(io_err("inspecting", &path))
+        tokio::fs::try_exists(&path)
+            .await
+            .map_err(io_err("inspecting", &path))
     }
 }

@@ -67,9 +67,13 @@ impl Manifest {
             run_id: run_id.to_string(),
             reason,
         };
-        let manifest: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| fail(format!("not valid manifest JSON: {e}")))?;
-        let major = manifest.format_version.split('.').next().unwrap_or_default();
+        let manifest: Manifest = serde_json::from_slice(bytes)
+            .map_err(|e| fail(format!("not valid manifest JSON: {e}")))?;
+        let major = manifest
+            .format_version
+            .split('.')
+            .next()
+            .unwrap_or_default();
         let ours = FORMAT_VERSION.split('.').next().unwrap_or_default();
         if major != ours {
             return Err(fail(format!(
@@ -83,9 +87,15 @@ impl Manifest {
         for file in &manifest.files {
             let valid_name = !file.name.is_empty()
                 && !file.name.starts_with('/')
-                && file.name.split('/').all(|s| !s.is_empty() && s != "." && s != "..");
+                && file
+                    .name
+                    .split('/')
+                    .all(|s| !s.is_empty() && s != "." && s != "..");
             if !valid_name {
-                return Err(fail(format!("it lists an unsafe file name {:?}", file.name)));
+                return Err(fail(format!(
+                    "it lists an unsafe file name {:?}",
+                    file.name
+                )));
             }
         }
         Ok(manifest)
@@ -113,7 +123,9 @@ mod tests {
             tool_version: "0.1.0".into(),
             created: "2026-11-23T12:13:14Z".into(),
             sources: vec!["mysql://devops".into()],
-            encryption: Encryption { kind: EncryptionKind::Passphrase },
+            encryption: Encryption {
+                kind: EncryptionKind::Passphrase,
+            },
             files: vec![FileEntry {
                 name: "run.log".into(),
                 size: 3,

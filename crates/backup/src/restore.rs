@@ -60,8 +60,15 @@ enum Part {
 
 /// A verified download and where its content goes.
 enum Item {
-    Archive { name: String, encrypted: bool, file: NamedTempFile },
-    Plain { target: &'static str, file: NamedTempFile },
+    Archive {
+        name: String,
+        encrypted: bool,
+        file: NamedTempFile,
+    },
+    Plain {
+        target: &'static str,
+        file: NamedTempFile,
+    },
 }
 
 async fn restore(
@@ -73,7 +80,8 @@ async fn restore(
 ) -> Result<RestoreSummary, BackupError> {
     let manifest = read_manifest(store, run_id).await?;
     check_target(dir)?;
-    let temp = tempfile::tempdir().map_err(|e| BackupError::io("creating a temporary folder in", std::env::temp_dir(), e))?;
+    let temp = tempfile::tempdir()
+        .map_err(|e| BackupError::io("creating a temporary folder in", std::env::temp_dir(), e))?;
 
     // 1. Download and check every file this restore uses.
     let mut items = Vec::new();
@@ -115,7 +123,9 @@ async fn restore(
 
     // 2. Unpack into staging, then move into place.
     let (run, target_dir, key) = (run_id.to_string(), dir.to_path_buf(), key.cloned());
-    let (files, bytes) = tokio::task::spawn_blocking(move || unpack_all(&run, &target_dir, key.as_ref(), items)).await??;
+    let (files, bytes) =
+        tokio::task::spawn_blocking(move || unpack_all(&run, &target_dir, key.as_ref(), items))
+            .await??;
     tracing::info!(run_id, dir = %dir.display(), files, bytes, "restored");
     Ok(RestoreSummary {
         run_id: run_id.to_string(),
@@ -130,7 +140,9 @@ fn check_target(dir: &Path) -> Result<(), BackupError> {
     match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {
-                return Err(BackupError::TargetNotEmpty { path: dir.to_path_buf() });
+                return Err(BackupError::TargetNotEmpty {
+                    path: dir.to_path_buf(),
+                });
             }
             Ok(())
         }
@@ -159,14 +171,20 @@ fn unpack_all(
     let (mut files, mut bytes) = (0, 0);
     for item in &items {
         match item {
-            Item::Archive { name, encrypted, file } => {
-                let (f, b) = unpack_archive(run_id, name, file.path(), *encrypted, key, staging.path())?;
+            Item::Archive {
+                name,
+                encrypted,
+                file,
+            } => {
+                let (f, b) =
+                    unpack_archive(run_id, name, file.path(), *encrypted, key, staging.path())?;
                 files += f;
                 bytes += b;
             }
             Item::Plain { target, file } => {
                 let to = staging.path().join(target);
-                bytes += std::fs::copy(file.path(), &to).map_err(|e| BackupError::io("writing", &to, e))?;
+                bytes += std::fs::copy(file.path(), &to)
+                    .map_err(|e| BackupError::io("writing", &to, e))?;
                 files += 1;
             }
         }

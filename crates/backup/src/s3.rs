@@ -4,7 +4,9 @@ use std::path::Path;
 
 use age::secrecy::ExposeSecret;
 use async_trait::async_trait;
-use aws_sdk_s3::config::{Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation};
+use aws_sdk_s3::config::{
+    Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
@@ -30,8 +32,15 @@ pub struct S3Store {
 impl S3Store {
     /// Builds the client: endpoint override, path-style addressing, region and credentials
     /// (explicit keys, else the AWS default chain: environment, profile, …). Sends no request.
-    pub async fn connect(bucket: &str, prefix: &str, options: &S3Options) -> Result<S3Store, StoreError> {
-        let endpoint = options.endpoint.clone().unwrap_or_else(|| "AWS default".to_string());
+    pub async fn connect(
+        bucket: &str,
+        prefix: &str,
+        options: &S3Options,
+    ) -> Result<S3Store, StoreError> {
+        let endpoint = options
+            .endpoint
+            .clone()
+            .unwrap_or_else(|| "AWS default".to_string());
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
@@ -41,10 +50,12 @@ impl S3Store {
             region_profile = region_profile.profile_name(profile);
         }
         // Not the full default region chain: it would query EC2 instance metadata off-cloud.
-        let region = aws_config::meta::region::RegionProviderChain::first_try(options.region.clone().map(Region::new))
-            .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
-            .or_else(region_profile.build())
-            .or_else(Region::from_static("us-east-1"));
+        let region = aws_config::meta::region::RegionProviderChain::first_try(
+            options.region.clone().map(Region::new),
+        )
+        .or_else(aws_config::environment::EnvironmentVariableRegionProvider::new())
+        .or_else(region_profile.build())
+        .or_else(Region::from_static("us-east-1"));
         loader = loader.region(region);
         match (&options.access_key, &options.secret_key) {
             (Some(access), Some(secret)) => {
@@ -90,7 +101,13 @@ impl S3Store {
 
     /// Creates the bucket if it does not exist yet (for setup and tests).
     pub async fn ensure_bucket(&self) -> Result<(), StoreError> {
-        match self.client.create_bucket().bucket(&self.bucket).send().await {
+        match self
+            .client
+            .create_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+        {
             Ok(_) => Ok(()),
             Err(e) => match e.code() {
                 Some("BucketAlreadyOwnedByYou") | Some("BucketAlreadyExists") => Ok(()),
@@ -105,7 +122,12 @@ impl S3Store {
     }
 
     /// Maps an SDK error to a [`StoreError`] that names bucket, key and endpoint.
-    fn classify<E>(&self, operation: &'static str, key: &str, err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> StoreError
+    fn classify<E>(
+        &self,
+        operation: &'static str,
+        key: &str,
+        err: SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    ) -> StoreError
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
@@ -114,7 +136,9 @@ impl S3Store {
         let status = err.raw_response().map(|r| r.status().as_u16());
         let detail = DisplayErrorContext(&err).to_string();
         match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ConstructionFailure(_) => {
+            SdkError::DispatchFailure(_)
+            | SdkError::TimeoutError(_)
+            | SdkError::ConstructionFailure(_) => {
                 if detail.to_ascii_lowercase().contains("credentials") {
                     return StoreError::Credentials {
                         endpoint,
@@ -132,7 +156,9 @@ impl S3Store {
         }
         let full_key = key.to_string();
         match (err.code(), status) {
-            (Some("SignatureDoesNotMatch"), _) => StoreError::SignatureMismatch { bucket, endpoint },
+            (Some("SignatureDoesNotMatch"), _) => {
+                StoreError::SignatureMismatch { bucket, endpoint }
+            }
             (Some("InvalidAccessKeyId"), _) => StoreError::UnknownAccessKey { bucket, endpoint },
             (Some("NoSuchBucket"), _) => StoreError::NoSuchBucket { bucket, endpoint },
             (Some("NoSuchKey") | Some("NotFound"), _) | (None, Some(404)) => StoreError::NotFound {
@@ -165,7 +191,12 @@ impl S3Store {
         }
     }
 
-    async fn put_multipart(&self, full_key: &str, source: &Path, size: u64) -> Result<(), StoreError> {
+    async fn put_multipart(
+        &self,
+        full_key: &str,
+        source: &Path,
+        size: u64,
+    ) -> Result<(), StoreError> {
         let created = self
             .client
             .create_multipart_upload()
@@ -193,7 +224,13 @@ impl S3Store {
         result
     }
 
-    async fn upload_parts(&self, full_key: &str, source: &Path, size: u64, upload_id: &str) -> Result<(), StoreError> {
+    async fn upload_parts(
+        &self,
+        full_key: &str,
+        source: &Path,
+        size: u64,
+        upload_id: &str,
+    ) -> Result<(), StoreError> {
         let part_size = self.part_size as u64;
         let mut parts = Vec::new();
         let mut offset = 0u64;
@@ -238,7 +275,11 @@ impl S3Store {
             .bucket(&self.bucket)
             .key(full_key)
             .upload_id(upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
             .send()
             .await
             .map_err(|e| self.classify("CompleteMultipartUpload", full_key, e))?;
@@ -269,11 +310,13 @@ impl BackupStore for S3Store {
         if size > self.part_size as u64 {
             return self.put_multipart(&full_key, source, size).await;
         }
-        let body = ByteStream::from_path(source).await.map_err(|e| StoreError::Io {
-            action: "reading",
-            path: source.to_path_buf(),
-            source: std::io::Error::other(e.to_string()),
-        })?;
+        let body = ByteStream::from_path(source)
+            .await
+            .map_err(|e| StoreError::Io {
+                action: "reading",
+                path: source.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
         self.client
             .put_object()
             .bucket(&self.bucket)
@@ -296,7 +339,10 @@ impl BackupStore for S3Store {
             .send()
             .await
             .map_err(|e| match self.classify("GetObject", &full_key, e) {
-                StoreError::NotFound { store, .. } => StoreError::NotFound { key: key.to_string(), store },
+                StoreError::NotFound { store, .. } => StoreError::NotFound {
+                    key: key.to_string(),
+                    store,
+                },
                 other => other,
             })?;
         let io_err = |action, e| StoreError::Io {
@@ -304,21 +350,29 @@ impl BackupStore for S3Store {
             path: dest.to_path_buf(),
             source: e,
         };
-        let mut file = tokio::fs::File::create(dest).await.map_err(|e| io_err("creating", e))?;
+        let mut file = tokio::fs::File::create(dest)
+            .await
+            .map_err(|e| io_err("creating", e))?;
         let mut body = response.body.into_async_read();
-        let n = tokio::io::copy(&mut body, &mut file).await.map_err(|e| StoreError::S3 {
-            operation: "GetObject",
-            object: format!("{}/{full_key}", self.bucket),
-            endpoint: self.endpoint.clone(),
-            code: "download interrupted".into(),
-            message: e.to_string(),
-        })?;
+        let n = tokio::io::copy(&mut body, &mut file)
+            .await
+            .map_err(|e| StoreError::S3 {
+                operation: "GetObject",
+                object: format!("{}/{full_key}", self.bucket),
+                endpoint: self.endpoint.clone(),
+                code: "download interrupted".into(),
+                message: e.to_string(),
+            })?;
         file.sync_all().await.map_err(|e| io_err("writing", e))?;
         Ok(n)
     }
 
     async fn list(&self, prefix: &str) -> Result<Vec<ObjectInfo>, StoreError> {
-        let root = if self.prefix.is_empty() { String::new() } else { format!("{}/", self.prefix) };
+        let root = if self.prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{}/", self.prefix)
+        };
         let full_prefix = format!("{root}{prefix}");
         let mut pages = self
             .client
@@ -332,7 +386,9 @@ impl BackupStore for S3Store {
             let page = page.map_err(|e| self.classify("ListObjectsV2", &full_prefix, e))?;
             for object in page.contents() {
                 let Some(key) = object.key() else { continue };
-                let Some(relative) = key.strip_prefix(&root) else { continue };
+                let Some(relative) = key.strip_prefix(&root) else {
+                    continue;
+                };
                 out.push(ObjectInfo {
                     key: relative.to_string(),
                     size: object.size().unwrap_or(0).max(0) as u64,
@@ -345,7 +401,14 @@ impl BackupStore for S3Store {
 
     async fn exists(&self, key: &str) -> Result<bool, StoreError> {
         let full_key = self.full_key(key)?;
-        match self.client.head_object().bucket(&self.bucket).key(&full_key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(&full_key)
+            .send()
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) => match self.classify("HeadObject", &full_key, e) {
                 StoreError::NotFound { .. } => Ok(false),

@@ -88,7 +88,10 @@ impl std::fmt::Debug for S3Options {
             .field("region", &self.region)
             .field("path_style", &self.path_style)
             .field("access_key", &self.access_key)
-            .field("secret_key", &self.secret_key.as_ref().map(|_| "<redacted>"))
+            .field(
+                "secret_key",
+                &self.secret_key.as_ref().map(|_| "<redacted>"),
+            )
             .field("profile", &self.profile)
             .field("part_size", &self.part_size)
             .finish()
@@ -109,7 +112,11 @@ pub async fn open_store(spec: &str, s3: &S3Options) -> Result<Box<dyn BackupStor
         let store = S3Store::connect(bucket, prefix, s3).await?;
         Ok(Box::new(store))
     } else {
-        let path = if spec.is_empty() { DEFAULT_LOCAL_STORE } else { spec };
+        let path = if spec.is_empty() {
+            DEFAULT_LOCAL_STORE
+        } else {
+            spec
+        };
         Ok(Box::new(LocalStore::new(path)))
     }
 }

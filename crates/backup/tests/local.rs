@@ -47,7 +47,9 @@ async fn layout_on_disk_and_atomic_writes() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
     let run = "20261123T121314Z-00001111";
-    create_backup_with(&store, input(run, &export), &passphrase(), &fast()).await.unwrap();
+    create_backup_with(&store, input(run, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     let run_dir = store.root().join(run);
     for name in [
         "manifest.json",
@@ -61,10 +63,14 @@ async fn layout_on_disk_and_atomic_writes() {
         assert!(run_dir.join(name).is_file(), "{name} missing");
     }
     // No temporary upload files are left behind.
-    let leftovers: Vec<_> = tree(&run_dir).into_iter().filter(|(p, _)| p.contains(".ksdm-upload-")).collect();
+    let leftovers: Vec<_> = tree(&run_dir)
+        .into_iter()
+        .filter(|(p, _)| p.contains(".ksdm-upload-"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     // The manifest is readable JSON with the documented fields.
-    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(json["format_version"], "1.0.0");
     assert_eq!(json["run_id"], run);
     assert_eq!(json["tool_version"], "0.1.0-test");
@@ -80,24 +86,47 @@ async fn truncated_file_is_named_and_never_restored() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
     let run = "20261123T121314Z-00002222";
-    create_backup_with(&store, input(run, &export), &passphrase(), &fast()).await.unwrap();
+    create_backup_with(&store, input(run, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     let path = store.root().join(run).join("source/jenkins.tar.gz.age");
     let len = std::fs::metadata(&path).unwrap().len();
-    std::fs::OpenOptions::new().write(true).open(&path).unwrap().set_len(len - 20).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(len - 20)
+        .unwrap();
 
     let report = verify(&store, run, Some(&passphrase_key())).await.unwrap();
     let problems: Vec<_> = report.problems().collect();
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].name, "source/jenkins.tar.gz.age");
-    assert!(matches!(&problems[0].status, FileStatus::Corrupt(p) if p.starts_with("truncated")), "{report:?}");
+    assert!(
+        matches!(&problems[0].status, FileStatus::Corrupt(p) if p.starts_with("truncated")),
+        "{report:?}"
+    );
 
     let out = root.path().join("jenkins");
-    let err = restore_jenkins_files(&store, run, Some(&passphrase_key()), &out).await.unwrap_err();
+    let err = restore_jenkins_files(&store, run, Some(&passphrase_key()), &out)
+        .await
+        .unwrap_err();
     let text = err.to_string();
-    assert!(text.contains("file source/jenkins.tar.gz.age of backup run") && text.contains("is corrupted: truncated"), "{text}");
+    assert!(
+        text.contains("file source/jenkins.tar.gz.age of backup run")
+            && text.contains("is corrupted: truncated"),
+        "{text}"
+    );
     assert!(is_empty_or_absent(&out));
     // The export part does not use that file and still restores.
-    restore_to_dir(&store, run, Some(&passphrase_key()), &root.path().join("export-out")).await.unwrap();
+    restore_to_dir(
+        &store,
+        run,
+        Some(&passphrase_key()),
+        &root.path().join("export-out"),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -106,21 +135,42 @@ async fn missing_file_and_missing_manifest() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
     let run = "20261123T121314Z-00003333";
-    create_backup_with(&store, input(run, &export), &passphrase(), &fast()).await.unwrap();
+    create_backup_with(&store, input(run, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     std::fs::remove_file(store.root().join(run).join("export/report.md")).unwrap();
     let report = verify(&store, run, None).await.unwrap();
-    let problems: Vec<_> = report.problems().map(|p| (p.name.clone(), p.status.clone())).collect();
-    assert_eq!(problems, [("export/report.md".to_string(), FileStatus::Missing)]);
+    let problems: Vec<_> = report
+        .problems()
+        .map(|p| (p.name.clone(), p.status.clone()))
+        .collect();
+    assert_eq!(
+        problems,
+        [("export/report.md".to_string(), FileStatus::Missing)]
+    );
 
     std::fs::remove_file(store.root().join(run).join("manifest.json")).unwrap();
     let listing = list_backups(&store).await.unwrap();
     assert_eq!(listing.len(), 1);
     assert!(!listing[0].complete);
     assert_eq!(listing[0].created, None);
-    let err = restore_to_dir(&store, run, Some(&passphrase_key()), &root.path().join("out")).await.unwrap_err();
-    assert!(err.to_string().contains("is incomplete: it has no manifest.json"), "{err}");
+    let err = restore_to_dir(
+        &store,
+        run,
+        Some(&passphrase_key()),
+        &root.path().join("out"),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("is incomplete: it has no manifest.json"),
+        "{err}"
+    );
 
-    let err = describe(&store, "20200101T000000Z-ffffffff").await.unwrap_err();
+    let err = describe(&store, "20200101T000000Z-ffffffff")
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::RunNotFound { .. }), "{err}");
     let err = describe(&store, "../etc").await.unwrap_err();
     assert!(matches!(err, BackupError::InvalidRunId { .. }), "{err}");
@@ -134,7 +184,9 @@ async fn damage_behind_a_matching_checksum_is_not_half_restored() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
     let run = "20261123T121314Z-00004444";
-    let manifest = create_backup_with(&store, input(run, &export), &passphrase(), &fast()).await.unwrap();
+    let manifest = create_backup_with(&store, input(run, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     let name = "export/resources.tar.gz.age";
     let path = store.root().join(run).join(name);
     let mut bytes = std::fs::read(&path).unwrap();
@@ -148,15 +200,27 @@ async fn damage_behind_a_matching_checksum_is_not_half_restored() {
             f.sha256 = hex::encode(sha2::Sha256::digest(&bytes));
         }
     }
-    std::fs::write(store.root().join(run).join("manifest.json"), serde_json::to_vec(&manifest).unwrap()).unwrap();
+    std::fs::write(
+        store.root().join(run).join("manifest.json"),
+        serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
 
     let report = verify(&store, run, Some(&passphrase_key())).await.unwrap();
     let problems: Vec<_> = report.problems().collect();
     assert_eq!(problems.len(), 1, "{report:?}");
-    assert!(matches!(problems[0].status, FileStatus::Unreadable(_) | FileStatus::Undecryptable(_)), "{report:?}");
+    assert!(
+        matches!(
+            problems[0].status,
+            FileStatus::Unreadable(_) | FileStatus::Undecryptable(_)
+        ),
+        "{report:?}"
+    );
 
     let out = root.path().join("out");
-    let err = restore_to_dir(&store, run, Some(&passphrase_key()), &out).await.unwrap_err();
+    let err = restore_to_dir(&store, run, Some(&passphrase_key()), &out)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains(name), "{err}");
     assert!(is_empty_or_absent(&out), "{:?}", tree(&out));
 }
@@ -167,14 +231,25 @@ async fn insecure_plaintext_only_when_asked_and_named_so() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
     let run = "20261123T121314Z-00005555";
-    let manifest = create_backup_with(&store, input(run, &export), &Protection::InsecurePlaintext, &fast())
-        .await
-        .unwrap();
+    let manifest = create_backup_with(
+        &store,
+        input(run, &export),
+        &Protection::InsecurePlaintext,
+        &fast(),
+    )
+    .await
+    .unwrap();
     assert_eq!(manifest.encryption.kind, EncryptionKind::None);
-    assert!(manifest.files.iter().all(|f| !f.encrypted && !f.name.ends_with(".age")));
+    assert!(manifest
+        .files
+        .iter()
+        .all(|f| !f.encrypted && !f.name.ends_with(".age")));
     assert!(manifest.file("source/jenkins.tar.gz").is_some());
     let report = verify(&store, run, None).await.unwrap();
-    assert!(report.files.iter().all(|f| f.status == FileStatus::Ok), "{report:?}");
+    assert!(
+        report.files.iter().all(|f| f.status == FileStatus::Ok),
+        "{report:?}"
+    );
     let out = root.path().join("out");
     restore_to_dir(&store, run, None, &out).await.unwrap();
     assert_eq!(tree(&out), tree(&export));
@@ -186,32 +261,50 @@ async fn refusals_before_anything_is_written() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
 
-    let err = create_backup_with(&store, input("bad id:1", &export), &passphrase(), &fast()).await.unwrap_err();
+    let err = create_backup_with(&store, input("bad id:1", &export), &passphrase(), &fast())
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::InvalidRunId { .. }), "{err}");
 
-    let err = create_backup_with(&store, input("r-recipient", &export), &Protection::Recipients(vec!["age1nope".into()]), &fast())
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("invalid age recipient \"age1nope\""), "{err}");
+    let err = create_backup_with(
+        &store,
+        input("r-recipient", &export),
+        &Protection::Recipients(vec!["age1nope".into()]),
+        &fast(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("invalid age recipient \"age1nope\""),
+        "{err}"
+    );
 
-    let err = create_backup_with(&store, input("r-noexport", &root.path().join("nope")), &passphrase(), &fast())
-        .await
-        .unwrap_err();
+    let err = create_backup_with(
+        &store,
+        input("r-noexport", &root.path().join("nope")),
+        &passphrase(),
+        &fast(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, BackupError::ExportMissing { .. }), "{err}");
     assert!(list_backups(&store).await.unwrap().is_empty());
 
     // A failing Jenkins source stops the backup; no manifest is written.
     let mut failing = input("r-jenkins", &export);
-    failing.jenkins_files = Box::new(
-        jenkins_files()
-            .into_iter()
-            .map(Ok)
-            .take(2)
-            .chain(std::iter::once(Err("jobs/x/config.xml: permission denied".to_string()))),
-    );
-    let err = create_backup_with(&store, failing, &passphrase(), &fast()).await.unwrap_err();
+    failing.jenkins_files = Box::new(jenkins_files().into_iter().map(Ok).take(2).chain(
+        std::iter::once(Err("jobs/x/config.xml: permission denied".to_string())),
+    ));
+    let err = create_backup_with(&store, failing, &passphrase(), &fast())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("permission denied"), "{err}");
-    assert!(list_backups(&store).await.unwrap().iter().all(|r| !r.complete));
+    assert!(list_backups(&store)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| !r.complete));
 
     // A Jenkins path that would escape on restore is refused at backup time.
     let mut escaping = input("r-escape", &export);
@@ -219,7 +312,9 @@ async fn refusals_before_anything_is_written() {
         path: "../../etc/cron.d/x".into(),
         bytes: b"x".to_vec(),
     })));
-    let err = create_backup_with(&store, escaping, &passphrase(), &fast()).await.unwrap_err();
+    let err = create_backup_with(&store, escaping, &passphrase(), &fast())
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::UnsafeEntry { .. }), "{err}");
 }
 
@@ -229,11 +324,15 @@ async fn restore_never_overwrites() {
     let store = store_in(root.path());
     let export = export_dir(root.path());
     let run = "20261123T121314Z-00006666";
-    create_backup_with(&store, input(run, &export), &passphrase(), &fast()).await.unwrap();
+    create_backup_with(&store, input(run, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     let out = root.path().join("out");
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("keep.txt"), b"mine").unwrap();
-    let err = restore_to_dir(&store, run, Some(&passphrase_key()), &out).await.unwrap_err();
+    let err = restore_to_dir(&store, run, Some(&passphrase_key()), &out)
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::TargetNotEmpty { .. }), "{err}");
     assert_eq!(tree(&out), [("keep.txt".to_string(), b"mine".to_vec())]);
 }
@@ -244,12 +343,23 @@ async fn identity_file_parsing_never_echoes_keys() {
     let (id, public) = generate_identity();
     let secret = ExposeSecret::expose_secret(&id.to_string()).to_string();
     let path = root.path().join("key.txt");
-    std::fs::write(&path, format!("# created: test\n# public key: {public}\n{secret}\n")).unwrap();
-    assert!(matches!(DecryptionKey::from_identity_file(&path).unwrap(), DecryptionKey::Identities(v) if v.len() == 1));
+    std::fs::write(
+        &path,
+        format!("# created: test\n# public key: {public}\n{secret}\n"),
+    )
+    .unwrap();
+    assert!(
+        matches!(DecryptionKey::from_identity_file(&path).unwrap(), DecryptionKey::Identities(v) if v.len() == 1)
+    );
     let bad = format!("{}X\n", &secret[..secret.len() - 1]);
     std::fs::write(&path, &bad).unwrap();
-    let err = DecryptionKey::from_identity_file(&path).unwrap_err().to_string();
-    assert!(err.contains("line 1") && !err.contains(&bad.trim()[15..]), "{err}");
+    let err = DecryptionKey::from_identity_file(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("line 1") && !err.contains(&bad.trim()[15..]),
+        "{err}"
+    );
     assert_eq!(format!("{:?}", passphrase_key()), "Passphrase(<redacted>)");
     assert!(!format!("{:?}", passphrase()).contains("correct horse"));
 }
@@ -258,10 +368,18 @@ async fn identity_file_parsing_never_echoes_keys() {
 async fn open_store_picks_local_or_s3() {
     let root = tempfile::tempdir().unwrap();
     let spec = root.path().join("b");
-    let store = open_store(spec.to_str().unwrap(), &S3Options::default()).await.unwrap();
+    let store = open_store(spec.to_str().unwrap(), &S3Options::default())
+        .await
+        .unwrap();
     assert!(store.describe().starts_with("local folder"));
-    let err = open_store("s3:///prefix", &S3Options::default()).await.unwrap_err();
+    let err = open_store("s3:///prefix", &S3Options::default())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("bucket name is empty"), "{err}");
     // Unused import guard for the shared FailingStore type.
-    let _ = FailingStore { inner: store.as_ref(), fail_at: 0, puts: AtomicUsize::new(0) };
+    let _ = FailingStore {
+        inner: store.as_ref(),
+        fail_at: 0,
+        puts: AtomicUsize::new(0),
+    };
 }

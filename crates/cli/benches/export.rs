@@ -21,7 +21,8 @@ use std::time::Instant;
 use ksdm_estate::{write_synthetic, SyntheticOptions};
 
 fn sizes() -> Vec<(usize, usize)> {
-    let spec = std::env::var("KSDM_BENCH_SIZES").unwrap_or_else(|_| "20x100,100x100,200x100,400x100".into());
+    let spec = std::env::var("KSDM_BENCH_SIZES")
+        .unwrap_or_else(|_| "20x100,100x100,200x100,400x100".into());
     spec.split(',')
         .filter_map(|p| {
             let (a, b) = p.trim().split_once('x')?;
@@ -46,7 +47,11 @@ fn estate(dir: &Path, projects: usize, pipelines: usize) -> (PathBuf, usize) {
         let s = write_synthetic(&path, &opts).expect("generate estate");
         std::fs::write(&marker, s.pipelines.to_string()).expect("marker");
     }
-    let n = std::fs::read_to_string(&marker).expect("marker").trim().parse().expect("count");
+    let n = std::fs::read_to_string(&marker)
+        .expect("marker")
+        .trim()
+        .parse()
+        .expect("count");
     (path, n)
 }
 
@@ -86,11 +91,18 @@ fn main() {
         println!("export bench: run with `cargo bench -p ks-devops-migrate --bench export`");
         return;
     }
-    let dir = std::env::var("KSDM_BENCH_DIR").map(PathBuf::from).unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-estates")
-    });
-    let runs: usize = std::env::var("KSDM_BENCH_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let dir = std::env::var("KSDM_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-estates")
+        });
+    let runs: usize = std::env::var("KSDM_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     println!("ks-devops-migrate export benchmark ({cores} cores, best of {runs})");
     let outs: Vec<PathBuf> = match std::env::var("KSDM_BENCH_OUT") {
         Ok(v) => v.split(',').map(PathBuf::from).collect(),

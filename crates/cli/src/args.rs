@@ -57,7 +57,12 @@ pub struct SourceArgs {
     #[arg(long, value_name = "FILE", requires = "mysql")]
     pub mysql_password_file: Option<PathBuf>,
     /// MySQL TLS: disabled, preferred, required, verify-ca[:CA_FILE], verify-full[:CA_FILE].
-    #[arg(long, value_name = "MODE", default_value = "preferred", requires = "mysql")]
+    #[arg(
+        long,
+        value_name = "MODE",
+        default_value = "preferred",
+        requires = "mysql"
+    )]
     pub mysql_tls: String,
     /// A JENKINS_HOME folder, or a .tar/.tar.gz/.tgz of one (streamed, never unpacked).
     #[arg(long, value_name = "PATH", conflicts_with = "jenkins_url")]
@@ -66,7 +71,12 @@ pub struct SourceArgs {
     #[arg(long, value_name = "URL")]
     pub jenkins_url: Option<String>,
     /// Jenkins user for --jenkins-url.
-    #[arg(long, value_name = "USER", default_value = "admin", requires = "jenkins_url")]
+    #[arg(
+        long,
+        value_name = "USER",
+        default_value = "admin",
+        requires = "jenkins_url"
+    )]
     pub jenkins_user: String,
     /// File holding the Jenkins API token (else the JENKINS_API_TOKEN environment variable).
     #[arg(long, value_name = "FILE", requires = "jenkins_url")]
@@ -146,7 +156,12 @@ pub struct AssessArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Report files to write, comma-separated (credential-usage.csv is always written).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "md,json,html")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "md,json,html"
+    )]
     pub format: Vec<ReportFormatArg>,
     /// Exit with status 6 when an item is at or above this outcome (for CI gates):
     /// partial < unsupported < failed. Failed items always give status 4.
@@ -191,7 +206,11 @@ impl FailOnArg {
 #[derive(Debug, Clone, Args)]
 pub struct StoreArgs {
     /// Backup store: a folder, or s3://bucket/prefix (MinIO and other S3-compatible stores).
-    #[arg(long, value_name = "PATH|s3://BUCKET/PREFIX", default_value = "ks-devops-backups")]
+    #[arg(
+        long,
+        value_name = "PATH|s3://BUCKET/PREFIX",
+        default_value = "ks-devops-backups"
+    )]
     pub store: String,
     /// S3 endpoint, e.g. http://minio.kubesphere-system.svc:9000 (path-style addressing is used).
     #[arg(long, value_name = "URL")]
@@ -273,7 +292,8 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     if let Ok(secs) = s.parse::<u64>() {
         return Ok(std::time::Duration::from_secs(secs));
     }
-    humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?}: {e} (e.g. 90s, 5m, 1h30m)"))
+    humantime::parse_duration(s)
+        .map_err(|e| format!("invalid duration {s:?}: {e} (e.g. 90s, 5m, 1h30m)"))
 }
 
 #[cfg(test)]
@@ -460,11 +480,9 @@ impl SourceArgs {
     /// The validated source plan (no I/O): the MySQL TLS mode is parsed here.
     pub fn spec(&self) -> Result<ksdm_run::SourceSpec, ksdm_run::RunError> {
         let mysql_tls = match &self.mysql {
-            Some(_) => Some(
-                self.mysql_tls
-                    .parse()
-                    .map_err(|e| ksdm_run::RunError::Usage(format!("--mysql-tls {:?}: {e}", self.mysql_tls)))?,
-            ),
+            Some(_) => Some(self.mysql_tls.parse().map_err(|e| {
+                ksdm_run::RunError::Usage(format!("--mysql-tls {:?}: {e}", self.mysql_tls))
+            })?),
             None => None,
         };
         Ok(ksdm_run::SourceSpec {
@@ -505,12 +523,16 @@ impl ClusterArgs {
         use ksdm_run::RunError::Usage;
         match (self.shard_index, self.shards) {
             (None, None) => Ok(None),
-            (Some(_), None) => Err(Usage("--shard-index (or JOB_COMPLETION_INDEX) needs --shards N".into())),
-            (None, Some(_)) => Err(Usage("--shards N needs --shard-index I (or JOB_COMPLETION_INDEX)".into())),
+            (Some(_), None) => Err(Usage(
+                "--shard-index (or JOB_COMPLETION_INDEX) needs --shards N".into(),
+            )),
+            (None, Some(_)) => Err(Usage(
+                "--shards N needs --shard-index I (or JOB_COMPLETION_INDEX)".into(),
+            )),
             (Some(_), Some(0)) => Err(Usage("--shards must be at least 1".into())),
-            (Some(i), Some(n)) if i >= n => {
-                Err(Usage(format!("--shard-index {i} is not below --shards {n} (shards are numbered from 0)")))
-            }
+            (Some(i), Some(n)) if i >= n => Err(Usage(format!(
+                "--shard-index {i} is not below --shards {n} (shards are numbered from 0)"
+            ))),
             (Some(i), Some(n)) => Ok(Some((i, n))),
         }
     }
@@ -520,7 +542,10 @@ impl ClusterArgs {
         self.shard()?;
         if let Some(k) = &self.kubeconfig {
             if !k.is_file() {
-                return Err(ksdm_run::RunError::Usage(format!("--kubeconfig {}: no such file", k.display())));
+                return Err(ksdm_run::RunError::Usage(format!(
+                    "--kubeconfig {}: no such file",
+                    k.display()
+                )));
             }
         }
         Ok(())

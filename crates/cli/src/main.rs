@@ -22,7 +22,10 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             // The cause chain once (many errors repeat their cause in their own message).
-            eprintln!("ks-devops-migrate: error: {}", ksdm_run::anyhow_chain_text(&e));
+            eprintln!(
+                "ks-devops-migrate: error: {}",
+                ksdm_run::anyhow_chain_text(&e)
+            );
             let code = ksdm_run::exit_code_of(&e);
             if code == exit::INTERNAL {
                 eprintln!("ks-devops-migrate: (exit {code}: unexpected error)");
@@ -42,5 +45,8 @@ fn init_tracing(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("KSDM_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -9,7 +9,9 @@ pub fn projects(total: u64, disabled: bool) -> ProgressBar {
     if disabled || !std::io::stderr().is_terminal() {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} projects ({per_sec})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} projects ({per_sec})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message("converting");

@@ -27,7 +27,12 @@ fn report(out: &Path) -> serde_json::Value {
 }
 
 fn outcome(r: &serde_json::Value, kind: &str, outcome: &str) -> usize {
-    r["items"].as_array().unwrap().iter().filter(|i| i["kind"] == kind && i["outcome"] == outcome).count()
+    r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == kind && i["outcome"] == outcome)
+        .count()
 }
 
 #[test]
@@ -63,19 +68,32 @@ fn wrong_master_key_fails_credentials_but_not_the_rest() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(4), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let r = report(&out);
     assert!(outcome(&r, "credential", "Failed") >= 8, "{}", r["totals"]);
     // Pipelines still migrate; those that use a credential now need a person (it is not migrated).
     assert!(
-        outcome(&r, "pipeline", "Successful") + outcome(&r, "pipeline", "Partially successful") >= 10,
+        outcome(&r, "pipeline", "Successful") + outcome(&r, "pipeline", "Partially successful")
+            >= 10,
         "pipelines still migrate: {}",
         r["totals"]
     );
-    assert_eq!(r["credential_usage_totals"]["migrated"], 0, "{}", r["credential_usage_totals"]);
+    assert_eq!(
+        r["credential_usage_totals"]["migrated"], 0,
+        "{}",
+        r["credential_usage_totals"]
+    );
     let errors = r["run_errors"].to_string();
     assert!(errors.contains("master.key"), "{errors}");
-    assert!(!out.join("resources/secrets").exists(), "no Secret written without values");
+    assert!(
+        !out.join("resources/secrets").exists(),
+        "no Secret written without values"
+    );
 }
 
 #[test]
@@ -97,9 +115,18 @@ fn missing_key_files_give_placeholders_and_manual_tasks() {
     let r = report(&out);
     assert_eq!(outcome(&r, "credential", "Failed"), 0);
     let tasks = r["manual_tasks"].as_array().unwrap();
-    assert!(tasks.iter().filter(|t| t["code"] == "credential.values-omitted").count() >= 8);
+    assert!(
+        tasks
+            .iter()
+            .filter(|t| t["code"] == "credential.values-omitted")
+            .count()
+            >= 8
+    );
     // A placeholder never carries the autosync annotation and keeps the username.
-    let s = std::fs::read_to_string(out.join("resources/secrets/namespaces/project-w4znlwjlzgrb/deploy-ssh.yaml")).unwrap();
+    let s = std::fs::read_to_string(
+        out.join("resources/secrets/namespaces/project-w4znlwjlzgrb/deploy-ssh.yaml"),
+    )
+    .unwrap();
     assert!(!s.contains("autosync"));
     assert!(s.contains("username: Z2l0"), "{s}");
     assert!(s.contains("private_key: \"\""), "{s}");
@@ -109,7 +136,10 @@ fn missing_key_files_give_placeholders_and_manual_tasks() {
 fn truncated_dump_is_reported_and_rows_before_it_survive() {
     let tmp = tempfile::tempdir().unwrap();
     let dump = std::fs::read_to_string(sample().join("devops.sql")).unwrap();
-    let cut = dump.find("INSERT INTO `project_membership`").expect("membership insert") + 60;
+    let cut = dump
+        .find("INSERT INTO `project_membership`")
+        .expect("membership insert")
+        + 60;
     let path = tmp.path().join("cut.sql");
     std::fs::write(&path, &dump[..cut]).unwrap();
     let out = tmp.path().join("o");
@@ -124,16 +154,33 @@ fn truncated_dump_is_reported_and_rows_before_it_survive() {
     ]);
     assert_eq!(o.status.code(), Some(4));
     let r = report(&out);
-    assert!(r["run_errors"].to_string().contains("cut.sql"), "{}", r["run_errors"]);
-    assert!(outcome(&r, "project", "Successful") >= 3, "projects read before the cut survive");
-    assert!(!out.join("resources").exists(), "assess writes only the report");
+    assert!(
+        r["run_errors"].to_string().contains("cut.sql"),
+        "{}",
+        r["run_errors"]
+    );
+    assert!(
+        outcome(&r, "project", "Successful") >= 3,
+        "projects read before the cut survive"
+    );
+    assert!(
+        !out.join("resources").exists(),
+        "assess writes only the report"
+    );
 }
 
 #[test]
 fn selection_limits_the_projects() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
-    common::run(&["export", "--sample", "--only", "workspace:beta-workspace", "--out", out.to_str().unwrap()]);
+    common::run(&[
+        "export",
+        "--sample",
+        "--only",
+        "workspace:beta-workspace",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let r = report(&out);
     let migrated: Vec<&str> = r["items"]
         .as_array()
@@ -144,8 +191,15 @@ fn selection_limits_the_projects() {
         .collect();
     assert!(!migrated.is_empty());
     for id in common::files(&out.join("resources/devopsprojects.devops.kubesphere.io/cluster")) {
-        let text = std::fs::read_to_string(out.join("resources/devopsprojects.devops.kubesphere.io/cluster").join(id)).unwrap();
-        assert!(text.contains("kubesphere.io/workspace: beta-workspace"), "{text}");
+        let text = std::fs::read_to_string(
+            out.join("resources/devopsprojects.devops.kubesphere.io/cluster")
+                .join(id),
+        )
+        .unwrap();
+        assert!(
+            text.contains("kubesphere.io/workspace: beta-workspace"),
+            "{text}"
+        );
     }
     assert!(r["items"].to_string().contains("not selected"));
 }
@@ -166,8 +220,14 @@ fn no_secret_value_in_report_or_terminal_output() {
             continue;
         }
         for line in value.lines().filter(|l| l.len() >= 8) {
-            assert!(!visible.contains(line), "value of {project}/{id}/{field} leaked");
+            assert!(
+                !visible.contains(line),
+                "value of {project}/{id}/{field} leaked"
+            );
         }
-        assert!(!visible.contains(&value), "value of {project}/{id}/{field} leaked");
+        assert!(
+            !visible.contains(&value),
+            "value of {project}/{id}/{field} leaked"
+        );
     }
 }

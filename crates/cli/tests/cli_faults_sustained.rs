@@ -33,7 +33,12 @@ fn add_sustained_faults(h: &Harness, seed: u64) {
 fn objects(snapshot: &Value) -> BTreeMap<String, Value> {
     normalized(snapshot)
         .as_object()
-        .map(|m| m.iter().filter(|(k, _)| !k.starts_with("configmaps/")).map(|(k, v)| (k.clone(), v.clone())).collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !k.starts_with("configmaps/"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -58,11 +63,23 @@ fn longest_failure_streak(requests: &[RequestRecord]) -> (usize, String) {
     worst
 }
 
-const JOURNAL_ENV: [(&str, &str); 2] = [("POD_NAMESPACE", "default"), ("KSDM_JOURNAL_CONFIGMAP", "ksdm-journal")];
+const JOURNAL_ENV: [(&str, &str); 2] = [
+    ("POD_NAMESPACE", "default"),
+    ("KSDM_JOURNAL_CONFIGMAP", "ksdm-journal"),
+];
 
 async fn migrate(h: &Harness, extra: &[&str]) -> std::process::Output {
     let kc = h.kc();
-    let mut args = vec!["migrate", "--sample", "--exclude", BROKEN_PROJECT, "--kubeconfig", &kc, "--namespace-timeout", "30s"];
+    let mut args = vec![
+        "migrate",
+        "--sample",
+        "--exclude",
+        BROKEN_PROJECT,
+        "--kubeconfig",
+        &kc,
+        "--namespace-timeout",
+        "30s",
+    ];
     args.extend_from_slice(extra);
     h.run_env(&args, &JOURNAL_ENV).await
 }
@@ -91,21 +108,48 @@ async fn a_whole_migration_under_steady_faults_ends_like_a_clean_one() {
         let got = objects(&h.server.snapshot());
         let missing: Vec<&String> = expected.keys().filter(|k| !got.contains_key(*k)).collect();
         let extra: Vec<&String> = got.keys().filter(|k| !expected.contains_key(*k)).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "seed {seed}: missing {missing:?}, extra {extra:?}");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "seed {seed}: missing {missing:?}, extra {extra:?}"
+        );
         for (k, v) in &expected {
-            assert_eq!(got.get(k), Some(v), "seed {seed}: {k} differs from the clean run");
+            assert_eq!(
+                got.get(k),
+                Some(v),
+                "seed {seed}: {k} differs from the clean run"
+            );
         }
         // Bounded: no request is tried more than the retry policy's attempts in a row (5), and the
         // whole run makes a bounded number of extra requests.
         let (streak, which) = longest_failure_streak(&requests);
-        assert!(streak <= 5, "seed {seed}: {which} failed {streak} times in a row");
-        assert!(requests.len() < clean_requests * 3, "seed {seed}: {} requests vs {clean_requests}", requests.len());
+        assert!(
+            streak <= 5,
+            "seed {seed}: {which} failed {streak} times in a row"
+        );
+        assert!(
+            requests.len() < clean_requests * 3,
+            "seed {seed}: {} requests vs {clean_requests}",
+            requests.len()
+        );
 
         // The rerun under the same faults changes nothing.
         let again = migrate(&h, &[]).await;
-        assert_eq!(again.status.code(), Some(0), "seed {seed} rerun\n{}", show(&again));
-        assert!(texts(&again).0.contains("0 created, 0 updated"), "seed {seed} rerun\n{}", show(&again));
-        assert_eq!(objects(&h.server.snapshot()), got, "seed {seed}: the rerun changed the cluster");
+        assert_eq!(
+            again.status.code(),
+            Some(0),
+            "seed {seed} rerun\n{}",
+            show(&again)
+        );
+        assert!(
+            texts(&again).0.contains("0 created, 0 updated"),
+            "seed {seed} rerun\n{}",
+            show(&again)
+        );
+        assert_eq!(
+            objects(&h.server.snapshot()),
+            got,
+            "seed {seed}: the rerun changed the cluster"
+        );
     }
 }
 
@@ -124,19 +168,30 @@ async fn an_object_that_always_fails_fails_alone() {
 
     let h = Harness::start(default_options()).await;
     // Ahead of the steady faults: every call naming this Secret fails, for good.
-    h.server.faults().add(FaultRule::new(None, &format!("/secrets/{name}"), FaultAction::Status(500)));
+    h.server.faults().add(FaultRule::new(
+        None,
+        &format!("/secrets/{name}"),
+        FaultAction::Status(500),
+    ));
     add_sustained_faults(&h, 3);
 
     let o = migrate(&h, &[]).await;
     assert_eq!(o.status.code(), Some(4), "{}", show(&o));
     let report = std::fs::read_to_string(h.out().join("report.md")).expect("report.md");
-    assert!(report.contains(&name), "the report does not name {name}:\n{report}");
+    assert!(
+        report.contains(&name),
+        "the report does not name {name}:\n{report}"
+    );
     let got = objects(&h.server.snapshot());
     for (k, v) in &expected {
         if *k == victim {
             assert!(!got.contains_key(k), "{k} should have failed");
         } else {
-            assert_eq!(got.get(k), Some(v), "{k} is missing or differs: only {victim} may fail");
+            assert_eq!(
+                got.get(k),
+                Some(v),
+                "{k} is missing or differs: only {victim} may fail"
+            );
         }
     }
 }

@@ -23,8 +23,14 @@ const PASS: &str = "pass.txt";
 const JOURNAL_CM: &str = "ksdm-journal";
 
 fn seeds() -> Vec<u64> {
-    let n = std::env::var("KSDM_KILL_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(2_u64);
-    let first = std::env::var("KSDM_KILL_FIRST_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(1_u64);
+    let n = std::env::var("KSDM_KILL_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_u64);
+    let first = std::env::var("KSDM_KILL_FIRST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_u64);
     (first..first + n).collect()
 }
 
@@ -51,13 +57,23 @@ fn source_args(estate: &Path) -> Vec<String> {
 }
 
 fn env() -> Vec<(String, String)> {
-    vec![("POD_NAMESPACE".into(), "default".into()), ("KSDM_JOURNAL_CONFIGMAP".into(), JOURNAL_CM.into())]
+    vec![
+        ("POD_NAMESPACE".into(), "default".into()),
+        ("KSDM_JOURNAL_CONFIGMAP".into(), JOURNAL_CM.into()),
+    ]
 }
 
 fn migrate_args(estate: &Path, kc: &str) -> Vec<String> {
     let mut a = vec!["migrate".to_string()];
     a.extend(source_args(estate));
-    a.extend(["--kubeconfig".into(), kc.into(), "--namespace-timeout".into(), "60s".into(), "--passphrase-file".into(), PASS.into()]);
+    a.extend([
+        "--kubeconfig".into(),
+        kc.into(),
+        "--namespace-timeout".into(),
+        "60s".into(),
+        "--passphrase-file".into(),
+        PASS.into(),
+    ]);
     a
 }
 
@@ -65,8 +81,20 @@ fn migrate_args(estate: &Path, kc: &str) -> Vec<String> {
 /// was killed (false = it had finished already).
 fn run_and_kill(dir: &Path, args: &[String], delay: Duration) -> bool {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ks-devops-migrate"));
-    cmd.arg("--no-progress").args(args).current_dir(dir).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
-    for var in ["KSDM_LOG", "KUBECONFIG", "KSDM_BACKUP_PASSPHRASE", "KUBERNETES_SERVICE_HOST", "KSDM_JOURNAL_CONFIGMAP", "POD_NAMESPACE"] {
+    cmd.arg("--no-progress")
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for var in [
+        "KSDM_LOG",
+        "KUBECONFIG",
+        "KSDM_BACKUP_PASSPHRASE",
+        "KUBERNETES_SERVICE_HOST",
+        "KSDM_JOURNAL_CONFIGMAP",
+        "POD_NAMESPACE",
+    ] {
         cmd.env_remove(var);
     }
     for (k, v) in env() {
@@ -118,8 +146,13 @@ fn journal_claims(dir: &Path, snapshot: &Value) -> Vec<String> {
     let local = std::fs::read_to_string(dir.join(OUT).join("journal.jsonl")).unwrap_or_default();
     for line in local.lines() {
         // A line cut by the kill is not a claim.
-        let Ok(entry) = serde_json::from_str::<Value>(line) else { continue };
-        if matches!(entry["result"].as_str(), Some("create" | "update" | "unchanged" | "Create" | "Update" | "Unchanged")) {
+        let Ok(entry) = serde_json::from_str::<Value>(line) else {
+            continue;
+        };
+        if matches!(
+            entry["result"].as_str(),
+            Some("create" | "update" | "unchanged" | "Create" | "Update" | "Unchanged")
+        ) {
             claims.push(entry["key"].as_str().unwrap_or_default().to_string());
         }
     }
@@ -127,8 +160,11 @@ fn journal_claims(dir: &Path, snapshot: &Value) -> Vec<String> {
         if !k.starts_with(&format!("configmaps/default/{JOURNAL_CM}-")) {
             continue;
         }
-        let Some(text) = cm.pointer("/data/entries").and_then(Value::as_str) else { continue };
-        let map: BTreeMap<String, Value> = serde_json::from_str(text).expect("journal ConfigMap entries are JSON");
+        let Some(text) = cm.pointer("/data/entries").and_then(Value::as_str) else {
+            continue;
+        };
+        let map: BTreeMap<String, Value> =
+            serde_json::from_str(text).expect("journal ConfigMap entries are JSON");
         claims.extend(map.keys().cloned());
     }
     claims
@@ -141,13 +177,32 @@ fn complete_backups_verify(dir: &Path) -> usize {
     let (stdout, _) = texts(&list);
     let mut complete = 0;
     for line in stdout.lines().skip(1) {
-        let run = line.split_whitespace().next().unwrap_or_default().to_string();
+        let run = line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string();
         if line.contains("INCOMPLETE") || run.is_empty() {
             continue;
         }
         complete += 1;
-        let v = run_blocking(dir, &["backup".into(), "verify".into(), run.clone(), "--passphrase-file".into(), PASS.into()], &[]);
-        assert_eq!(v.status.code(), Some(0), "backup {run} is listed complete but does not verify\n{}", show(&v));
+        let v = run_blocking(
+            dir,
+            &[
+                "backup".into(),
+                "verify".into(),
+                run.clone(),
+                "--passphrase-file".into(),
+                PASS.into(),
+            ],
+            &[],
+        );
+        assert_eq!(
+            v.status.code(),
+            Some(0),
+            "backup {run} is listed complete but does not verify\n{}",
+            show(&v)
+        );
     }
     complete
 }
@@ -167,8 +222,15 @@ async fn migrate_killed_at_a_random_moment_then_rerun_ends_like_a_clean_run() {
     assert!(matches!(o.status.code(), Some(0 | 4)), "{}", show(&o));
     let clean_code = o.status.code();
     let expected = objects(&clean.server.snapshot());
-    assert!(expected.len() >= 500, "the estate gives only {} objects", expected.len());
-    eprintln!("clean run: {} objects in {clean_time:?}, exit {clean_code:?}", expected.len());
+    assert!(
+        expected.len() >= 500,
+        "the estate gives only {} objects",
+        expected.len()
+    );
+    eprintln!(
+        "clean run: {} objects in {clean_time:?}, exit {clean_code:?}",
+        expected.len()
+    );
 
     let (mut killed, mut finished) = (0, 0);
     for seed in seeds() {
@@ -187,24 +249,45 @@ async fn migrate_killed_at_a_random_moment_then_rerun_ends_like_a_clean_run() {
         let at_kill = h.server.snapshot();
         for claim in journal_claims(h.path(), &at_kill) {
             let key = snapshot_key(&claim);
-            assert!(at_kill.get(&key).is_some(), "seed {seed}: the journal claims {claim} but the cluster has no {key}");
+            assert!(
+                at_kill.get(&key).is_some(),
+                "seed {seed}: the journal claims {claim} but the cluster has no {key}"
+            );
         }
         let backups_before = backup_runs(h.path()).len();
 
         let o = tokio::task::block_in_place(|| run_blocking(h.path(), &args, &env));
-        assert_eq!(o.status.code(), clean_code, "seed {seed} (killed after {delay:?}): rerun\n{}", show(&o));
+        assert_eq!(
+            o.status.code(),
+            clean_code,
+            "seed {seed} (killed after {delay:?}): rerun\n{}",
+            show(&o)
+        );
         let got = objects(&h.server.snapshot());
         let missing: Vec<&String> = expected.keys().filter(|k| !got.contains_key(*k)).collect();
         let extra: Vec<&String> = got.keys().filter(|k| !expected.contains_key(*k)).collect();
-        assert!(missing.is_empty() && extra.is_empty(), "seed {seed}: missing {missing:?}, extra {extra:?}");
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "seed {seed}: missing {missing:?}, extra {extra:?}"
+        );
         for (k, v) in &expected {
-            assert_eq!(got.get(k), Some(v), "seed {seed} (killed after {delay:?}): {k} differs from the clean run");
+            assert_eq!(
+                got.get(k),
+                Some(v),
+                "seed {seed} (killed after {delay:?}): {k} differs from the clean run"
+            );
         }
         // One backup per run: the killed run's (if it got that far) and the rerun's, never more.
         let backups = backup_runs(h.path()).len();
-        assert!(backups <= backups_before + 1 && backups <= 2, "seed {seed}: {backups} backups");
+        assert!(
+            backups <= backups_before + 1 && backups <= 2,
+            "seed {seed}: {backups} backups"
+        );
         let complete = tokio::task::block_in_place(|| complete_backups_verify(h.path()));
-        assert!(complete >= 1, "seed {seed}: the finished rerun left no complete backup");
+        assert!(
+            complete >= 1,
+            "seed {seed}: the finished rerun left no complete backup"
+        );
         eprintln!("seed {seed}: {} after {delay:?}; {backups} backups ({complete} complete), final state equal", if was_killed { "killed" } else { "finished" });
     }
     eprintln!("kill trials: {killed} killed, {finished} finished before the kill, 0 failures");
@@ -232,7 +315,9 @@ async fn backup_killed_at_a_random_moment_never_looks_complete() {
         }
         complete_total = complete_backups_verify(dir.path());
     }
-    eprintln!("backup kill trials: {killed} killed; {complete_total} backups listed complete, all verify");
+    eprintln!(
+        "backup kill trials: {killed} killed; {complete_total} backups listed complete, all verify"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -246,9 +331,19 @@ async fn restore_to_dir_killed_at_a_random_moment_leaves_nothing_half_written() 
     args.extend(["--passphrase-file".into(), PASS.into()]);
     let o = run_blocking(dir.path(), &args, &[]);
     assert!(matches!(o.status.code(), Some(0 | 4)), "{}", show(&o));
-    let run = backup_runs(dir.path()).into_iter().next().expect("a backup");
+    let run = backup_runs(dir.path())
+        .into_iter()
+        .next()
+        .expect("a backup");
     let restore = |to: &str| -> Vec<String> {
-        vec!["restore".into(), run.clone(), "--passphrase-file".into(), PASS.into(), "--to-dir".into(), to.into()]
+        vec![
+            "restore".into(),
+            run.clone(),
+            "--passphrase-file".into(),
+            PASS.into(),
+            "--to-dir".into(),
+            to.into(),
+        ]
     };
     let started = Instant::now();
     let o = run_blocking(dir.path(), &restore("clean"), &[]);
@@ -270,13 +365,27 @@ async fn restore_to_dir_killed_at_a_random_moment_leaves_nothing_half_written() 
             absent += 1;
             // Nothing there: a rerun restores into it.
             let o = run_blocking(dir.path(), &restore(&to), &[]);
-            assert_eq!(o.status.code(), Some(0), "seed {seed}: restore after the kill\n{}", show(&o));
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "seed {seed}: restore after the kill\n{}",
+                show(&o)
+            );
         } else {
             whole += 1;
         }
-        assert_eq!(files(&target), clean_files, "seed {seed} (killed after {delay:?}): {to} is not whole");
+        assert_eq!(
+            files(&target),
+            clean_files,
+            "seed {seed} (killed after {delay:?}): {to} is not whole"
+        );
         for f in &clean_files {
-            assert_eq!(std::fs::read(target.join(f)).ok(), std::fs::read(dir.path().join("clean").join(f)).ok(), "seed {seed}: {}", f.display());
+            assert_eq!(
+                std::fs::read(target.join(f)).ok(),
+                std::fs::read(dir.path().join("clean").join(f)).ok(),
+                "seed {seed}: {}",
+                f.display()
+            );
         }
     }
     eprintln!("restore --to-dir kill trials: {killed} killed; {absent} left nothing (then restored), {whole} whole; none half-written");

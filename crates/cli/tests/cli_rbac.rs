@@ -19,7 +19,15 @@ const PASS: &str = "pass.txt";
 /// `job` output for the sample (all of it: its project with a corrupt job also holds the only
 /// maintainer and reporter, so every role is bound).
 fn job_yaml(extra_migrate_args: &[&str]) -> String {
-    let mut args = vec!["job", "--namespace", JOB_NS, "--backup-pvc", "ksdm-backups", "--", "--sample"];
+    let mut args = vec![
+        "job",
+        "--namespace",
+        JOB_NS,
+        "--backup-pvc",
+        "ksdm-backups",
+        "--",
+        "--sample",
+    ];
     args.extend_from_slice(extra_migrate_args);
     let o = common::run(&args);
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
@@ -123,7 +131,8 @@ async fn scenario(policy: Option<&RbacPolicy>, configmap: &str, extra: &[&str]) 
         let mut output = show(&o);
         if name == "verify" {
             // What verify found (the sample's corrupt job makes it exit 4 either way).
-            output.push_str(&std::fs::read_to_string(h.out().join("verify.md")).unwrap_or_default());
+            output
+                .push_str(&std::fs::read_to_string(h.out().join("verify.md")).unwrap_or_default());
         }
         steps.push(Step {
             name,

@@ -29,7 +29,9 @@ pub const STORE: &str = "ks-devops-backups";
 
 /// The default server for the CLI tests: KubeSphere CRDs, controller acting after 100 ms.
 pub fn default_options() -> ServerOptions {
-    ServerOptions::default().with_kubesphere_crds().with_controller_delay(Some(Duration::from_millis(100)))
+    ServerOptions::default()
+        .with_kubesphere_crds()
+        .with_controller_delay(Some(Duration::from_millis(100)))
 }
 
 /// A running test double, its kubeconfig file, and a working directory for the binary.
@@ -45,11 +47,17 @@ pub struct Harness {
 impl Harness {
     /// Starts a server with `opts` and writes its kubeconfig.
     pub async fn start(opts: ServerOptions) -> Harness {
-        let server = TestApiServer::start(opts).await.expect("start the test API server");
+        let server = TestApiServer::start(opts)
+            .await
+            .expect("start the test API server");
         let dir = tempfile::tempdir().expect("tempdir");
         let kubeconfig = dir.path().join("kubeconfig.yaml");
         std::fs::write(&kubeconfig, server.kubeconfig_yaml()).expect("write kubeconfig");
-        Harness { server, dir, kubeconfig }
+        Harness {
+            server,
+            dir,
+            kubeconfig,
+        }
     }
 
     /// The working directory.
@@ -93,9 +101,14 @@ impl Harness {
 /// Backup run folders in `<dir>/ks-devops-backups`, sorted.
 pub fn backup_runs(dir: &Path) -> Vec<String> {
     let store = dir.join(STORE);
-    let Ok(rd) = std::fs::read_dir(&store) else { return Vec::new() };
-    let mut runs: Vec<String> =
-        rd.filter_map(|e| e.ok()).filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let Ok(rd) = std::fs::read_dir(&store) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<String> = rd
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
     runs.sort();
     runs
 }
@@ -117,8 +130,13 @@ pub fn write_requests(requests: &[RequestRecord]) -> Vec<RequestRecord> {
 pub async fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let dir = dir.to_path_buf();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-    tokio::task::spawn_blocking(move || run_blocking(&dir, &args, &env)).await.expect("join the binary run")
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    tokio::task::spawn_blocking(move || run_blocking(&dir, &args, &env))
+        .await
+        .expect("join the binary run")
 }
 
 /// The blocking part of [`run_in`].
@@ -141,7 +159,9 @@ pub fn run_blocking(dir: &Path, args: &[String], env: &[(String, String)]) -> Ou
     for (k, v) in env {
         cmd.env(k, v);
     }
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn ks-devops-migrate");
     let mut out_pipe = child.stdout.take().expect("stdout pipe");
     let mut err_pipe = child.stderr.take().expect("stderr pipe");
@@ -167,18 +187,28 @@ pub fn run_blocking(dir: &Path, args: &[String], env: &[(String, String)]) -> Ou
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    Output { status, stdout: out_reader.join().unwrap_or_default(), stderr: err_reader.join().unwrap_or_default() }
+    Output {
+        status,
+        stdout: out_reader.join().unwrap_or_default(),
+        stderr: err_reader.join().unwrap_or_default(),
+    }
 }
 
 /// stdout and stderr as text.
 pub fn texts(o: &Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
 }
 
 /// Both streams, for assertion messages.
 pub fn show(o: &Output) -> String {
     let (out, err) = texts(o);
-    format!("exit {:?}\n--- stdout ---\n{out}\n--- stderr ---\n{err}", o.status.code())
+    format!(
+        "exit {:?}\n--- stdout ---\n{out}\n--- stderr ---\n{err}",
+        o.status.code()
+    )
 }
 
 /// Every file under `dir`, relative, sorted (a missing folder has none).
@@ -186,7 +216,9 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for e in rd.filter_map(|e| e.ok()) {
             let p = e.path();
             if p.is_dir() {
@@ -204,12 +236,19 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
 pub fn tree_keys(resources: &Path) -> BTreeSet<String> {
     let mut keys = BTreeSet::new();
     for rel in files(resources) {
-        let parts: Vec<String> = rel.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        let parts: Vec<String> = rel
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
         let file = parts.last().cloned().unwrap_or_default();
-        let Some(name) = file.strip_suffix(".yaml") else { continue };
+        let Some(name) = file.strip_suffix(".yaml") else {
+            continue;
+        };
         match parts.as_slice() {
             [res, scope, _] if scope == "cluster" => keys.insert(format!("{res}/{name}")),
-            [res, scope, ns, _] if scope == "namespaces" => keys.insert(format!("{res}/{ns}/{name}")),
+            [res, scope, ns, _] if scope == "namespaces" => {
+                keys.insert(format!("{res}/{ns}/{name}"))
+            }
             other => panic!("unexpected file in the export tree: {other:?}"),
         };
     }
@@ -220,8 +259,15 @@ pub fn tree_keys(resources: &Path) -> BTreeSet<String> {
 pub fn tree_object(resources: &Path, key: &str) -> Value {
     let parts: Vec<&str> = key.split('/').collect();
     let path = match parts.as_slice() {
-        [res, name] => resources.join(res).join("cluster").join(format!("{name}.yaml")),
-        [res, ns, name] => resources.join(res).join("namespaces").join(ns).join(format!("{name}.yaml")),
+        [res, name] => resources
+            .join(res)
+            .join("cluster")
+            .join(format!("{name}.yaml")),
+        [res, ns, name] => resources
+            .join(res)
+            .join("namespaces")
+            .join(ns)
+            .join(format!("{name}.yaml")),
         _ => panic!("bad key {key}"),
     };
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -232,7 +278,12 @@ pub fn tree_object(resources: &Path, key: &str) -> Value {
 pub fn snapshot_keys(snapshot: &Value, resource_prefix: &str) -> BTreeSet<String> {
     snapshot
         .as_object()
-        .map(|m| m.keys().filter(|k| k.starts_with(resource_prefix)).cloned().collect())
+        .map(|m| {
+            m.keys()
+                .filter(|k| k.starts_with(resource_prefix))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -244,14 +295,24 @@ pub fn normalized(snapshot: &Value) -> Value {
         // The tool's own journal ConfigMaps change with every run.
         m.retain(|k, _| !k.contains("/ks-devops-migrate-journal"));
         for obj in m.values_mut() {
-            let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else { continue };
-            for f in ["uid", "resourceVersion", "creationTimestamp", "managedFields"] {
+            let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for f in [
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "managedFields",
+            ] {
                 meta.remove(f);
             }
             if let Some(labels) = meta.get_mut("labels").and_then(Value::as_object_mut) {
                 labels.remove(RUN_ID_LABEL);
             }
-            if let Some(refs) = meta.get_mut("ownerReferences").and_then(Value::as_array_mut) {
+            if let Some(refs) = meta
+                .get_mut("ownerReferences")
+                .and_then(Value::as_array_mut)
+            {
                 for r in refs {
                     if let Some(r) = r.as_object_mut() {
                         r.remove("uid");
@@ -270,8 +331,12 @@ pub fn first_difference(a: &Value, b: &Value) -> Option<String> {
         if am.get(k) != bm.get(k) {
             return Some(format!(
                 "{k}:\n  left:  {}\n  right: {}",
-                am.get(k).map(|v| v.to_string()).unwrap_or_else(|| "<absent>".into()),
-                bm.get(k).map(|v| v.to_string()).unwrap_or_else(|| "<absent>".into())
+                am.get(k)
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "<absent>".into()),
+                bm.get(k)
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "<absent>".into())
             ));
         }
     }

@@ -12,12 +12,20 @@ pub fn bin() -> PathBuf {
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 /// Runs the binary with `args`, without a progress bar, and returns its output.
 pub fn run(args: &[&str]) -> Output {
-    Command::new(bin()).arg("--no-progress").args(args).env_remove("KSDM_LOG").output().expect("run binary")
+    Command::new(bin())
+        .arg("--no-progress")
+        .args(args)
+        .env_remove("KSDM_LOG")
+        .output()
+        .expect("run binary")
 }
 
 /// Every file under `dir`, relative, sorted.

@@ -261,7 +261,9 @@ fn unreadable_folder_config_fails_the_credentials_of_that_project_only() {
         assert!(store.to_string().contains(reason), "{store}");
     }
     // Their pipelines still migrate.
-    assert!(count(&r, "pipeline", "Successful") + count(&r, "pipeline", "Partially successful") >= 5);
+    assert!(
+        count(&r, "pipeline", "Successful") + count(&r, "pipeline", "Partially successful") >= 5
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,7 +502,9 @@ fn huge_dump_statement_is_skipped_with_a_named_error() {
         .filter_map(|i| i["id"].as_str())
         .collect();
     assert!(!ids.contains(&"p-huge"));
-    assert!(count(&r, "pipeline", "Successful") + count(&r, "pipeline", "Partially successful") >= 5);
+    assert!(
+        count(&r, "pipeline", "Successful") + count(&r, "pipeline", "Partially successful") >= 5
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -570,7 +574,11 @@ fn broken_key_files_fail_the_credentials_and_name_the_file() {
                 "{what}: {}",
                 r["totals"]
             );
-            assert!(count(&r, "pipeline", "Successful") + count(&r, "pipeline", "Partially successful") >= 5, "{what}");
+            assert!(
+                count(&r, "pipeline", "Successful") + count(&r, "pipeline", "Partially successful")
+                    >= 5,
+                "{what}"
+            );
         }
     }
 }

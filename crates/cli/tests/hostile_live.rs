@@ -135,7 +135,11 @@ fn wrong_jenkins_token_and_unreachable_jenkins_are_named() {
         stderr(&o),
         std::fs::read_to_string(tmp.path().join("out/report.json")).unwrap_or_default()
     );
-    assert_eq!(o.status.code(), Some(3), "unreachable Jenkins is an unusable input: {text}");
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "unreachable Jenkins is an unusable input: {text}"
+    );
     assert!(
         text.contains(&closed.to_string()) && text.contains("connection failed"),
         "{text}"

@@ -14,7 +14,8 @@ use support::TestDb;
 /// Loads `sample/devops.sql` into a fresh database (dropping any `USE`/`CREATE DATABASE`).
 fn load_sample() -> TestDb {
     let db = TestDb::empty();
-    let text = std::fs::read_to_string(common::repo().join("sample/devops.sql")).expect("sample dump");
+    let text =
+        std::fs::read_to_string(common::repo().join("sample/devops.sql")).expect("sample dump");
     let sql: String = text
         .lines()
         .filter(|l| {
@@ -24,7 +25,11 @@ fn load_sample() -> TestDb {
         .map(|l| format!("{l}\n"))
         .collect();
     let out = support::client(&["--batch", &db.name], sql.as_bytes());
-    assert!(out.status.success(), "loading the sample failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "loading the sample failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     db
 }
 
@@ -85,11 +90,17 @@ fn live_mysql_and_its_dump_export_the_same_tree() {
     assert!(!files.is_empty(), "the sample exports objects");
     assert_eq!(files, common::files(&rb), "same files");
     for rel in &files {
-        let (x, y) = (std::fs::read(ra.join(rel)).expect("read"), std::fs::read(rb.join(rel)).expect("read"));
+        let (x, y) = (
+            std::fs::read(ra.join(rel)).expect("read"),
+            std::fs::read(rb.join(rel)).expect("read"),
+        );
         assert!(x == y, "{} differs", rel.display());
     }
 
     assert_eq!(report_without_inputs(&a), report_without_inputs(&b));
     let inputs = std::fs::read_to_string(a.join("report.json")).expect("report.json");
-    assert!(inputs.contains(&db.name), "the live input is described: {inputs}");
+    assert!(
+        inputs.contains(&db.name),
+        "the live input is described: {inputs}"
+    );
 }

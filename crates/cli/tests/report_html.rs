@@ -76,9 +76,13 @@ fn call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
     }
     let rest = String::from_utf8_lossy(&raw[head_end..]).into_owned();
     let payload = if chunked { dechunk(&rest) } else { rest };
-    let v: Value = serde_json::from_str(&payload).unwrap_or_else(|e| panic!("{method} {path}: {e}: {payload}"));
+    let v: Value = serde_json::from_str(&payload)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}: {payload}"));
     if let Some(err) = v["value"].get("error") {
-        panic!("{method} {path}: WebDriver error {err}: {}", v["value"]["message"]);
+        panic!(
+            "{method} {path}: WebDriver error {err}: {}",
+            v["value"]["message"]
+        );
     }
     v["value"].clone()
 }
@@ -97,7 +101,11 @@ fn dechunk(mut s: &str) -> String {
 }
 
 fn start_driver() -> Driver {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .arg("--allowed-ips=127.0.0.1")
@@ -108,10 +116,15 @@ fn start_driver() -> Driver {
     let driver = Driver { child, port };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() && call(port, "GET", "/status", None)["ready"] == true {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && call(port, "GET", "/status", None)["ready"] == true
+        {
             return driver;
         }
-        assert!(Instant::now() < deadline, "chromedriver did not become ready within 20 s");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not become ready within 20 s"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -146,30 +159,62 @@ struct Session<'a> {
 
 impl Session<'_> {
     fn js(&self, script: &str) -> Value {
-        call(self.port, "POST", &format!("/session/{}/execute/sync", self.id), Some(&json!({"script": script, "args": []})))
+        call(
+            self.port,
+            "POST",
+            &format!("/session/{}/execute/sync", self.id),
+            Some(&json!({"script": script, "args": []})),
+        )
     }
     fn element(&self, css: &str) -> String {
-        let v = call(self.port, "POST", &format!("/session/{}/element", self.id), Some(&json!({"using": "css selector", "value": css})));
-        v.as_object().and_then(|o| o.values().next()).and_then(|v| v.as_str()).expect("element id").to_string()
+        let v = call(
+            self.port,
+            "POST",
+            &format!("/session/{}/element", self.id),
+            Some(&json!({"using": "css selector", "value": css})),
+        );
+        v.as_object()
+            .and_then(|o| o.values().next())
+            .and_then(|v| v.as_str())
+            .expect("element id")
+            .to_string()
     }
     fn click(&self, css: &str) {
         let e = self.element(css);
-        call(self.port, "POST", &format!("/session/{}/element/{e}/click", self.id), Some(&json!({})));
+        call(
+            self.port,
+            "POST",
+            &format!("/session/{}/element/{e}/click", self.id),
+            Some(&json!({})),
+        );
     }
     fn type_into(&self, css: &str, text: &str) {
         let e = self.element(css);
-        call(self.port, "POST", &format!("/session/{}/element/{e}/value", self.id), Some(&json!({"text": text})));
+        call(
+            self.port,
+            "POST",
+            &format!("/session/{}/element/{e}/value", self.id),
+            Some(&json!({"text": text})),
+        );
     }
     fn clear(&self, css: &str) {
         let e = self.element(css);
-        call(self.port, "POST", &format!("/session/{}/element/{e}/clear", self.id), Some(&json!({})));
+        call(
+            self.port,
+            "POST",
+            &format!("/session/{}/element/{e}/clear", self.id),
+            Some(&json!({})),
+        );
     }
     fn shown(&self) -> (usize, usize) {
         let v = self.js(
             "var rows=[].slice.call(document.querySelectorAll('#items tbody tr'));\
              return [Number(document.getElementById('shown').textContent), rows.filter(function(r){return !r.hidden;}).length];",
         );
-        (v[0].as_u64().unwrap() as usize, v[1].as_u64().unwrap() as usize)
+        (
+            v[0].as_u64().unwrap() as usize,
+            v[1].as_u64().unwrap() as usize,
+        )
     }
 }
 
@@ -183,7 +228,8 @@ fn report_html_in_headless_chromium() {
     let out = tmp.path().join("out");
     let o = common::run(&["assess", "--sample", "--out", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(4));
-    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     let items = report["items"].as_array().unwrap();
 
     let driver = start_driver();
@@ -195,23 +241,49 @@ fn report_html_in_headless_chromium() {
                  format!("--user-data-dir={}", profile.display()), "--window-size=1280,1600"]
     }}}});
     let session = call(driver.port, "POST", "/session", Some(&caps));
-    let s = Session { port: driver.port, id: session["sessionId"].as_str().expect("session id").to_string(), _driver: &driver };
+    let s = Session {
+        port: driver.port,
+        id: session["sessionId"]
+            .as_str()
+            .expect("session id")
+            .to_string(),
+        _driver: &driver,
+    };
     let url = format!("file://{}", out.join("report.html").display());
-    call(s.port, "POST", &format!("/session/{}/url", s.id), Some(&json!({"url": url})));
+    call(
+        s.port,
+        "POST",
+        &format!("/session/{}/url", s.id),
+        Some(&json!({"url": url})),
+    );
 
     // Renders, with no resource fetched from anywhere.
     let title = call(s.port, "GET", &format!("/session/{}/title", s.id), None);
     assert_eq!(title, "ks-devops-migrate assess report");
-    assert_eq!(s.js("return performance.getEntriesByType('resource').length;"), 0, "the page loads no resource");
-    assert_eq!(s.js("return document.querySelectorAll('#chart rect').length > 0;"), true, "the chart is drawn");
+    assert_eq!(
+        s.js("return performance.getEntriesByType('resource').length;"),
+        0,
+        "the page loads no resource"
+    );
+    assert_eq!(
+        s.js("return document.querySelectorAll('#chart rect').length > 0;"),
+        true,
+        "the chart is drawn"
+    );
 
     // The summary numbers equal report.json's.
-    assert_eq!(s.js("return Number(document.getElementById('total-items').textContent);"), items.len());
+    assert_eq!(
+        s.js("return Number(document.getElementById('total-items').textContent);"),
+        items.len()
+    );
     assert_eq!(
         s.js("return Number(document.getElementById('total-tasks').textContent);"),
         report["manual_tasks"].as_array().unwrap().len()
     );
-    assert_eq!(s.js("return document.querySelectorAll('#tasks li').length;"), report["manual_tasks"].as_array().unwrap().len());
+    assert_eq!(
+        s.js("return document.querySelectorAll('#tasks li').length;"),
+        report["manual_tasks"].as_array().unwrap().len()
+    );
     let cells = s.js(
         "var o={};[].forEach.call(document.querySelectorAll('#totals tbody tr'),function(r){\
            var k=r.dataset.kind;o[k]={};[].forEach.call(r.querySelectorAll('td[data-verdict]'),function(c){\
@@ -240,7 +312,10 @@ fn report_html_in_headless_chromium() {
     // By outcome and project together.
     s.click("#f-verdict option[value='needs-person']");
     s.click("#f-project option[value='project-W4zNlwJLzgRB']");
-    let expected = items.iter().filter(|i| i["verdict"] == "needs-person" && i["project"] == "project-W4zNlwJLzgRB").count();
+    let expected = items
+        .iter()
+        .filter(|i| i["verdict"] == "needs-person" && i["project"] == "project-W4zNlwJLzgRB")
+        .count();
     assert!(expected > 0);
     assert_eq!(s.shown(), (expected, expected));
     s.click("#f-verdict option[value='']");
@@ -257,7 +332,12 @@ fn report_html_in_headless_chromium() {
     s.click("#items thead th:nth-child(3)");
     s.click("#items thead th:nth-child(3)");
     let names = s.js("return [].map.call(document.querySelectorAll('#items tbody tr'),function(r){return r.cells[2].textContent;});");
-    let names: Vec<String> = names.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = names
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
     let mut sorted = names.clone();
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(names, sorted);
@@ -265,7 +345,12 @@ fn report_html_in_headless_chromium() {
     // Screenshot as a test artefact, back in the unfiltered state.
     s.click("#items thead th:nth-child(1)");
     s.js("window.scrollTo(0, 0); return null;");
-    let png = call(s.port, "GET", &format!("/session/{}/screenshot", s.id), None);
+    let png = call(
+        s.port,
+        "GET",
+        &format!("/session/{}/screenshot", s.id),
+        None,
+    );
     let png = base64_decode(png.as_str().expect("screenshot"));
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     let dir = common::repo().join("target/report-html");

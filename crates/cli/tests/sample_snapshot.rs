@@ -13,7 +13,10 @@ fn redact_secret_data(yaml: &str) -> String {
         for (_, val) in data.iter_mut() {
             let s = val.as_str().unwrap_or_default();
             let digest = Sha256::digest(s.as_bytes());
-            *val = serde_json::Value::String(format!("<redacted sha256:{}>", &hex::encode(digest)[..16]));
+            *val = serde_json::Value::String(format!(
+                "<redacted sha256:{}>",
+                &hex::encode(digest)[..16]
+            ));
         }
     }
     serde_saphyr::to_string(&v).expect("yaml")
@@ -29,12 +32,19 @@ fn sample_export_snapshot() {
     let resources = out.join("resources");
     for rel in common::files(&resources) {
         let text = std::fs::read_to_string(resources.join(&rel)).unwrap();
-        let text = if rel.starts_with("secrets") { redact_secret_data(&text) } else { text };
+        let text = if rel.starts_with("secrets") {
+            redact_secret_data(&text)
+        } else {
+            text
+        };
         let _ = writeln!(all, "=== {} ===\n{}", rel.display(), text);
     }
     insta::assert_snapshot!("sample_resources", all);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
-    insta::assert_snapshot!("sample_report", report.replace(out.to_str().unwrap(), "[OUT]"));
+    insta::assert_snapshot!(
+        "sample_report",
+        report.replace(out.to_str().unwrap(), "[OUT]")
+    );
 }
 
 #[test]
@@ -54,7 +64,9 @@ fn export_is_deterministic() {
             f.display()
         );
     }
-    let ra: serde_json::Value = serde_json::from_slice(&std::fs::read(a.join("report.json")).unwrap()).unwrap();
-    let rb: serde_json::Value = serde_json::from_slice(&std::fs::read(b.join("report.json")).unwrap()).unwrap();
+    let ra: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(a.join("report.json")).unwrap()).unwrap();
+    let rb: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(b.join("report.json")).unwrap()).unwrap();
     assert_eq!(ra["items"], rb["items"]);
 }

@@ -70,7 +70,11 @@ pub fn convert_credential(
     let mut findings = Vec::new();
     let unsupported = |findings: &mut Vec<Finding>, code: &str, msg: String| {
         findings.push(Finding::manual(code, msg));
-        ConvertedCredential { outcome: Outcome::Unsupported, object: None, findings: std::mem::take(findings) }
+        ConvertedCredential {
+            outcome: Outcome::Unsupported,
+            object: None,
+            findings: std::mem::take(findings),
+        }
     };
     if c.domain != "_" {
         return unsupported(
@@ -161,9 +165,16 @@ pub fn convert_credential(
         ValueSource::Unavailable(reason) => {
             findings.push(Finding::error(
                 "credential.undecryptable",
-                format!("values of credential {:?} cannot be decrypted: {reason}", c.id),
+                format!(
+                    "values of credential {:?} cannot be decrypted: {reason}",
+                    c.id
+                ),
             ));
-            return ConvertedCredential { outcome: Outcome::Failed, object: None, findings };
+            return ConvertedCredential {
+                outcome: Outcome::Failed,
+                object: None,
+                findings,
+            };
         }
         ValueSource::Placeholder(reason) => {
             findings.push(Finding::manual(
@@ -192,7 +203,10 @@ pub fn convert_credential(
         .data_keys()
         .iter()
         .map(|k| {
-            let v = data.get(*k).map(|p| p.expose().to_vec()).unwrap_or_default();
+            let v = data
+                .get(*k)
+                .map(|p| p.expose().to_vec())
+                .unwrap_or_default();
             (k.to_string(), ByteString(v))
         })
         .collect();
@@ -209,14 +223,17 @@ pub fn convert_credential(
         ..Secret::default()
     };
     let outcome = crate::migrated_outcome(&findings);
-    ConvertedCredential { outcome, object: Some(secret), findings }
+    ConvertedCredential {
+        outcome,
+        object: Some(secret),
+        findings,
+    }
 }
 
 fn username_of(kind: &CredentialKind) -> Option<&str> {
     match kind {
-        CredentialKind::UsernamePassword { username, .. } | CredentialKind::SshPrivateKey { username, .. } => {
-            Some(username)
-        }
+        CredentialKind::UsernamePassword { username, .. }
+        | CredentialKind::SshPrivateKey { username, .. } => Some(username),
         _ => None,
     }
 }
@@ -229,13 +246,17 @@ fn placeholder_data(kind: &CredentialKind) -> BTreeMap<&'static str, Plaintext> 
     out
 }
 
-fn revealed_data(kind: &CredentialKind, fields: &BTreeMap<String, Plaintext>) -> BTreeMap<&'static str, Plaintext> {
+fn revealed_data(
+    kind: &CredentialKind,
+    fields: &BTreeMap<String, Plaintext>,
+) -> BTreeMap<&'static str, Plaintext> {
     let mut out = placeholder_data(kind);
     let map: &[(&str, &[&'static str])] = match kind {
         CredentialKind::UsernamePassword { .. } => &[("password", &["password"])],
-        CredentialKind::SshPrivateKey { .. } => {
-            &[("passphrase", &["passphrase"]), ("privateKey", &["private_key", "privatekey"])]
-        }
+        CredentialKind::SshPrivateKey { .. } => &[
+            ("passphrase", &["passphrase"]),
+            ("privateKey", &["private_key", "privatekey"]),
+        ],
         CredentialKind::SecretText { .. } => &[("secret", &["secret"])],
         CredentialKind::Kubeconfig { .. } => &[("content", &["content"])],
         CredentialKind::Unsupported => &[],
@@ -283,15 +304,25 @@ fn decrypted_data(
                 ),
             ));
         }
-        let value = if matches!(d.form, SecretForm::NotData) { String::new() } else { d.value };
+        let value = if matches!(d.form, SecretForm::NotData) {
+            String::new()
+        } else {
+            d.value
+        };
         let p = Plaintext::from_string(value);
         for k in keys {
             out.insert(*k, p.clone());
         }
     };
     match kind {
-        CredentialKind::UsernamePassword { password, .. } => put("password", &["password"], password),
-        CredentialKind::SshPrivateKey { passphrase, private_key, .. } => {
+        CredentialKind::UsernamePassword { password, .. } => {
+            put("password", &["password"], password)
+        }
+        CredentialKind::SshPrivateKey {
+            passphrase,
+            private_key,
+            ..
+        } => {
             put("passphrase", &["passphrase"], passphrase);
             put("privateKey", &["private_key", "privatekey"], private_key);
         }

@@ -14,8 +14,8 @@
 
 use std::collections::BTreeMap;
 
-pub use ksdm_model::usage::{CredentialUse, Resolution};
 use ksdm_jenkins_xml::dom::{self, Element};
+pub use ksdm_model::usage::{CredentialUse, Resolution};
 
 /// One place where a pipeline names a credential id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

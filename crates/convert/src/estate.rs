@@ -9,12 +9,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Mutex;
 
+use ksdm_jenkins_xml::folder::parse_folder_credentials;
 use ksdm_model::v21::{
-    CredentialMeta, FolderReadError, JenkinsFolder, JenkinsKeys, ListedCredential, Membership, MysqlData, Project,
+    CredentialMeta, FolderReadError, JenkinsFolder, JenkinsKeys, ListedCredential, Membership,
+    MysqlData, Project,
 };
 use ksdm_model::{Finding, ItemKind, ItemReport, Outcome, ProjectSummary};
 use ksdm_secret::{derive_key, SecretKey};
-use ksdm_jenkins_xml::folder::parse_folder_credentials;
 use rayon::prelude::*;
 
 use crate::credential::{convert_credential, ValueSource};
@@ -125,7 +126,7 @@ pub struct EstateSummary {
 }
 
 struct Index<'a> {
-    active: HashMap<String, &'a Project>,  // lower(project_id) → row (unique ones)
+    active: HashMap<String, &'a Project>, // lower(project_id) → row (unique ones)
     deleted: HashMap<String, &'a Project>, // lower(project_id) → row
     memberships: HashMap<&'a str, Vec<&'a Membership>>,
     credential_meta: HashMap<(&'a str, &'a str, &'a str), &'a CredentialMeta>,
@@ -160,7 +161,10 @@ where
     let mut deleted = HashMap::new();
     for p in &mysql.projects {
         if p.is_active() {
-            by_lower.entry(project_name(&p.project_id)).or_default().push(p);
+            by_lower
+                .entry(project_name(&p.project_id))
+                .or_default()
+                .push(p);
         } else {
             deleted.insert(project_name(&p.project_id), p);
         }
@@ -173,11 +177,26 @@ where
         credential_meta_by_project: HashMap::new(),
     };
     for m in &mysql.memberships {
-        index.memberships.entry(m.project_id.as_str()).or_default().push(m);
+        index
+            .memberships
+            .entry(m.project_id.as_str())
+            .or_default()
+            .push(m);
     }
     for c in &mysql.credentials {
-        index.credential_meta.insert((c.project_id.as_str(), c.credential_id.as_str(), c.domain.as_str()), c);
-        index.credential_meta_by_project.entry(c.project_id.as_str()).or_default().push(c);
+        index.credential_meta.insert(
+            (
+                c.project_id.as_str(),
+                c.credential_id.as_str(),
+                c.domain.as_str(),
+            ),
+            c,
+        );
+        index
+            .credential_meta_by_project
+            .entry(c.project_id.as_str())
+            .or_default()
+            .push(c);
     }
     // Display-name duplicates within a workspace (the v3.0 API refuses the second one).
     let mut display: HashMap<(String, String), Vec<String>> = HashMap::new();
@@ -200,7 +219,8 @@ where
             }
         } else if let Some(p) = rows.into_iter().next() {
             // Compared as the generateName they become: "Team A" and "team-a" collide too.
-            let generate_name = crate::naming::sanitize_display_name(&p.name).unwrap_or_else(|| lower.clone());
+            let generate_name =
+                crate::naming::sanitize_display_name(&p.name).unwrap_or_else(|| lower.clone());
             display
                 .entry((p.workspace.clone().unwrap_or_default(), generate_name))
                 .or_default()
@@ -222,14 +242,25 @@ where
             Outcome::Skipped,
             Finding::info(
                 "project.soft-deleted",
-                format!("project has status {:?} in MySQL (soft-deleted); not migrated", p.status),
+                format!(
+                    "project has status {:?} in MySQL (soft-deleted); not migrated",
+                    p.status
+                ),
             ),
         );
-        out.items.extend(leftover_rows(&index, &p.project_id, "its project is soft-deleted"));
+        out.items.extend(leftover_rows(
+            &index,
+            &p.project_id,
+            "its project is soft-deleted",
+        ));
         emit(out.summarize(Some(p)));
     }
     // Rows that name a project that does not exist at all (a damaged database).
-    let known: HashSet<&str> = mysql.projects.iter().map(|p| p.project_id.as_str()).collect();
+    let known: HashSet<&str> = mysql
+        .projects
+        .iter()
+        .map(|p| p.project_id.as_str())
+        .collect();
     let mut unknown: Vec<&str> = index
         .memberships
         .keys()
@@ -249,7 +280,12 @@ where
 
     let seen = Mutex::new(HashSet::<String>::new());
     folders.par_bridge().for_each(|folder| {
-        let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
+        let ctx = FolderCtx {
+            index: &index,
+            opts,
+            values: &values,
+            duplicate_names: &duplicate_names,
+        };
         let folder = match folder {
             Ok(f) => f,
             Err(e) => {
@@ -263,13 +299,15 @@ where
                 match index.active.get(&lower) {
                     Some(p) => {
                         seen.lock().expect("seen lock").insert(lower);
-                        emit(if opts.selection.includes(p) { ctx.unreadable(p, &e) } else { excluded(p) });
+                        emit(if opts.selection.includes(p) {
+                            ctx.unreadable(p, &e)
+                        } else {
+                            excluded(p)
+                        });
                     }
-                    None => summary
-                        .lock()
-                        .expect("summary lock")
-                        .notes
-                        .push(format!("{e} (not an active project in MySQL, so nothing of it would be migrated)")),
+                    None => summary.lock().expect("summary lock").notes.push(format!(
+                        "{e} (not an active project in MySQL, so nothing of it would be migrated)"
+                    )),
                 }
                 return;
             }
@@ -296,11 +334,23 @@ where
     // unless the Jenkins source failed before their folder could be read.
     let summary = summary.into_inner().unwrap_or_default();
     let seen = seen.into_inner().unwrap_or_default();
-    let mut missing: Vec<&&Project> = index.active.iter().filter(|(k, _)| !seen.contains(*k)).map(|(_, p)| p).collect();
+    let mut missing: Vec<&&Project> = index
+        .active
+        .iter()
+        .filter(|(k, _)| !seen.contains(*k))
+        .map(|(_, p)| p)
+        .collect();
     missing.sort_by(|a, b| a.project_id.cmp(&b.project_id));
-    let ctx = FolderCtx { index: &index, opts, values: &values, duplicate_names: &duplicate_names };
+    let ctx = FolderCtx {
+        index: &index,
+        opts,
+        values: &values,
+        duplicate_names: &duplicate_names,
+    };
     let source_failed = summary.source_error.as_ref().map(|reason| {
-        FolderReadError::source(format!("the Jenkins source failed before this project's folder was read: {reason}"))
+        FolderReadError::source(format!(
+            "the Jenkins source failed before this project's folder was read: {reason}"
+        ))
     });
     missing.par_iter().for_each(|p| {
         if !opts.selection.includes(p) {
@@ -322,7 +372,9 @@ enum KeyState {
 
 fn key_state(keys: &JenkinsKeys, opts: &ConvertOptions, summary: &mut EstateSummary) -> KeyState {
     if opts.secret_values == SecretValues::Omit {
-        summary.notes.push("credential values omitted (--secret-values=omit)".into());
+        summary
+            .notes
+            .push("credential values omitted (--secret-values=omit)".into());
         return KeyState::Placeholder("--secret-values=omit".into());
     }
     let (Some(master), Some(hus)) = (&keys.master_key, &keys.hudson_util_secret) else {
@@ -332,17 +384,23 @@ fn key_state(keys: &JenkinsKeys, opts: &ConvertOptions, summary: &mut EstateSumm
             _ => "secrets/hudson.util.Secret is missing",
         };
         if opts.secret_values == SecretValues::Include {
-            summary.errors.push(format!("cannot decrypt credentials: {missing}"));
+            summary
+                .errors
+                .push(format!("cannot decrypt credentials: {missing}"));
             return KeyState::Unavailable(missing.into());
         }
-        summary.notes.push(format!("credential values omitted: {missing} in the Jenkins home"));
+        summary.notes.push(format!(
+            "credential values omitted: {missing} in the Jenkins home"
+        ));
         return KeyState::Placeholder(format!("{missing} in the Jenkins home"));
     };
     match derive_key(master, hus) {
         Ok(k) => KeyState::Key(k),
         Err(e) => {
             let reason = format!("{e}");
-            summary.errors.push(format!("cannot decrypt credentials: {reason}"));
+            summary
+                .errors
+                .push(format!("cannot decrypt credentials: {reason}"));
             KeyState::Unavailable(reason)
         }
     }
@@ -363,10 +421,18 @@ fn rows_with(index: &Index<'_>, project_id: &str, why: &str, outcome: Outcome) -
             id: format!("{}/{}", m.username, m.role),
             target: None,
             outcome,
-            findings: vec![Finding::info("membership.project-not-migrated", format!("not migrated: {why}"))],
+            findings: vec![Finding::info(
+                "membership.project-not-migrated",
+                format!("not migrated: {why}"),
+            )],
         });
     }
-    for c in index.credential_meta_by_project.get(project_id).into_iter().flatten() {
+    for c in index
+        .credential_meta_by_project
+        .get(project_id)
+        .into_iter()
+        .flatten()
+    {
         items.push(ItemReport {
             kind: ItemKind::Credential,
             project: project_id.to_string(),
@@ -375,7 +441,10 @@ fn rows_with(index: &Index<'_>, project_id: &str, why: &str, outcome: Outcome) -
             outcome,
             findings: vec![Finding::info(
                 "credential.project-not-migrated",
-                format!("project_credential row (domain {:?}) not migrated: {why}", c.domain),
+                format!(
+                    "project_credential row (domain {:?}) not migrated: {why}",
+                    c.domain
+                ),
             )],
         });
     }
@@ -399,7 +468,11 @@ fn single_item(p: &Project, outcome: Outcome, finding: Finding) -> ProjectOutput
 }
 
 fn excluded(p: &Project) -> ProjectOutput {
-    single_item(p, Outcome::Skipped, Finding::info("project.not-selected", "not selected by --only/--exclude"))
+    single_item(
+        p,
+        Outcome::Skipped,
+        Finding::info("project.not-selected", "not selected by --only/--exclude"),
+    )
 }
 
 struct FolderCtx<'a> {
@@ -412,7 +485,11 @@ struct FolderCtx<'a> {
 impl FolderCtx<'_> {
     fn orphan(&self, folder: &JenkinsFolder, summary: &mut EstateSummary) -> Option<ProjectOutput> {
         // Top-level items that are not folders (init-job and friends) are not projects.
-        let root = folder.config_xml.as_deref().and_then(|x| parse_folder_credentials(x).ok()).map(|f| f.root_class);
+        let root = folder
+            .config_xml
+            .as_deref()
+            .and_then(|x| parse_folder_credentials(x).ok())
+            .map(|f| f.root_class);
         if let Some(root) = &root {
             if root != FOLDER_CLASS {
                 summary.ignored_top_level_items.push(folder.name.clone());
@@ -433,28 +510,34 @@ impl FolderCtx<'_> {
                 folder.jobs.len()
             ),
         };
-        Some(ProjectOutput {
-            project_id: folder.name.clone(),
-            credential_usage: Vec::new(),
-            repairs: Vec::new(),
-            summary: None,
-            objects: Vec::new(),
-            items: vec![ItemReport {
-                kind: ItemKind::Project,
-                project: folder.name.clone(),
-                id: folder.name.clone(),
-                target: None,
-                outcome: Outcome::Skipped,
-                findings: vec![Finding::manual("project.orphan-folder", why)],
-            }],
-        }.summarize(None))
+        Some(
+            ProjectOutput {
+                project_id: folder.name.clone(),
+                credential_usage: Vec::new(),
+                repairs: Vec::new(),
+                summary: None,
+                objects: Vec::new(),
+                items: vec![ItemReport {
+                    kind: ItemKind::Project,
+                    project: folder.name.clone(),
+                    id: folder.name.clone(),
+                    target: None,
+                    outcome: Outcome::Skipped,
+                    findings: vec![Finding::manual("project.orphan-folder", why)],
+                }],
+            }
+            .summarize(None),
+        )
     }
 
     /// A selected project whose Jenkins folder could not be read: the project fails with the
     /// reason, nothing of it is written; credentials Jenkins still listed (metadata only) are
     /// manual tasks; its MySQL rows are reported under it.
     fn unreadable(&self, p: &Project, e: &FolderReadError) -> ProjectOutput {
-        let mut out = ProjectOutput { project_id: p.project_id.clone(), ..ProjectOutput::default() };
+        let mut out = ProjectOutput {
+            project_id: p.project_id.clone(),
+            ..ProjectOutput::default()
+        };
         out.items.push(item(
             ItemKind::Project,
             p,
@@ -463,13 +546,23 @@ impl FolderCtx<'_> {
             Outcome::Failed,
             vec![Finding::error(
                 "project.jenkins-folder-unreadable",
-                format!("the Jenkins folder cannot be read, so nothing of this project is migrated: {}", e.reason),
+                format!(
+                    "the Jenkins folder cannot be read, so nothing of this project is migrated: {}",
+                    e.reason
+                ),
             )],
         ));
         let why = "its project failed (the Jenkins folder cannot be read)";
         let listed: HashSet<&str> = e.listed_credentials.iter().map(|c| c.id.as_str()).collect();
         for c in &e.listed_credentials {
-            out.items.push(item(ItemKind::Credential, p, &c.id, None, Outcome::Failed, vec![listed_task(c)]));
+            out.items.push(item(
+                ItemKind::Credential,
+                p,
+                &c.id,
+                None,
+                Outcome::Failed,
+                vec![listed_task(c)],
+            ));
         }
         out.items.extend(
             rows_with(self.index, &p.project_id, why, Outcome::Failed)
@@ -481,7 +574,10 @@ impl FolderCtx<'_> {
 
     fn project(&self, p: &Project, folder: Option<&JenkinsFolder>) -> ProjectOutput {
         let ns = project_name(&p.project_id);
-        let mut out = ProjectOutput { project_id: p.project_id.clone(), ..ProjectOutput::default() };
+        let mut out = ProjectOutput {
+            project_id: p.project_id.clone(),
+            ..ProjectOutput::default()
+        };
         let converted = convert_project(p, self.opts.default_workspace.as_deref());
         let mut findings = converted.findings;
         if let Some(ids) = self.duplicate_names.get(&p.project_id) {
@@ -503,17 +599,29 @@ impl FolderCtx<'_> {
             ));
         }
         let Some(mut dp) = converted.object else {
-            out.items.push(item(ItemKind::Project, p, &p.project_id, None, Outcome::Failed, findings));
+            out.items.push(item(
+                ItemKind::Project,
+                p,
+                &p.project_id,
+                None,
+                Outcome::Failed,
+                findings,
+            ));
             return out.summarize(Some(p));
         };
-        let members = self.index.memberships.get(p.project_id.as_str()).filter(|m| !m.is_empty());
+        let members = self
+            .index
+            .memberships
+            .get(p.project_id.as_str())
+            .filter(|m| !m.is_empty());
         let owners: Option<Vec<&str>> = members.map(|ms| {
             ms.iter()
                 .filter(|m| m.role == "owner" && (m.status.is_empty() || m.status == "active"))
                 .map(|m| m.username.as_str())
                 .collect()
         });
-        let (creator, finding) = crate::project::choose_creator(p, owners.as_deref(), self.opts.creator);
+        let (creator, finding) =
+            crate::project::choose_creator(p, owners.as_deref(), self.opts.creator);
         findings.extend(finding);
         if let Some(annotations) = dp.metadata.annotations.as_mut() {
             match creator {
@@ -522,14 +630,31 @@ impl FolderCtx<'_> {
             };
         }
         let project_outcome = crate::migrated_outcome(&findings);
-        out.items.push(item(ItemKind::Project, p, &p.project_id, Some(ns.clone()), project_outcome, findings));
+        out.items.push(item(
+            ItemKind::Project,
+            p,
+            &p.project_id,
+            Some(ns.clone()),
+            project_outcome,
+            findings,
+        ));
         out.objects.push(V30Object::DevOpsProject(dp));
 
         if let Some(folder) = folder {
             self.folder_contents(p, &ns, folder, &mut out);
         }
-        for meta in self.index.credential_meta_by_project.get(p.project_id.as_str()).into_iter().flatten() {
-            if !out.items.iter().any(|i| i.kind == ItemKind::Credential && i.id == meta.credential_id) {
+        for meta in self
+            .index
+            .credential_meta_by_project
+            .get(p.project_id.as_str())
+            .into_iter()
+            .flatten()
+        {
+            if !out
+                .items
+                .iter()
+                .any(|i| i.kind == ItemKind::Credential && i.id == meta.credential_id)
+            {
                 out.items.push(item(
                     ItemKind::Credential,
                     p,
@@ -547,11 +672,28 @@ impl FolderCtx<'_> {
                 ));
             }
         }
-        for m in self.index.memberships.get(p.project_id.as_str()).into_iter().flatten() {
+        for m in self
+            .index
+            .memberships
+            .get(p.project_id.as_str())
+            .into_iter()
+            .flatten()
+        {
             let c = convert_membership(m, &ns, &self.opts.developer_role);
             let id = format!("{}/{}", m.username, m.role);
-            let target = c.object.as_ref().and_then(|o| o.metadata.name.clone()).map(|n| format!("{ns}/{n}"));
-            out.items.push(item(ItemKind::Membership, p, &id, target, c.outcome, c.findings));
+            let target = c
+                .object
+                .as_ref()
+                .and_then(|o| o.metadata.name.clone())
+                .map(|n| format!("{ns}/{n}"));
+            out.items.push(item(
+                ItemKind::Membership,
+                p,
+                &id,
+                target,
+                c.outcome,
+                c.findings,
+            ));
             if let Some(o) = c.object {
                 out.objects.push(V30Object::RoleBinding(o));
             }
@@ -559,7 +701,13 @@ impl FolderCtx<'_> {
         out.summarize(Some(p))
     }
 
-    fn folder_contents(&self, p: &Project, ns: &str, folder: &JenkinsFolder, out: &mut ProjectOutput) {
+    fn folder_contents(
+        &self,
+        p: &Project,
+        ns: &str,
+        folder: &JenkinsFolder,
+        out: &mut ProjectOutput,
+    ) {
         // Credentials from the folder store; what became of each id, for the pipelines' references.
         let mut folder_credentials: BTreeMap<String, FolderCredential> = BTreeMap::new();
         match folder.config_xml.as_deref().map(parse_folder_credentials) {
@@ -658,7 +806,12 @@ impl FolderCtx<'_> {
             *lower_count.entry(name.to_ascii_lowercase()).or_default() += 1;
         }
         let creator = p.creator.as_str();
-        type JobResult = (ItemReport, Option<V30Object>, Option<RepairedJob>, Vec<CredentialUse>);
+        type JobResult = (
+            ItemReport,
+            Option<V30Object>,
+            Option<RepairedJob>,
+            Vec<CredentialUse>,
+        );
         let results: Vec<JobResult> = folder
             .jobs
             .par_iter()
@@ -700,9 +853,18 @@ impl FolderCtx<'_> {
             }
         }
         for (name, reason) in &folder.unreadable_jobs {
-            let f =
-                Finding::error("pipeline.config-unreadable", format!("the job's config.xml cannot be read: {reason}"));
-            out.items.push(item(ItemKind::Pipeline, p, name, None, Outcome::Failed, vec![f]));
+            let f = Finding::error(
+                "pipeline.config-unreadable",
+                format!("the job's config.xml cannot be read: {reason}"),
+            );
+            out.items.push(item(
+                ItemKind::Pipeline,
+                p,
+                name,
+                None,
+                Outcome::Failed,
+                vec![f],
+            ));
         }
     }
 }
@@ -723,8 +885,14 @@ fn listed_task(c: &ListedCredential) -> Finding {
 
 /// Why a folder credential is not migrated: its first manual task or error.
 fn not_migrated(outcome: Outcome, findings: &[Finding]) -> FolderCredential {
-    match findings.iter().find(|f| f.severity >= ksdm_model::Severity::Manual) {
-        Some(f) => FolderCredential::NotMigrated { code: f.code.clone(), why: f.message.clone() },
+    match findings
+        .iter()
+        .find(|f| f.severity >= ksdm_model::Severity::Manual)
+    {
+        Some(f) => FolderCredential::NotMigrated {
+            code: f.code.clone(),
+            why: f.message.clone(),
+        },
         None => FolderCredential::NotMigrated {
             code: String::new(),
             why: format!("the credential is {}", outcome.label().to_lowercase()),
@@ -735,7 +903,10 @@ fn not_migrated(outcome: Outcome, findings: &[Finding]) -> FolderCredential {
 /// One manual task per credential reference that does not resolve to a migrated Secret.
 fn credential_findings(usage: &[CredentialUse], findings: &mut Vec<Finding>) {
     let mut seen = HashSet::new();
-    for u in usage.iter().filter(|u| u.resolution != Resolution::Migrated) {
+    for u in usage
+        .iter()
+        .filter(|u| u.resolution != Resolution::Migrated)
+    {
         if !seen.insert(&u.credential_id) {
             continue;
         }
@@ -773,7 +944,14 @@ fn item(
     outcome: Outcome,
     findings: Vec<Finding>,
 ) -> ItemReport {
-    ItemReport { kind, project: p.project_id.clone(), id: id.to_string(), target, outcome, findings }
+    ItemReport {
+        kind,
+        project: p.project_id.clone(),
+        id: id.to_string(),
+        target,
+        outcome,
+        findings,
+    }
 }
 
 #[cfg(test)]
@@ -799,7 +977,13 @@ mod tests {
         let items = Mutex::new(Vec::new());
         let emit = |p: ProjectOutput| items.lock().unwrap().extend(p.items);
         let folders: Vec<Result<JenkinsFolder, FolderReadError>> = Vec::new();
-        convert_estate(mysql, &JenkinsKeys::default(), folders.into_iter(), &ConvertOptions::default(), &emit);
+        convert_estate(
+            mysql,
+            &JenkinsKeys::default(),
+            folders.into_iter(),
+            &ConvertOptions::default(),
+            &emit,
+        );
         let mut v = items.into_inner().unwrap();
         v.sort_by(|a, b| a.id.cmp(&b.id));
         v
@@ -817,14 +1001,22 @@ mod tests {
             ..MysqlData::default()
         };
         let items = run(&mysql);
-        let projects: Vec<&ItemReport> = items.iter().filter(|i| i.kind == ItemKind::Project).collect();
+        let projects: Vec<&ItemReport> = items
+            .iter()
+            .filter(|i| i.kind == ItemKind::Project)
+            .collect();
         assert_eq!(projects.len(), 4);
         for p in &projects[..2] {
             assert_eq!(p.outcome, Outcome::Failed, "{p:?}");
             assert_eq!(p.findings[0].code, "project.name-collision");
         }
         for p in &projects[2..] {
-            assert!(p.findings.iter().any(|f| f.code == "project.duplicate-display-name"), "{p:?}");
+            assert!(
+                p.findings
+                    .iter()
+                    .any(|f| f.code == "project.duplicate-display-name"),
+                "{p:?}"
+            );
         }
     }
 
@@ -842,7 +1034,13 @@ mod tests {
             ..MysqlData::default()
         };
         let items = run(&mysql);
-        let m = items.iter().find(|i| i.kind == ItemKind::Membership).expect("membership reported");
-        assert_eq!((m.outcome, m.project.as_str()), (Outcome::Skipped, "project-gone"));
+        let m = items
+            .iter()
+            .find(|i| i.kind == ItemKind::Membership)
+            .expect("membership reported");
+        assert_eq!(
+            (m.outcome, m.project.as_str()),
+            (Outcome::Skipped, "project-gone")
+        );
     }
 }

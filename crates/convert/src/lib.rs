@@ -34,7 +34,10 @@ pub mod v30_repair;
 
 /// The outcome of an item that is migrated: partial as soon as one finding is a warning or worse.
 pub(crate) fn migrated_outcome(findings: &[ksdm_model::Finding]) -> ksdm_model::Outcome {
-    if findings.iter().any(|f| f.severity >= ksdm_model::Severity::Warning) {
+    if findings
+        .iter()
+        .any(|f| f.severity >= ksdm_model::Severity::Warning)
+    {
         ksdm_model::Outcome::PartiallySuccessful
     } else {
         ksdm_model::Outcome::Successful

@@ -35,7 +35,11 @@ pub fn map_role<'a>(role: &str, developer_role: &'a str) -> Option<&'a str> {
 }
 
 /// Builds the RoleBinding `<username>-<role>` in `namespace`.
-pub fn convert_membership(m: &Membership, namespace: &str, developer_role: &str) -> ConvertedMembership {
+pub fn convert_membership(
+    m: &Membership,
+    namespace: &str,
+    developer_role: &str,
+) -> ConvertedMembership {
     let mut findings = Vec::new();
     let Some(role) = map_role(&m.role, developer_role) else {
         findings.push(Finding::manual(
@@ -46,15 +50,26 @@ pub fn convert_membership(m: &Membership, namespace: &str, developer_role: &str)
                 m.username, m.role
             ),
         ));
-        return ConvertedMembership { outcome: Outcome::Unsupported, object: None, findings };
+        return ConvertedMembership {
+            outcome: Outcome::Unsupported,
+            object: None,
+            findings,
+        };
     };
     let name = format!("{}-{role}", m.username);
     if let Some(problem) = subdomain_problem(&name) {
         findings.push(Finding::manual(
             "membership.invalid-name",
-            format!("RoleBinding name {name:?} for user {:?} is not a valid name: it {problem}", m.username),
+            format!(
+                "RoleBinding name {name:?} for user {:?} is not a valid name: it {problem}",
+                m.username
+            ),
         ));
-        return ConvertedMembership { outcome: Outcome::Unsupported, object: None, findings };
+        return ConvertedMembership {
+            outcome: Outcome::Unsupported,
+            object: None,
+            findings,
+        };
     }
     if m.role == "developer" && role == "operator" {
         findings.push(Finding::warning(
@@ -68,12 +83,18 @@ pub fn convert_membership(m: &Membership, namespace: &str, developer_role: &str)
     } else if m.role == "developer" && role != "operator" {
         findings.push(Finding::warning(
             "membership.rights-changed",
-            format!("user {:?} was a v2.1 developer and becomes v3.0 {role} (--developer-role)", m.username),
+            format!(
+                "user {:?} was a v2.1 developer and becomes v3.0 {role} (--developer-role)",
+                m.username
+            ),
         ));
     } else if m.role == "maintainer" {
         findings.push(Finding::info(
             "membership.rights-slightly-widened",
-            format!("user {:?}: maintainer → operator can also edit and delete pipelines", m.username),
+            format!(
+                "user {:?}: maintainer → operator can also edit and delete pipelines",
+                m.username
+            ),
         ));
     }
     let mut labels = BTreeMap::new();
@@ -85,7 +106,11 @@ pub fn convert_membership(m: &Membership, namespace: &str, developer_role: &str)
             labels: Some(labels),
             ..ObjectMeta::default()
         },
-        role_ref: RoleRef { api_group: RBAC_GROUP.into(), kind: "Role".into(), name: role.into() },
+        role_ref: RoleRef {
+            api_group: RBAC_GROUP.into(),
+            kind: "Role".into(),
+            name: role.into(),
+        },
         subjects: Some(vec![Subject {
             api_group: Some(RBAC_GROUP.into()),
             kind: "User".into(),
@@ -94,7 +119,11 @@ pub fn convert_membership(m: &Membership, namespace: &str, developer_role: &str)
         }]),
     };
     let outcome = crate::migrated_outcome(&findings);
-    ConvertedMembership { outcome, object: Some(rb), findings }
+    ConvertedMembership {
+        outcome,
+        object: Some(rb),
+        findings,
+    }
 }
 
 #[cfg(test)]

@@ -18,10 +18,18 @@ pub fn label_problem(name: &str) -> Option<String> {
         return Some("is empty".into());
     }
     if b.len() > DNS1123_LABEL_MAX {
-        return Some(format!("is {} characters long (at most {DNS1123_LABEL_MAX})", b.len()));
+        return Some(format!(
+            "is {} characters long (at most {DNS1123_LABEL_MAX})",
+            b.len()
+        ));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
-        return Some(format!("contains {c:?} (only lowercase letters, digits and '-' are allowed)"));
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Some(format!(
+            "contains {c:?} (only lowercase letters, digits and '-' are allowed)"
+        ));
     }
     if !is_alnum(b[0]) || !is_alnum(b[b.len() - 1]) {
         return Some("must start and end with a lowercase letter or digit".into());
@@ -35,15 +43,19 @@ pub fn subdomain_problem(name: &str) -> Option<String> {
         return Some("is empty".into());
     }
     if name.len() > DNS1123_SUBDOMAIN_MAX {
-        return Some(format!("is {} characters long (at most {DNS1123_SUBDOMAIN_MAX})", name.len()));
+        return Some(format!(
+            "is {} characters long (at most {DNS1123_SUBDOMAIN_MAX})",
+            name.len()
+        ));
     }
     for part in name.split('.') {
         let b = part.as_bytes();
         if b.is_empty() {
             return Some("has an empty part between dots".into());
         }
-        if let Some(c) =
-            part.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        if let Some(c) = part
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
         {
             return Some(format!(
                 "contains {c:?} (only lowercase letters, digits, '-' and '.' are allowed)"
@@ -104,10 +116,16 @@ mod tests {
 
     #[test]
     fn sanitizing() {
-        assert_eq!(sanitize_display_name("Team Alpha_CI").as_deref(), Some("team-alpha-ci"));
+        assert_eq!(
+            sanitize_display_name("Team Alpha_CI").as_deref(),
+            Some("team-alpha-ci")
+        );
         assert_eq!(sanitize_display_name("ok-name").as_deref(), Some("ok-name"));
         assert_eq!(sanitize_display_name("--x--").as_deref(), Some("x"));
         assert_eq!(sanitize_display_name("项目"), None);
-        assert_eq!(sanitize_display_name(&"a".repeat(80)).unwrap().len(), GENERATE_NAME_MAX);
+        assert_eq!(
+            sanitize_display_name(&"a".repeat(80)).unwrap().len(),
+            GENERATE_NAME_MAX
+        );
     }
 }

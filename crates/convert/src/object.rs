@@ -8,6 +8,9 @@ use ksdm_model::ObjectKind;
 /// One object of the v3.0 YAML tree. `Debug` never shows a Secret's values (see
 /// [`RedactedSecret`]).
 #[derive(Clone, PartialEq)]
+// Each object is built once and moved to the sink; boxing the larger variants would only add an
+// allocation per object.
+#[allow(clippy::large_enum_variant)]
 pub enum V30Object {
     /// A cluster-scoped DevOpsProject.
     DevOpsProject(DevOpsProject),

@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
+use crate::v30_parse::parse_job;
+use crate::v30_repair::{repair_job, JobRepair, RepairOutcome};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use ksdm_model::v21::JobClass;
 use ksdm_model::v30::{Pipeline, CREATOR_ANNOTATION, DEVOPS_API_VERSION};
 use ksdm_model::{Finding, Outcome, Severity};
-use crate::v30_parse::parse_job;
-use crate::v30_repair::{repair_job, JobRepair, RepairOutcome};
 
 use crate::credential_usage::{job_references, CredentialRef};
 use crate::naming::subdomain_problem;
@@ -33,7 +33,12 @@ pub struct ConvertedPipeline {
 /// Converts the job `job_name` (as named in Jenkins) of the project whose admin namespace is
 /// `namespace`. `creator` goes into `kubesphere.io/creator` (v2.1 kept no pipeline creator, so
 /// the project creator is used).
-pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &str) -> ConvertedPipeline {
+pub fn convert_pipeline(
+    job_name: &str,
+    xml: &[u8],
+    namespace: &str,
+    creator: &str,
+) -> ConvertedPipeline {
     let mut findings = Vec::new();
     let name = job_name.to_ascii_lowercase();
     if let Some(problem) = subdomain_problem(&name) {
@@ -45,13 +50,25 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                  the job in Jenkins (or recreate it in KubeSphere) and rerun"
             ),
         ));
-        return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None, credential_refs: Vec::new() };
+        return ConvertedPipeline {
+            outcome: Outcome::Unsupported,
+            object: None,
+            findings,
+            repair: None,
+            credential_refs: Vec::new(),
+        };
     }
     let parsed = match parse_job(&name, xml) {
         Ok(p) => p,
         Err(e) => {
             findings.push(Finding::error("pipeline.unreadable", e.to_string()));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None, credential_refs: Vec::new() };
+            return ConvertedPipeline {
+                outcome: Outcome::Failed,
+                object: None,
+                findings,
+                repair: None,
+                credential_refs: Vec::new(),
+            };
         }
     };
     let unreadable = parsed.v30_unreadable();
@@ -62,9 +79,18 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
     let spec = match (&parsed.class, parsed.spec) {
         (JobClass::Other(class), _) => {
             // The parser explains the class; make that explanation the manual task.
-            if let Some(f) = findings.iter_mut().find(|f| f.code == "pipeline.unsupported-job-class") {
+            if let Some(f) = findings
+                .iter_mut()
+                .find(|f| f.code == "pipeline.unsupported-job-class")
+            {
                 f.severity = Severity::Manual;
-                return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None, credential_refs: Vec::new() };
+                return ConvertedPipeline {
+                    outcome: Outcome::Unsupported,
+                    object: None,
+                    findings,
+                    repair: None,
+                    credential_refs: Vec::new(),
+                };
             }
             findings.push(Finding::manual(
                 "pipeline.unsupported-class",
@@ -73,11 +99,26 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
                      (it stays in Jenkins, invisible in KubeSphere)"
                 ),
             ));
-            return ConvertedPipeline { outcome: Outcome::Unsupported, object: None, findings, repair: None, credential_refs: Vec::new() };
+            return ConvertedPipeline {
+                outcome: Outcome::Unsupported,
+                object: None,
+                findings,
+                repair: None,
+                credential_refs: Vec::new(),
+            };
         }
         (_, None) => {
-            findings.push(Finding::error("pipeline.unreadable", "job has no pipeline definition that can be read"));
-            return ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair: None, credential_refs: Vec::new() };
+            findings.push(Finding::error(
+                "pipeline.unreadable",
+                "job has no pipeline definition that can be read",
+            ));
+            return ConvertedPipeline {
+                outcome: Outcome::Failed,
+                object: None,
+                findings,
+                repair: None,
+                credential_refs: Vec::new(),
+            };
         }
         (_, Some(spec)) => spec,
     };
@@ -100,9 +141,22 @@ pub fn convert_pipeline(job_name: &str, xml: &[u8], namespace: &str, creator: &s
         },
         spec,
     };
-    let credential_refs = job_references(xml, object.spec.pipeline.as_ref().map(|p| p.jenkinsfile.as_str()));
+    let credential_refs = job_references(
+        xml,
+        object
+            .spec
+            .pipeline
+            .as_ref()
+            .map(|p| p.jenkinsfile.as_str()),
+    );
     let outcome = crate::migrated_outcome(&findings);
-    ConvertedPipeline { outcome, object: Some(object), findings, repair: None, credential_refs }
+    ConvertedPipeline {
+        outcome,
+        object: Some(object),
+        findings,
+        repair: None,
+        credential_refs,
+    }
 }
 
 /// A job the v3.0 parser panics or fails on: no Pipeline (one such object crash-loops
@@ -134,5 +188,11 @@ fn held_back(name: &str, xml: &[u8], mut findings: Vec<Finding>) -> ConvertedPip
         }
         RepairOutcome::NotNeeded => None,
     };
-    ConvertedPipeline { outcome: Outcome::Failed, object: None, findings, repair, credential_refs: Vec::new() }
+    ConvertedPipeline {
+        outcome: Outcome::Failed,
+        object: None,
+        findings,
+        repair,
+        credential_refs: Vec::new(),
+    }
 }

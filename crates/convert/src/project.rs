@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use ksdm_model::v21::Project;
 use ksdm_model::v30::{
-    DevOpsProject, ALIAS_NAME_ANNOTATION, CREATOR_ANNOTATION, DESCRIPTION_ANNOTATION, DEVOPS_API_VERSION,
-    WORKSPACE_LABEL,
+    DevOpsProject, ALIAS_NAME_ANNOTATION, CREATOR_ANNOTATION, DESCRIPTION_ANNOTATION,
+    DEVOPS_API_VERSION, WORKSPACE_LABEL,
 };
 use ksdm_model::Finding;
 
@@ -38,7 +38,10 @@ pub fn convert_project(p: &Project, default_workspace: Option<&str>) -> Converte
                 p.project_id
             ),
         ));
-        return ConvertedProject { object: None, findings };
+        return ConvertedProject {
+            object: None,
+            findings,
+        };
     }
     if name != p.project_id {
         findings.push(Finding::info(
@@ -65,7 +68,10 @@ pub fn convert_project(p: &Project, default_workspace: Option<&str>) -> Converte
                     "project has no workspace in MySQL (column missing or empty); v3.0 requires the \
                      kubesphere.io/workspace label. Rerun with --default-workspace WS",
                 ));
-                return ConvertedProject { object: None, findings };
+                return ConvertedProject {
+                    object: None,
+                    findings,
+                };
             }
         },
     };
@@ -118,7 +124,10 @@ pub fn convert_project(p: &Project, default_workspace: Option<&str>) -> Converte
         },
         spec: BTreeMap::new(),
     };
-    ConvertedProject { object: Some(object), findings }
+    ConvertedProject {
+        object: Some(object),
+        findings,
+    }
 }
 
 /// The `kubesphere.io/creator` of a project under `policy`, given its active owners (v2.1
@@ -200,7 +209,10 @@ mod tests {
 
     #[test]
     fn converts_and_sanitizes() {
-        let c = convert_project(&row("project-W4zNlwJLzgRB", "Team Alpha_CI", Some("ws")), None);
+        let c = convert_project(
+            &row("project-W4zNlwJLzgRB", "Team Alpha_CI", Some("ws")),
+            None,
+        );
         let o = c.object.unwrap();
         assert_eq!(o.metadata.name.as_deref(), Some("project-w4znlwjlzgrb"));
         assert_eq!(o.metadata.generate_name.as_deref(), Some("team-alpha-ci"));
@@ -216,6 +228,9 @@ mod tests {
         assert!(c.object.is_none());
         assert_eq!(c.findings[0].code, "project.no-workspace");
         let c = convert_project(&row("project-a", "a", Some("")), Some("fallback"));
-        assert_eq!(c.object.unwrap().metadata.labels.unwrap()[WORKSPACE_LABEL], "fallback");
+        assert_eq!(
+            c.object.unwrap().metadata.labels.unwrap()[WORKSPACE_LABEL],
+            "fallback"
+        );
     }
 }

@@ -87,7 +87,10 @@ mod tests {
         assert!(Selector::parse("workspace:ws1").matches(&p));
         assert!(Selector::parse("ws1").matches(&p));
         assert!(!Selector::parse("name:ws1").matches(&p));
-        let sel = Selection { only: vec![Selector::parse("ws1")], exclude: vec![Selector::parse("demo")] };
+        let sel = Selection {
+            only: vec![Selector::parse("ws1")],
+            exclude: vec![Selector::parse("demo")],
+        };
         assert!(!sel.includes(&p));
         assert!(Selection::default().includes(&p));
     }

@@ -8,9 +8,9 @@
 use ksdm_model::v30::{GithubSource, MultiBranchPipeline, NoScmPipeline, PipelineSpec};
 use ksdm_model::Finding;
 
+use crate::v30_parse::{source_class, tag, PARAMETER_TYPES};
 use ksdm_jenkins_xml::class::definition;
 use ksdm_jenkins_xml::dom::Element;
-use crate::v30_parse::{source_class, tag, PARAMETER_TYPES};
 
 // When these losses happen is the same for all of them (the controller keeps the Jenkins job as
 // it is while the Pipeline spec matches; any later edit of the Pipeline in KubeSphere regenerates
@@ -29,10 +29,7 @@ pub fn report(job: &str, root: &Element, spec: &PipelineSpec, out: &mut Vec<Find
 }
 
 fn lost(out: &mut Vec<Finding>, code: &str, job: &str, what: String) {
-    out.push(Finding::warning(
-        code,
-        format!("job `{job}`: {what}"),
-    ));
+    out.push(Finding::warning(code, format!("job `{job}`: {what}")));
 }
 
 /// Root children the plain-pipeline generator writes (or that carry nothing).
@@ -215,34 +212,73 @@ fn property_lost(out: &mut Vec<Finding>, job: &str, prop: &Element, what: &str) 
 /// states; `None` when it (may) configure something.
 fn inert_because(prop: &Element) -> Option<String> {
     let text = |name: &str| prop.child_raw(name).map(|e| e.text.trim().to_owned());
-    let false_or_absent = |name: &str| matches!(text(name).as_deref(), None | Some("false") | Some(""));
-    let empty = |name: &str| prop.child_raw(name).is_none_or(|e| e.children.is_empty() && e.text.trim().is_empty());
+    let false_or_absent =
+        |name: &str| matches!(text(name).as_deref(), None | Some("false") | Some(""));
+    let empty = |name: &str| {
+        prop.child_raw(name)
+            .is_none_or(|e| e.children.is_empty() && e.text.trim().is_empty())
+    };
     let short = prop.raw_name.rsplit('.').next().unwrap_or(&prop.raw_name);
-    let only = |allowed: &[&str]| prop.children.iter().all(|c| allowed.contains(&c.raw_name.as_str()));
+    let only = |allowed: &[&str]| {
+        prop.children
+            .iter()
+            .all(|c| allowed.contains(&c.raw_name.as_str()))
+    };
     match short {
-        "DatadogJobProperty" if only(&["emitOnCheckout", "enableFile", "enableProperty", "tagFile", "tagProperties"])
-            && prop.children.iter().all(|c| matches!(c.text.trim(), "" | "false")) =>
+        "DatadogJobProperty"
+            if only(&[
+                "emitOnCheckout",
+                "enableFile",
+                "enableProperty",
+                "tagFile",
+                "tagProperties",
+            ]) && prop
+                .children
+                .iter()
+                .all(|c| matches!(c.text.trim(), "" | "false")) =>
         {
             Some("emitOnCheckout=false, no tags".into())
         }
-        "RebuildSettings" if only(&["autoRebuild", "rebuildDisabled"]) && false_or_absent("autoRebuild") && false_or_absent("rebuildDisabled") => {
+        "RebuildSettings"
+            if only(&["autoRebuild", "rebuildDisabled"])
+                && false_or_absent("autoRebuild")
+                && false_or_absent("rebuildDisabled") =>
+        {
             Some("autoRebuild and rebuildDisabled are false".into())
         }
-        "ThrottleJobProperty" if false_or_absent("throttleEnabled") => Some("throttleEnabled=false".into()),
-        "ScannerJobProperty" if only(&["doNotScan"]) && false_or_absent("doNotScan") => Some("doNotScan=false".into()),
-        "KubernetesFolderProperty" if only(&["permittedClouds"]) && empty("permittedClouds") => Some("no permitted clouds".into()),
-        "JiraProjectProperty" if only(&["siteName"]) && empty("siteName") => Some("no Jira site".into()),
-        "GitLabConnectionProperty" if only(&["gitLabConnection", "jobCredentialId", "useAlternativeCredential"])
-            && empty("gitLabConnection")
-            && empty("jobCredentialId")
-            && false_or_absent("useAlternativeCredential") =>
+        "ThrottleJobProperty" if false_or_absent("throttleEnabled") => {
+            Some("throttleEnabled=false".into())
+        }
+        "ScannerJobProperty" if only(&["doNotScan"]) && false_or_absent("doNotScan") => {
+            Some("doNotScan=false".into())
+        }
+        "KubernetesFolderProperty" if only(&["permittedClouds"]) && empty("permittedClouds") => {
+            Some("no permitted clouds".into())
+        }
+        "JiraProjectProperty" if only(&["siteName"]) && empty("siteName") => {
+            Some("no Jira site".into())
+        }
+        "GitLabConnectionProperty"
+            if only(&[
+                "gitLabConnection",
+                "jobCredentialId",
+                "useAlternativeCredential",
+            ]) && empty("gitLabConnection")
+                && empty("jobCredentialId")
+                && false_or_absent("useAlternativeCredential") =>
         {
             Some("no GitLab connection".into())
         }
-        "GithubProjectProperty" if only(&["projectUrl", "displayName"]) && empty("projectUrl") && empty("displayName") => {
+        "GithubProjectProperty"
+            if only(&["projectUrl", "displayName"])
+                && empty("projectUrl")
+                && empty("displayName") =>
+        {
             Some("no project URL".into())
         }
-        "LeastLoadDisabledProperty" if only(&["leastLoadDisabled"]) && false_or_absent("leastLoadDisabled") => {
+        "LeastLoadDisabledProperty"
+            if only(&["leastLoadDisabled"]) && false_or_absent("leastLoadDisabled") =>
+        {
             Some("leastLoadDisabled=false".into())
         }
         _ => None,
@@ -258,7 +294,11 @@ fn settings_summary(prop: &Element) -> String {
         .take(4)
         .map(|c| {
             let v = c.text.trim();
-            let v = if v.chars().count() > 40 { format!("{}…", v.chars().take(40).collect::<String>()) } else { v.to_owned() };
+            let v = if v.chars().count() > 40 {
+                format!("{}…", v.chars().take(40).collect::<String>())
+            } else {
+                v.to_owned()
+            };
             format!("{}={v}", c.name)
         })
         .collect();
@@ -292,12 +332,28 @@ fn parameter_settings(job: &str, flow: &Element, p: &NoScmPipeline, out: &mut Ve
             );
         }
         if def.raw_name == "hudson.model.ChoiceParameterDefinition" {
-            let Some(choices) = def.child_raw("choices") else { continue };
+            let Some(choices) = def.child_raw("choices") else {
+                continue;
+            };
             let list = choices.child_raw("a").unwrap_or(choices);
-            let original: Vec<&str> = list.children.iter().filter(|c| c.raw_name == "string").map(|c| c.text.as_str()).collect();
-            let Some(parsed) = p.parameters.iter().find(|x| x.name == name && x.type_ == "choice") else { continue };
-            let rewritten: Vec<&str> =
-                if parsed.default_value.is_empty() { Vec::new() } else { parsed.default_value.split('\n').collect() };
+            let original: Vec<&str> = list
+                .children
+                .iter()
+                .filter(|c| c.raw_name == "string")
+                .map(|c| c.text.as_str())
+                .collect();
+            let Some(parsed) = p
+                .parameters
+                .iter()
+                .find(|x| x.name == name && x.type_ == "choice")
+            else {
+                continue;
+            };
+            let rewritten: Vec<&str> = if parsed.default_value.is_empty() {
+                Vec::new()
+            } else {
+                parsed.default_value.split('\n').collect()
+            };
             if original != rewritten {
                 lost(
                     out,
@@ -560,7 +616,11 @@ fn health_and_icon(job: &str, project: &Element, out: &mut Vec<Finding>) {
     if let Some(metrics) = project.child_raw("healthMetrics") {
         let is_default = metrics.children.len() == 1
             && metrics.children[0].raw_name == WORST_CHILD
-            && metrics.children[0].child_raw("nonRecursive").map(|e| e.text.trim()).unwrap_or("false") == "false";
+            && metrics.children[0]
+                .child_raw("nonRecursive")
+                .map(|e| e.text.trim())
+                .unwrap_or("false")
+                == "false";
         if !is_default {
             let names: Vec<String> = metrics
                 .children
@@ -573,7 +633,11 @@ fn health_and_icon(job: &str, project: &Element, out: &mut Vec<Finding>) {
                     }
                 })
                 .collect();
-            let have = if names.is_empty() { "none".to_owned() } else { names.join(", ") };
+            let have = if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            };
             lost(
                 out,
                 "pipeline.health-metrics-reset",
@@ -585,7 +649,12 @@ fn health_and_icon(job: &str, project: &Element, out: &mut Vec<Finding>) {
     if let Some(icon) = project.child_raw("icon") {
         let class = icon.attr("class").unwrap_or("");
         if class != "jenkins.branch.MetadataActionFolderIcon" {
-            lost(out, "pipeline.icon-reset", job, format!("the folder icon `{class}` is reset to MetadataActionFolderIcon"));
+            lost(
+                out,
+                "pipeline.icon-reset",
+                job,
+                format!("the folder icon `{class}` is reset to MetadataActionFolderIcon"),
+            );
         }
     }
 }

@@ -26,8 +26,8 @@ use ksdm_model::v30::{
 };
 use ksdm_model::Finding;
 
-use ksdm_jenkins_xml::dom::{self, Document, Element, XmlError};
 use crate::v30_losses as pipeline_losses;
+use ksdm_jenkins_xml::dom::{self, Document, Element, XmlError};
 
 /// Root element of a plain pipeline job (`org.jenkinsci.plugins.workflow.job.WorkflowJob`).
 pub const WORKFLOW_JOB_ROOT: &str = ksdm_jenkins_xml::class::item::WORKFLOW_JOB_ROOT;

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use ksdm_model::v21::JobClass;
 use ksdm_convert::v30_parse::parse_job;
 use ksdm_convert::v30_repair::{repair_job, RepairOutcome};
+use ksdm_model::v21::JobClass;
 
 struct Case {
     name: String,

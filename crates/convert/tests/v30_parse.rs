@@ -1,5 +1,10 @@
 //! Pipeline `config.xml` → v3.0 spec, exactly as the v3.0.0 controller parses it.
 
+use ksdm_convert::v30_parse::{
+    parse_job, read_github_like, read_scm_source_as, source_class, ParsedJob, SourceFlavour,
+    V30Failures,
+};
+use ksdm_jenkins_xml::dom;
 use ksdm_model::v21::JobClass;
 use ksdm_model::v30::{
     Discarder, DiscoverPrFromForks, GitCloneOption, GitSource, GithubSource, MultiBranchPipeline,
@@ -7,11 +12,6 @@ use ksdm_model::v30::{
     SvnSource, TimerTrigger,
 };
 use ksdm_model::Severity;
-use ksdm_jenkins_xml::dom;
-use ksdm_convert::v30_parse::{
-    parse_job, read_github_like, read_scm_source_as, source_class, ParsedJob, SourceFlavour,
-    V30Failures,
-};
 
 fn fixture(rel: &str) -> Vec<u8> {
     ksdm_test_fixtures::read(&format!("jenkins-xml/{rel}"))
@@ -150,7 +150,10 @@ fn kubesphere_workflowjob_jenkins_saved() {
     // The empty Jira property configures nothing (a note); the password default is a loss.
     assert_eq!(
         codes(&p),
-        ["pipeline.inert-property-dropped", "pipeline.password-default"]
+        [
+            "pipeline.inert-property-dropped",
+            "pipeline.password-default"
+        ]
     );
     assert!(p.findings[0]
         .message
@@ -268,7 +271,13 @@ fn ks_devops_multibranch_bitbucket_jenkins_saved() {
     assert_eq!(multi(&p), &expected);
     // A Kubernetes folder property without clouds configures nothing; the empty health metrics
     // become WorstChildHealthMetric on a rewrite.
-    assert_eq!(codes(&p), ["pipeline.inert-property-dropped", "pipeline.health-metrics-reset"]);
+    assert_eq!(
+        codes(&p),
+        [
+            "pipeline.inert-property-dropped",
+            "pipeline.health-metrics-reset"
+        ]
+    );
     assert!(p.findings[0].message.contains("KubernetesFolderProperty"));
 }
 
@@ -556,7 +565,12 @@ fn both_choice_shapes_are_read() {
     let p = parse_job("j", plain_xml("", wrapped, "s").as_bytes()).unwrap();
     assert_eq!(plain(&p).parameters, expected);
     // The outer spaces of " 1" and "3 " are gone after a rewrite: a loss that names them.
-    assert_eq!(codes(&p), ["pipeline.choice-values-changed"], "{:?}", p.findings);
+    assert_eq!(
+        codes(&p),
+        ["pipeline.choice-values-changed"],
+        "{:?}",
+        p.findings
+    );
     assert!(p.findings[0].message.contains(r#"[" 1", "2", "3 "]"#));
     let p = parse_job("j", plain_xml("", flat, "s").as_bytes()).unwrap();
     assert_eq!(plain(&p).parameters, expected);

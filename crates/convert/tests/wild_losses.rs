@@ -6,9 +6,9 @@
 //! something, a note (`pipeline.inert-property-dropped`) when it configures nothing — and every
 //! property reported lost must really be missing from the generator's output.
 
-use ksdm_model::{Finding, Severity};
-use ksdm_jenkins_xml::dom;
 use ksdm_convert::v30_parse::parse_job;
+use ksdm_jenkins_xml::dom;
+use ksdm_model::{Finding, Severity};
 
 fn case_dirs() -> Vec<std::path::PathBuf> {
     let dir = ksdm_test_fixtures::path("jenkins-wild").expect("checked by require_shared!");
@@ -25,7 +25,11 @@ fn case_dirs() -> Vec<std::path::PathBuf> {
 fn job_name(case: &std::path::Path) -> String {
     let meta = std::fs::read_to_string(case.join("meta.json")).unwrap();
     let at = meta.find("\"job_name\"").expect("job_name");
-    meta[at..].split('"').nth(3).expect("job_name value").to_string()
+    meta[at..]
+        .split('"')
+        .nth(3)
+        .expect("job_name value")
+        .to_string()
 }
 
 fn findings(case: &std::path::Path) -> Vec<Finding> {
@@ -36,7 +40,9 @@ fn findings(case: &std::path::Path) -> Vec<Finding> {
 /// Raw names of the children of the root's `<properties>`.
 fn properties(xml: &[u8]) -> Vec<String> {
     let root = dom::parse(xml).unwrap();
-    root.child_raw("properties").map(|p| p.children.iter().map(|c| c.raw_name.clone()).collect()).unwrap_or_default()
+    root.child_raw("properties")
+        .map(|p| p.children.iter().map(|c| c.raw_name.clone()).collect())
+        .unwrap_or_default()
 }
 
 /// Properties the generator keeps in some form (their settings are checked by other findings).
@@ -61,7 +67,9 @@ fn property_losses_match_the_v30_generator() {
         let regenerated = properties(&std::fs::read(case.join("v30-regenerated.xml")).unwrap());
         let fs = findings(&case);
         let names = |code: &str, sev: Severity, prop: &str| {
-            fs.iter().any(|f| f.code == code && f.severity == sev && f.message.contains(&format!("`{prop}`")))
+            fs.iter().any(|f| {
+                f.code == code && f.severity == sev && f.message.contains(&format!("`{prop}`"))
+            })
         };
         for prop in original.iter().filter(|p| !MODELLED.contains(&p.as_str())) {
             let display = prop.replace("_-", "$");
@@ -73,11 +81,15 @@ fn property_losses_match_the_v30_generator() {
                 (true, false, true) => inert += 1,
                 (true, false, false) => {
                     false_neg += 1;
-                    problems.push(format!("{name}: {prop} dropped by the generator but not reported"));
+                    problems.push(format!(
+                        "{name}: {prop} dropped by the generator but not reported"
+                    ));
                 }
                 (false, true, _) => {
                     false_pos += 1;
-                    problems.push(format!("{name}: {prop} reported lost but the generator keeps it"));
+                    problems.push(format!(
+                        "{name}: {prop} reported lost but the generator keeps it"
+                    ));
                 }
                 _ => {}
             }
@@ -91,7 +103,10 @@ fn property_losses_match_the_v30_generator() {
         true_pos
     );
     assert!(problems.is_empty(), "{problems:#?}");
-    assert!(true_pos > 5 && inert > 10, "the corpus exercises both: {true_pos} losses, {inert} inert");
+    assert!(
+        true_pos > 5 && inert > 10,
+        "the corpus exercises both: {true_pos} losses, {inert} inert"
+    );
 }
 
 /// The false alarms of the issue's cases are notes now, and what they keep is named.
@@ -100,16 +115,38 @@ fn inert_properties_are_notes_not_losses() {
     ksdm_test_fixtures::require_shared!("jenkins-wild");
     let dir = ksdm_test_fixtures::path("jenkins-wild").unwrap();
     for (case, inert) in [
-        ("001-plain-inline-wfjob2.9-large-script", &["DatadogJobProperty", "RebuildSettings", "ThrottleJobProperty"][..]),
-        ("007-plain-inline-wfjob2.21-cwl-test", &["ScannerJobProperty", "RebuildSettings"][..]),
-        ("008-plain-inline-wfjob2.29-description", &["RebuildSettings"][..]),
-        ("060-mb-bitbucket-ksdevops-team-forks", &["KubernetesFolderProperty"][..]),
+        (
+            "001-plain-inline-wfjob2.9-large-script",
+            &[
+                "DatadogJobProperty",
+                "RebuildSettings",
+                "ThrottleJobProperty",
+            ][..],
+        ),
+        (
+            "007-plain-inline-wfjob2.21-cwl-test",
+            &["ScannerJobProperty", "RebuildSettings"][..],
+        ),
+        (
+            "008-plain-inline-wfjob2.29-description",
+            &["RebuildSettings"][..],
+        ),
+        (
+            "060-mb-bitbucket-ksdevops-team-forks",
+            &["KubernetesFolderProperty"][..],
+        ),
     ] {
         let fs = findings(&dir.join(case));
-        assert!(!fs.iter().any(|f| f.code == "pipeline.property-lost"), "{case}: {fs:#?}");
+        assert!(
+            !fs.iter().any(|f| f.code == "pipeline.property-lost"),
+            "{case}: {fs:#?}"
+        );
         for p in inert {
             assert!(
-                fs.iter().any(|f| f.code == "pipeline.inert-property-dropped" && f.severity == Severity::Info && f.message.contains(p)),
+                fs.iter()
+                    .any(|f| f.code == "pipeline.inert-property-dropped"
+                        && f.severity == Severity::Info
+                        && f.message.contains(p)),
                 "{case}: {p} is a note: {fs:#?}"
             );
         }
@@ -161,7 +198,11 @@ fn password_default_and_trim_are_losses() {
   <disabled>false</disabled>
 </flow-definition>"#;
     let fs = parse_job("j", xml).unwrap().findings;
-    let find = |code: &str| fs.iter().find(|f| f.code == code).unwrap_or_else(|| panic!("{code}: {fs:#?}"));
+    let find = |code: &str| {
+        fs.iter()
+            .find(|f| f.code == code)
+            .unwrap_or_else(|| panic!("{code}: {fs:#?}"))
+    };
     let pw = find("pipeline.password-default");
     assert_eq!(pw.severity, Severity::Warning);
     assert!(pw.message.contains("`TOKEN`"), "{}", pw.message);
@@ -169,5 +210,10 @@ fn password_default_and_trim_are_losses() {
     let trim = find("pipeline.parameter-trim-lost");
     assert!(trim.message.contains("`TAG`") && trim.message.contains("trim=true"));
     let choice = find("pipeline.choice-values-changed");
-    assert!(choice.message.contains(r#"["", "dev", "prod "]"#) && choice.message.contains(r#"["dev", "prod"]"#), "{}", choice.message);
+    assert!(
+        choice.message.contains(r#"["", "dev", "prod "]"#)
+            && choice.message.contains(r#"["dev", "prod"]"#),
+        "{}",
+        choice.message
+    );
 }

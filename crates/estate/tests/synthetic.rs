@@ -97,9 +97,8 @@ fn synthetic_jobs_parse_and_secrets_decrypt() {
                 .parent()
                 .and_then(|p| p.file_name())
                 .expect("job dir");
-            let job =
-                ksdm_convert::v30_parse::parse_job(&name.to_string_lossy(), &bytes)
-                    .expect("parses");
+            let job = ksdm_convert::v30_parse::parse_job(&name.to_string_lossy(), &bytes)
+                .expect("parses");
             assert!(job.spec.is_some(), "{path}");
             parsed += 1;
         } else if path.ends_with("config.xml") && path.starts_with("project-") {

@@ -11,7 +11,8 @@ pub mod item {
     /// Root element of a plain pipeline job's `config.xml`.
     pub const WORKFLOW_JOB_ROOT: &str = "flow-definition";
     /// A multibranch pipeline job (root element and class).
-    pub const MULTIBRANCH: &str = "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject";
+    pub const MULTIBRANCH: &str =
+        "org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject";
     /// A freestyle job (not a pipeline; reported as unsupported).
     pub const FREESTYLE: &str = "hudson.model.FreeStyleProject";
 }
@@ -30,16 +31,20 @@ pub mod store {
 /// Credential classes: the four KubeSphere v2.1 creates, and their direct-entry sources.
 pub mod credential {
     /// `username_password`.
-    pub const USERNAME_PASSWORD: &str = "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
+    pub const USERNAME_PASSWORD: &str =
+        "com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl";
     /// `ssh`.
-    pub const SSH_PRIVATE_KEY: &str = "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
+    pub const SSH_PRIVATE_KEY: &str =
+        "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey";
     /// The SSH key source holding the key text itself.
     pub const SSH_DIRECT_ENTRY: &str =
         "com.cloudbees.jenkins.plugins.sshcredentials.impl.BasicSSHUserPrivateKey$DirectEntryPrivateKeySource";
     /// `secret_text`.
-    pub const SECRET_TEXT: &str = "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
+    pub const SECRET_TEXT: &str =
+        "org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl";
     /// `kubeconfig` (kubernetes-cd plugin).
-    pub const KUBECONFIG: &str = "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
+    pub const KUBECONFIG: &str =
+        "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials";
     /// The kubeconfig source holding the content itself.
     pub const KUBECONFIG_DIRECT_ENTRY: &str =
         "com.microsoft.jenkins.kubernetes.credentials.KubeconfigCredentials$DirectEntryKubeconfigSource";

@@ -1,9 +1,9 @@
 //! Tests of the folder / system credential store reader.
 
-use ksdm_model::v21::{CredentialKind, StoredSecret};
 use ksdm_jenkins_xml::folder::{
     parse_folder_credentials, FolderConfig, FOLDER_CLASS, SYSTEM_STORE_CLASS,
 };
+use ksdm_model::v21::{CredentialKind, StoredSecret};
 
 fn fixture(rel: &str) -> Vec<u8> {
     ksdm_test_fixtures::read(rel).expect("shared fixtures present (checked by require_shared!)")

@@ -24,7 +24,12 @@ pub enum ObjectKind {
 
 impl ObjectKind {
     /// All kinds in apply order.
-    pub const ALL: [ObjectKind; 4] = [ObjectKind::DevOpsProject, ObjectKind::Secret, ObjectKind::Pipeline, ObjectKind::RoleBinding];
+    pub const ALL: [ObjectKind; 4] = [
+        ObjectKind::DevOpsProject,
+        ObjectKind::Secret,
+        ObjectKind::Pipeline,
+        ObjectKind::RoleBinding,
+    ];
 
     /// The `kind` string.
     pub fn kind(self) -> &'static str {
@@ -102,7 +107,11 @@ mod tests {
     fn names_are_consistent() {
         for k in ObjectKind::ALL {
             assert_eq!(ObjectKind::from_tree_dir(k.tree_dir()), Some(k));
-            let expected = if k.group().is_empty() { k.plural().to_string() } else { format!("{}.{}", k.plural(), k.group()) };
+            let expected = if k.group().is_empty() {
+                k.plural().to_string()
+            } else {
+                format!("{}.{}", k.plural(), k.group())
+            };
             assert_eq!(k.tree_dir(), expected);
             assert!(k.api_version().starts_with(k.group()));
         }

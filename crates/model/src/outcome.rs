@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 /// What happened to one item.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub enum Outcome {
     /// Migrated with nothing lost.
     Successful,
@@ -57,8 +59,12 @@ pub enum ItemKind {
 
 impl ItemKind {
     /// All kinds in report order.
-    pub const ALL: [ItemKind; 4] =
-        [ItemKind::Project, ItemKind::Pipeline, ItemKind::Credential, ItemKind::Membership];
+    pub const ALL: [ItemKind; 4] = [
+        ItemKind::Project,
+        ItemKind::Pipeline,
+        ItemKind::Credential,
+        ItemKind::Membership,
+    ];
 
     /// Plural label used in reports.
     pub fn plural(self) -> &'static str {
@@ -99,7 +105,11 @@ pub struct Finding {
 impl Finding {
     /// Creates a finding.
     pub fn new(severity: Severity, code: impl Into<String>, message: impl Into<String>) -> Self {
-        Finding { severity, code: code.into(), message: message.into() }
+        Finding {
+            severity,
+            code: code.into(),
+            message: message.into(),
+        }
     }
     /// Shorthand for [`Severity::Info`].
     pub fn info(code: impl Into<String>, message: impl Into<String>) -> Self {
@@ -139,7 +149,9 @@ pub struct ItemReport {
 impl ItemReport {
     /// The findings a person must act on (manual tasks and errors).
     pub fn manual_tasks(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| matches!(f.severity, Severity::Manual | Severity::Error))
+        self.findings
+            .iter()
+            .filter(|f| matches!(f.severity, Severity::Manual | Severity::Error))
     }
 }
 
@@ -179,7 +191,9 @@ impl Verdict {
     pub fn label(self) -> &'static str {
         match self {
             Verdict::Successful => "Successful",
-            Verdict::MigratesWithLosses => "Partial: migrates, settings lost on a later edit or changed",
+            Verdict::MigratesWithLosses => {
+                "Partial: migrates, settings lost on a later edit or changed"
+            }
             Verdict::NeedsPerson => "Partial: needs a person",
             Verdict::Unsupported => "Unsupported",
             Verdict::Failed => "Failed",
@@ -206,7 +220,9 @@ impl ItemReport {
     pub fn verdict(&self) -> Verdict {
         match self.outcome {
             Outcome::Successful => Verdict::Successful,
-            Outcome::PartiallySuccessful if self.manual_tasks().next().is_some() => Verdict::NeedsPerson,
+            Outcome::PartiallySuccessful if self.manual_tasks().next().is_some() => {
+                Verdict::NeedsPerson
+            }
             Outcome::PartiallySuccessful => Verdict::MigratesWithLosses,
             Outcome::Unsupported => Verdict::Unsupported,
             Outcome::Failed => Verdict::Failed,

@@ -13,7 +13,9 @@ pub struct InvalidRunId {
 
 /// A run id: `YYYYMMDDTHHMMSSZ-<8 hex>` when generated — sortable by time, no spaces or colons,
 /// a valid Kubernetes label value and a single safe path segment.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct RunId(String);
 
@@ -21,14 +23,22 @@ impl RunId {
     /// Checks `s`: 1–63 characters of `[A-Za-z0-9-_.]`, alphanumeric at both ends (a label value,
     /// hence also a path segment that cannot leave its folder).
     pub fn parse(s: &str) -> Result<Self, InvalidRunId> {
-        let fail = |reason| Err(InvalidRunId { text: s.to_string(), reason });
+        let fail = |reason| {
+            Err(InvalidRunId {
+                text: s.to_string(),
+                reason,
+            })
+        };
         if s.is_empty() {
             return fail("it is empty");
         }
         if s.len() > 63 {
             return fail("it is longer than 63 characters");
         }
-        if !s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')) {
+        if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
             return fail("only letters, digits, '-', '_' and '.' are allowed");
         }
         let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
@@ -41,7 +51,9 @@ impl RunId {
     /// The id for a run started at `now` (UTC) with the random `suffix`.
     pub fn at(now_utc: (i32, u8, u8, u8, u8, u8), suffix: u32) -> Self {
         let (y, mo, d, h, mi, s) = now_utc;
-        RunId(format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{suffix:08x}"))
+        RunId(format!(
+            "{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z-{suffix:08x}"
+        ))
     }
 
     /// The id text.

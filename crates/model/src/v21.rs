@@ -90,7 +90,10 @@ impl std::fmt::Debug for JenkinsKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("JenkinsKeys")
             .field("master_key", &self.master_key.as_ref().map(|_| "<present>"))
-            .field("hudson_util_secret", &self.hudson_util_secret.as_ref().map(|_| "<present>"))
+            .field(
+                "hudson_util_secret",
+                &self.hudson_util_secret.as_ref().map(|_| "<present>"),
+            )
             .finish()
     }
 }
@@ -205,12 +208,20 @@ pub struct FolderReadError {
 impl FolderReadError {
     /// An error of one item.
     pub fn folder(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        FolderReadError { folder: Some(name.into()), reason: reason.into(), listed_credentials: Vec::new() }
+        FolderReadError {
+            folder: Some(name.into()),
+            reason: reason.into(),
+            listed_credentials: Vec::new(),
+        }
     }
 
     /// An error of the whole source.
     pub fn source(reason: impl Into<String>) -> Self {
-        FolderReadError { folder: None, reason: reason.into(), listed_credentials: Vec::new() }
+        FolderReadError {
+            folder: None,
+            reason: reason.into(),
+            listed_credentials: Vec::new(),
+        }
     }
 }
 

@@ -29,7 +29,16 @@ impl TableSchema {
 /// `devops.project` (V0_1, plus `workspace` from V0_3).
 pub const PROJECT: TableSchema = TableSchema {
     name: "project",
-    columns: &["project_id", "name", "description", "creator", "create_time", "status", "visibility", "extra"],
+    columns: &[
+        "project_id",
+        "name",
+        "description",
+        "creator",
+        "create_time",
+        "status",
+        "visibility",
+        "extra",
+    ],
     optional: Some("workspace"),
 };
 
@@ -43,7 +52,13 @@ pub const MEMBERSHIP: TableSchema = TableSchema {
 /// `devops.project_credential` (V0_2).
 pub const CREDENTIAL: TableSchema = TableSchema {
     name: "project_credential",
-    columns: &["project_id", "credential_id", "domain", "creator", "create_time"],
+    columns: &[
+        "project_id",
+        "credential_id",
+        "domain",
+        "creator",
+        "create_time",
+    ],
     optional: None,
 };
 

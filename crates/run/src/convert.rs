@@ -56,7 +56,11 @@ pub struct Formats {
 
 impl Formats {
     /// All three.
-    pub const ALL: Formats = Formats { md: true, json: true, html: true };
+    pub const ALL: Formats = Formats {
+        md: true,
+        json: true,
+        html: true,
+    };
 }
 
 /// Progress of a conversion.
@@ -94,7 +98,10 @@ pub fn run_conversion(
 ) -> Result<Converted> {
     let (mode, keep_files, command) = (plan.mode, plan.keep_files, plan.command.as_str());
     let mut opts = plan.options.clone();
-    let scope = Scope { selection: opts.selection.clone(), shard: plan.shard };
+    let scope = Scope {
+        selection: opts.selection.clone(),
+        shard: plan.shard,
+    };
     let mut src = crate::sources::open(spec)?;
     src.check_selection(&scope)?;
     src.restrict_to_shard(&scope);
@@ -102,7 +109,11 @@ pub fn run_conversion(
     opts.revealed = src.revealed.clone();
     let tree = YamlTree::new(out);
     let keys = src.keys()?;
-    let spool = if keep_files { Some(Spool::new().context("keeping the Jenkins files for the backup")?) } else { None };
+    let spool = if keep_files {
+        Some(Spool::new().context("keeping the Jenkins files for the backup")?)
+    } else {
+        None
+    };
     let folders = src.read_folders(&scope, spool.as_ref())?;
     let active = src.mysql.projects.iter().filter(|p| p.is_active()).count() as u64;
     on_event(ConvertEvent::Started { projects: active });
@@ -112,7 +123,9 @@ pub fn run_conversion(
     report.command = command.to_string();
     report.inputs = src.descriptions.clone();
     if let Some((i, n)) = plan.shard {
-        report.notes.push(format!("shard {i} of {n}: only the projects of this shard were read and converted"));
+        report.notes.push(format!(
+            "shard {i} of {n}: only the projects of this shard were read and converted"
+        ));
     }
     report.output = (mode == Mode::Export).then(|| out.display().to_string());
     let report = Mutex::new(report);
@@ -121,13 +134,23 @@ pub fn run_conversion(
         if mode == Mode::Export {
             for o in &p.objects {
                 if let Err(e) = write_object(&tree, o) {
-                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
+                    write_errors
+                        .lock()
+                        .expect("lock")
+                        .push(format!("project {}: {e}", p.project_id));
                 }
             }
             for r in &p.repairs {
-                let diff = ksdm_convert::v30_repair::unified_diff(&r.relative_path(), &r.original, &r.repair.repaired);
+                let diff = ksdm_convert::v30_repair::unified_diff(
+                    &r.relative_path(),
+                    &r.original,
+                    &r.repair.repaired,
+                );
                 if let Err(e) = tree.write_repair(&r.folder, &r.job, &r.repair.repaired, &diff) {
-                    write_errors.lock().expect("lock").push(format!("project {}: {e}", p.project_id));
+                    write_errors
+                        .lock()
+                        .expect("lock")
+                        .push(format!("project {}: {e}", p.project_id));
                 }
             }
         }
@@ -144,14 +167,17 @@ pub fn run_conversion(
     let summary = convert_estate(&src.mysql, &keys, folders, &opts, &emit);
     on_event(ConvertEvent::Finished);
     if let Some(s) = &spool {
-        s.finish().context("keeping the Jenkins files for the backup")?;
+        s.finish()
+            .context("keeping the Jenkins files for the backup")?;
     }
 
     let mut report = report.into_inner().expect("report lock");
     report.run_errors.extend(src.mysql_errors.iter().cloned());
     report.notes.extend(src.mysql_warnings.iter().cloned());
     report.run_errors.extend(summary.errors);
-    report.run_errors.extend(write_errors.into_inner().expect("lock"));
+    report
+        .run_errors
+        .extend(write_errors.into_inner().expect("lock"));
     report.notes.extend(summary.notes);
     report.ignored_top_level_items = summary.ignored_top_level_items;
     report.finish();
@@ -171,8 +197,14 @@ pub fn run_conversion(
     if formats.html {
         write_streamed(&layout.report_html(), |w| report.write_html(w))?;
     }
-    write_streamed(&layout.credential_usage_csv(), |w| report.write_credential_csv(w))?;
-    Ok(Converted { report, sources: src, spool })
+    write_streamed(&layout.credential_usage_csv(), |w| {
+        report.write_credential_csv(w)
+    })?;
+    Ok(Converted {
+        report,
+        sources: src,
+        spool,
+    })
 }
 
 /// Writes a file through a buffered writer.
@@ -180,9 +212,12 @@ fn write_streamed(
     path: &Path,
     f: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
 ) -> Result<()> {
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = std::io::BufWriter::new(file);
-    f(&mut w).and_then(|_| std::io::Write::flush(&mut w)).with_context(|| format!("writing {}", path.display()))
+    f(&mut w)
+        .and_then(|_| std::io::Write::flush(&mut w))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::TreeError> {
@@ -190,10 +225,16 @@ fn write_object(tree: &YamlTree, o: &V30Object) -> Result<(), ksdm_sink::tree::T
     match o {
         V30Object::DevOpsProject(x) => tree.write(resource, ns, name, x, false),
         V30Object::Pipeline(x) => tree.write(resource, ns, name, &PipelineDoc(x), false),
-        V30Object::Secret(x) => tree.write(resource, ns, name, &TypedDoc::new("v1", "Secret", x), true),
-        V30Object::RoleBinding(x) => {
-            tree.write(resource, ns, name, &TypedDoc::new("rbac.authorization.k8s.io/v1", "RoleBinding", x), false)
+        V30Object::Secret(x) => {
+            tree.write(resource, ns, name, &TypedDoc::new("v1", "Secret", x), true)
         }
+        V30Object::RoleBinding(x) => tree.write(
+            resource,
+            ns,
+            name,
+            &TypedDoc::new("rbac.authorization.k8s.io/v1", "RoleBinding", x),
+            false,
+        ),
     }
     .map(|_| ())
 }
@@ -223,7 +264,11 @@ struct TypedDoc<'a, T> {
 
 impl<'a, T> TypedDoc<'a, T> {
     fn new(api_version: &'static str, kind: &'static str, inner: &'a T) -> Self {
-        TypedDoc { api_version, kind, inner }
+        TypedDoc {
+            api_version,
+            kind,
+            inner,
+        }
     }
 }
 
@@ -241,7 +286,10 @@ impl<T: serde::Serialize> serde::Serialize for TypedDoc<'_, T> {
         if let Some(meta) = fields.get("metadata") {
             m.serialize_entry("metadata", meta)?;
         }
-        for (k, v) in fields.iter().filter(|(k, _)| !["apiVersion", "kind", "metadata"].contains(&k.as_str())) {
+        for (k, v) in fields
+            .iter()
+            .filter(|(k, _)| !["apiVersion", "kind", "metadata"].contains(&k.as_str()))
+        {
             m.serialize_entry(k, v)?;
         }
         m.end()

@@ -59,24 +59,35 @@ impl RunError {
 
     /// An input failure.
     pub fn input(what: impl Into<String>, source: impl Into<Cause>) -> Self {
-        RunError::Input { what: what.into(), source: source.into() }
+        RunError::Input {
+            what: what.into(),
+            source: source.into(),
+        }
     }
 
     /// A preflight failure with a cause.
     pub fn preflight(what: impl Into<String>, source: impl Into<Cause>) -> Self {
-        RunError::Preflight { what: what.into(), source: Some(source.into()) }
+        RunError::Preflight {
+            what: what.into(),
+            source: Some(source.into()),
+        }
     }
 
     /// A backup failure.
     pub fn backup(what: impl Into<String>, source: impl Into<Cause>) -> Self {
-        RunError::Backup { what: what.into(), source: source.into() }
+        RunError::Backup {
+            what: what.into(),
+            source: source.into(),
+        }
     }
 }
 
 /// The exit code of an error from a command: the code of the first [`RunError`] in its chain,
 /// else [`crate::exit::INTERNAL`].
 pub fn exit_code_of(e: &anyhow::Error) -> i32 {
-    e.chain().find_map(|c| c.downcast_ref::<RunError>()).map_or(crate::exit::INTERNAL, RunError::exit_code)
+    e.chain()
+        .find_map(|c| c.downcast_ref::<RunError>())
+        .map_or(crate::exit::INTERNAL, RunError::exit_code)
 }
 
 /// The error and its causes as one line, `a: b: c`, each cause once: a cause whose text the
@@ -112,8 +123,14 @@ mod tests {
 
     #[test]
     fn a_cause_repeated_in_the_message_is_printed_once() {
-        let e = anyhow::Error::new(Repeats { source: std::io::Error::other("disk on fire") }).context("reading input");
-        assert_eq!(anyhow_chain_text(&e), "reading input: cannot read x: disk on fire");
+        let e = anyhow::Error::new(Repeats {
+            source: std::io::Error::other("disk on fire"),
+        })
+        .context("reading input");
+        assert_eq!(
+            anyhow_chain_text(&e),
+            "reading input: cannot read x: disk on fire"
+        );
     }
 
     #[test]
@@ -121,7 +138,10 @@ mod tests {
         let e = anyhow::Error::new(RunError::NothingToMigrate("none".into())).context("export");
         assert_eq!(exit_code_of(&e), crate::exit::INPUT);
         assert_eq!(exit_code_of(&anyhow::anyhow!("bug")), crate::exit::INTERNAL);
-        let p = RunError::Preflight { what: "store".into(), source: None };
+        let p = RunError::Preflight {
+            what: "store".into(),
+            source: None,
+        };
         assert_eq!(p.exit_code(), crate::exit::STEP_FAILED);
         assert_eq!(RunError::Usage("x".into()).exit_code(), crate::exit::USAGE);
     }

@@ -67,8 +67,14 @@ mod tests {
     #[test]
     fn items_failed_is_not_retried_but_crashes_are() {
         assert_eq!(in_job_exit_code(crate::exit::ITEMS_FAILED), 0);
-        assert_eq!(in_job_exit_code(crate::exit::STEP_FAILED), crate::exit::STEP_FAILED);
-        assert_eq!(in_job_exit_code(crate::exit::INTERNAL), crate::exit::INTERNAL);
+        assert_eq!(
+            in_job_exit_code(crate::exit::STEP_FAILED),
+            crate::exit::STEP_FAILED
+        );
+        assert_eq!(
+            in_job_exit_code(crate::exit::INTERNAL),
+            crate::exit::INTERNAL
+        );
     }
 
     #[test]

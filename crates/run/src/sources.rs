@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use futures_util::StreamExt;
 use ksdm_convert::Selection;
-use ksdm_model::v21::{FolderReadError, JenkinsFolder, JenkinsKeys, ListedCredential, MysqlData, RevealedValues};
+use ksdm_model::v21::{
+    FolderReadError, JenkinsFolder, JenkinsKeys, ListedCredential, MysqlData, RevealedValues,
+};
 use ksdm_source::jenkins_home::JenkinsHome;
 use ksdm_source_jenkins_rest::{ItemRef, JenkinsClient, JenkinsError, JenkinsOptions};
 use ksdm_source_mysql::{MysqlOptions, TlsMode};
@@ -19,7 +21,8 @@ use crate::spool::Spool;
 /// The bundled sample's MySQL dump (the committed `sample/devops.sql`, embedded at build time).
 const SAMPLE_DUMP: &[u8] = include_bytes!("../../../sample/devops.sql");
 /// The bundled sample's Jenkins home (the committed `sample/jenkins_home/`, packed by `build.rs`).
-const SAMPLE_JENKINS_HOME_TAR: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sample-jenkins-home.tar"));
+const SAMPLE_JENKINS_HOME_TAR: &[u8] =
+    include_bytes!(concat!(env!("OUT_DIR"), "/sample-jenkins-home.tar"));
 
 /// Where the inputs come from, validated (no I/O has happened yet).
 #[derive(Debug, Clone, Default)]
@@ -60,7 +63,8 @@ pub struct Scope {
 impl Scope {
     /// Whether a project (or folder) name, lower-cased, belongs to this run's shard.
     pub fn in_shard(&self, lower_name: &str) -> bool {
-        self.shard.is_none_or(|(i, n)| ksdm_apply::shard_of(lower_name, n) == i)
+        self.shard
+            .is_none_or(|(i, n)| ksdm_apply::shard_of(lower_name, n) == i)
     }
 }
 
@@ -106,7 +110,9 @@ impl Sources {
     /// The Jenkins key files (absent ones are `None`; a live Jenkins has none).
     pub fn keys(&self) -> Result<JenkinsKeys, RunError> {
         match &self.jenkins {
-            Jenkins::Home(h) => h.keys().map_err(|e| RunError::input("reading the Jenkins key files", e)),
+            Jenkins::Home(h) => h
+                .keys()
+                .map_err(|e| RunError::input("reading the Jenkins key files", e)),
             Jenkins::Rest { .. } => Ok(JenkinsKeys::default()),
         }
     }
@@ -117,17 +123,30 @@ impl Sources {
         if scope.shard.is_none() {
             return;
         }
-        self.mysql.projects.retain(|p| scope.in_shard(&lower(&p.project_id)));
-        self.mysql.memberships.retain(|m| scope.in_shard(&lower(&m.project_id)));
-        self.mysql.credentials.retain(|c| scope.in_shard(&lower(&c.project_id)));
+        self.mysql
+            .projects
+            .retain(|p| scope.in_shard(&lower(&p.project_id)));
+        self.mysql
+            .memberships
+            .retain(|m| scope.in_shard(&lower(&m.project_id)));
+        self.mysql
+            .credentials
+            .retain(|c| scope.in_shard(&lower(&c.project_id)));
     }
 
     /// Checks that the run has something to do: at least one active project selected (in any
     /// shard). Call before [`Sources::restrict_to_shard`].
     pub fn check_selection(&self, scope: &Scope) -> Result<(), RunError> {
-        let active: Vec<_> = self.mysql.projects.iter().filter(|p| p.is_active()).collect();
+        let active: Vec<_> = self
+            .mysql
+            .projects
+            .iter()
+            .filter(|p| p.is_active())
+            .collect();
         if active.is_empty() {
-            return Err(RunError::NothingToMigrate("the MySQL project table has no active project".into()));
+            return Err(RunError::NothingToMigrate(
+                "the MySQL project table has no active project".into(),
+            ));
         }
         if !active.iter().any(|p| scope.selection.includes(p)) {
             return Err(RunError::NothingToMigrate(format!(
@@ -162,38 +181,60 @@ impl Sources {
         &'a self,
         scope: &Scope,
         spool: Option<&'a Spool>,
-    ) -> Result<Box<dyn Iterator<Item = Result<JenkinsFolder, FolderReadError>> + Send + 'a>, RunError> {
+    ) -> Result<
+        Box<dyn Iterator<Item = Result<JenkinsFolder, FolderReadError>> + Send + 'a>,
+        RunError,
+    > {
         let keep = self.folder_filter(scope);
-        let folders: Box<dyn Iterator<Item = Result<JenkinsFolder, FolderReadError>> + Send + 'a> = match &self.jenkins
-        {
-            Jenkins::Home(h) => {
-                if let Some(spool) = spool {
-                    for rel in ["secrets/master.key", "secrets/hudson.util.Secret", "config.xml"] {
-                        match h.read_file(rel) {
-                            Ok(Some(bytes)) => spool.add(rel, &bytes),
-                            Ok(None) => {}
-                            Err(e) => return Err(RunError::input(format!("reading {rel} of the Jenkins home"), e)),
+        let folders: Box<dyn Iterator<Item = Result<JenkinsFolder, FolderReadError>> + Send + 'a> =
+            match &self.jenkins {
+                Jenkins::Home(h) => {
+                    if let Some(spool) = spool {
+                        for rel in [
+                            "secrets/master.key",
+                            "secrets/hudson.util.Secret",
+                            "config.xml",
+                        ] {
+                            match h.read_file(rel) {
+                                Ok(Some(bytes)) => spool.add(rel, &bytes),
+                                Ok(None) => {}
+                                Err(e) => {
+                                    return Err(RunError::input(
+                                        format!("reading {rel} of the Jenkins home"),
+                                        e,
+                                    ))
+                                }
+                            }
                         }
                     }
+                    if h.is_archive() {
+                        let all = h
+                            .folders()
+                            .map_err(|e| RunError::input("reading the Jenkins home archive", e))?;
+                        Box::new(
+                            all.map(|r| r.map_err(|e| FolderReadError::source(e.to_string())))
+                                .filter(move |r| r.as_ref().map_or(true, |f| keep(&f.name))),
+                        )
+                    } else {
+                        let names = h
+                            .folder_names()
+                            .map_err(|e| RunError::input("listing the Jenkins folders", e))?;
+                        Box::new(names.into_iter().filter(move |n| keep(n)).map(move |name| {
+                            h.read_folder(&name)
+                                .map_err(|e| FolderReadError::folder(name, e.to_string()))
+                        }))
+                    }
                 }
-                if h.is_archive() {
-                    let all = h.folders().map_err(|e| RunError::input("reading the Jenkins home archive", e))?;
-                    Box::new(
-                        all.map(|r| r.map_err(|e| FolderReadError::source(e.to_string())))
-                            .filter(move |r| r.as_ref().map_or(true, |f| keep(&f.name))),
-                    )
-                } else {
-                    let names = h.folder_names().map_err(|e| RunError::input("listing the Jenkins folders", e))?;
-                    Box::new(names.into_iter().filter(move |n| keep(n)).map(move |name| {
-                        h.read_folder(&name).map_err(|e| FolderReadError::folder(name, e.to_string()))
-                    }))
+                Jenkins::Rest {
+                    client,
+                    items,
+                    runtime,
+                } => {
+                    let items: Vec<ItemRef> =
+                        items.iter().filter(|i| keep(&i.name)).cloned().collect();
+                    Box::new(rest_folders(client.clone(), items, runtime.handle()))
                 }
-            }
-            Jenkins::Rest { client, items, runtime } => {
-                let items: Vec<ItemRef> = items.iter().filter(|i| keep(&i.name)).cloned().collect();
-                Box::new(rest_folders(client.clone(), items, runtime.handle()))
-            }
-        };
+            };
         Ok(match spool {
             Some(spool) => Box::new(folders.inspect(move |r| {
                 if let Ok(f) = r {
@@ -218,7 +259,10 @@ fn rest_folders(
         let mut reads = futures_util::stream::iter(items)
             .map(|item| async move {
                 let name = item.name.clone();
-                client.read_folder(&item).await.map_err(|e| folder_error(&name, e))
+                client
+                    .read_folder(&item)
+                    .await
+                    .map_err(|e| folder_error(&name, e))
             })
             .buffered(concurrency);
         while let Some(r) = reads.next().await {
@@ -254,26 +298,45 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
     let mut descriptions = Vec::new();
     let (dump, home, tmp) = if spec.sample {
         let (dir, tmp) = sample_dir()?;
-        (Some(dir.join("devops.sql")), Some(dir.join("jenkins_home")), tmp)
+        (
+            Some(dir.join("devops.sql")),
+            Some(dir.join("jenkins_home")),
+            tmp,
+        )
     } else {
         (spec.mysql_dump.clone(), spec.jenkins_home.clone(), None)
     };
 
     let (mysql, mysql_errors, mysql_warnings) = match (&dump, &spec.mysql) {
         (Some(dump), _) => {
-            let read = ksdm_source::mysqldump::read_dump_file(dump)
-                .map_err(|e| RunError::input(format!("reading MySQL dump {}", dump.display()), e))?;
-            let issue = |i: &ksdm_source::mysqldump::DumpIssue| format!("MySQL dump {}: {i}", dump.display());
+            let read = ksdm_source::mysqldump::read_dump_file(dump).map_err(|e| {
+                RunError::input(format!("reading MySQL dump {}", dump.display()), e)
+            })?;
+            let issue = |i: &ksdm_source::mysqldump::DumpIssue| {
+                format!("MySQL dump {}: {i}", dump.display())
+            };
             descriptions.push(format!("MySQL dump {}", shown(dump, spec.sample)));
             (
                 read.data.clone(),
-                read.issues.iter().filter(|i| i.is_error()).map(issue).collect(),
-                read.issues.iter().filter(|i| !i.is_error()).map(issue).collect(),
+                read.issues
+                    .iter()
+                    .filter(|i| i.is_error())
+                    .map(issue)
+                    .collect(),
+                read.issues
+                    .iter()
+                    .filter(|i| !i.is_error())
+                    .map(issue)
+                    .collect(),
             )
         }
         (None, Some(url)) => {
-            let mut opts = MysqlOptions::from_url_and_env(url, spec.mysql_password_file.as_deref(), "MYSQL_PWD")
-                .map_err(|e| RunError::input("MySQL connection settings", e))?;
+            let mut opts = MysqlOptions::from_url_and_env(
+                url,
+                spec.mysql_password_file.as_deref(),
+                "MYSQL_PWD",
+            )
+            .map_err(|e| RunError::input("MySQL connection settings", e))?;
             if let Some(tls) = &spec.mysql_tls {
                 opts.tls = tls.clone();
             }
@@ -281,19 +344,29 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
             let read = ksdm_source_mysql::read_live_blocking(&opts)
                 .map_err(|e| RunError::input(format!("reading {shown}"), e))?;
             descriptions.push(format!("MySQL {shown}"));
-            (read.data, Vec::new(), read.warnings.into_iter().map(|w| format!("MySQL {shown}: {w}")).collect())
+            (
+                read.data,
+                Vec::new(),
+                read.warnings
+                    .into_iter()
+                    .map(|w| format!("MySQL {shown}: {w}"))
+                    .collect(),
+            )
         }
-        (None, None) => return Err(RunError::Usage("give --mysql-dump FILE or --mysql URL".into())),
+        (None, None) => {
+            return Err(RunError::Usage(
+                "give --mysql-dump FILE or --mysql URL".into(),
+            ))
+        }
     };
 
     let mut revealed = None;
     let jenkins = match (&home, &spec.jenkins_url) {
         (Some(home), _) => {
             descriptions.push(format!("Jenkins home {}", shown(home, spec.sample)));
-            Jenkins::Home(
-                JenkinsHome::open(home)
-                    .map_err(|e| RunError::input(format!("opening Jenkins home {}", home.display()), e))?,
-            )
+            Jenkins::Home(JenkinsHome::open(home).map_err(|e| {
+                RunError::input(format!("opening Jenkins home {}", home.display()), e)
+            })?)
         }
         (None, Some(url)) => {
             let mut opts = JenkinsOptions::from_env_and_file(
@@ -304,7 +377,8 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
             )
             .map_err(|e| RunError::input("Jenkins connection settings", e))?;
             opts.concurrency = spec.jenkins_concurrency.max(1);
-            let client = JenkinsClient::new(opts).map_err(|e| RunError::input("Jenkins client", e))?;
+            let client =
+                JenkinsClient::new(opts).map_err(|e| RunError::input("Jenkins client", e))?;
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()
@@ -317,7 +391,10 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
                 .map_err(|e| RunError::input(format!("listing the items of Jenkins {url}"), e))?;
             if spec.jenkins_script_console {
                 let values = runtime.block_on(client.reveal_credentials()).map_err(|e| {
-                    RunError::input(format!("reading credential values through the script console of {url}"), e)
+                    RunError::input(
+                        format!("reading credential values through the script console of {url}"),
+                        e,
+                    )
                 })?;
                 revealed = Some(Arc::new(values));
             }
@@ -325,18 +402,43 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
                 "Jenkins {} as {}{}",
                 client.url(),
                 spec.jenkins_user,
-                if spec.jenkins_script_console { " (values through the script console)" } else { "" }
+                if spec.jenkins_script_console {
+                    " (values through the script console)"
+                } else {
+                    ""
+                }
             ));
-            Jenkins::Rest { client, items, runtime }
+            Jenkins::Rest {
+                client,
+                items,
+                runtime,
+            }
         }
-        (None, None) => return Err(RunError::Usage("give --jenkins-home PATH or --jenkins-url URL".into())),
+        (None, None) => {
+            return Err(RunError::Usage(
+                "give --jenkins-home PATH or --jenkins-url URL".into(),
+            ))
+        }
     };
-    Ok(Sources { mysql, mysql_errors, mysql_warnings, jenkins, revealed, descriptions, _tmp: tmp })
+    Ok(Sources {
+        mysql,
+        mysql_errors,
+        mysql_warnings,
+        jenkins,
+        revealed,
+        descriptions,
+        _tmp: tmp,
+    })
 }
 
 fn shown(p: &Path, sample: bool) -> String {
     if sample {
-        format!("(bundled sample) {}", p.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())
+        format!(
+            "(bundled sample) {}",
+            p.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        )
     } else {
         p.display().to_string()
     }
@@ -345,7 +447,8 @@ fn shown(p: &Path, sample: bool) -> String {
 /// The bundled sample, unpacked into a temporary folder as two files: `devops.sql` and
 /// `jenkins_home` (a tarball, read by the normal archive reader). Works wherever the binary runs.
 fn sample_dir() -> Result<(PathBuf, Option<tempfile::TempDir>), RunError> {
-    let tmp = tempfile::tempdir().map_err(|e| RunError::input("creating a temporary folder for the sample", e))?;
+    let tmp = tempfile::tempdir()
+        .map_err(|e| RunError::input("creating a temporary folder for the sample", e))?;
     std::fs::write(tmp.path().join("devops.sql"), SAMPLE_DUMP)
         .map_err(|e| RunError::input("writing the sample dump", e))?;
     std::fs::write(tmp.path().join("jenkins_home"), SAMPLE_JENKINS_HOME_TAR)

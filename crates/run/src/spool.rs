@@ -34,7 +34,9 @@ pub struct Spool {
 
 impl std::fmt::Debug for Spool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Spool").field("path", &self.path).finish_non_exhaustive()
+        f.debug_struct("Spool")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -44,9 +46,15 @@ impl Spool {
         let dir = tempfile::Builder::new()
             .prefix("ksdm-jenkins-files-")
             .tempdir()
-            .map_err(|source| SpoolError { path: std::env::temp_dir(), source })?;
+            .map_err(|source| SpoolError {
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let path = dir.path().join("files.bin");
-        let file = File::create(&path).map_err(|source| SpoolError { path: path.clone(), source })?;
+        let file = File::create(&path).map_err(|source| SpoolError {
+            path: path.clone(),
+            source,
+        })?;
         Ok(Spool {
             _dir: dir,
             path,
@@ -68,10 +76,14 @@ impl Spool {
         })();
         match result {
             Ok(()) => {
-                self.files.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.files
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Err(e) => {
-                self.first_error.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(e.to_string());
+                self.first_error
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get_or_insert(e.to_string());
                 *guard = None;
             }
         }
@@ -101,10 +113,21 @@ impl Spool {
     pub fn finish(&self) -> Result<(), SpoolError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(mut w) = guard.take() {
-            w.flush().map_err(|source| SpoolError { path: self.path.clone(), source })?;
+            w.flush().map_err(|source| SpoolError {
+                path: self.path.clone(),
+                source,
+            })?;
         }
-        if let Some(e) = self.first_error.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-            return Err(SpoolError { path: self.path.clone(), source: std::io::Error::other(e) });
+        if let Some(e) = self
+            .first_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Err(SpoolError {
+                path: self.path.clone(),
+                source: std::io::Error::other(e),
+            });
         }
         Ok(())
     }
@@ -112,8 +135,15 @@ impl Spool {
     /// The files in the order they were added, streamed from disk (call [`Spool::finish`]
     /// first).
     pub fn files(&self) -> Result<SpoolFiles, SpoolError> {
-        let file = File::open(&self.path).map_err(|source| SpoolError { path: self.path.clone(), source })?;
-        Ok(SpoolFiles { reader: BufReader::new(file), path: self.path.clone(), done: false })
+        let file = File::open(&self.path).map_err(|source| SpoolError {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(SpoolFiles {
+            reader: BufReader::new(file),
+            path: self.path.clone(),
+            done: false,
+        })
     }
 }
 
@@ -130,7 +160,10 @@ pub fn input_digest(mysql_json: &[u8], spool: &Spool, plan: &str) -> Result<Stri
     part(plan.as_bytes());
     part(mysql_json);
     for f in spool.files()? {
-        let f = f.map_err(|e| SpoolError { path: spool.path.clone(), source: std::io::Error::other(e) })?;
+        let f = f.map_err(|e| SpoolError {
+            path: spool.path.clone(),
+            source: std::io::Error::other(e),
+        })?;
         part(f.path.as_bytes());
         part(&f.bytes);
     }
@@ -205,7 +238,12 @@ mod tests {
         let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["secrets/master.key", "jobs/p/config.xml", "jobs/p/jobs/a/config.xml", "jobs/p/jobs/b/config.xml"]
+            [
+                "secrets/master.key",
+                "jobs/p/config.xml",
+                "jobs/p/jobs/a/config.xml",
+                "jobs/p/jobs/b/config.xml"
+            ]
         );
         assert_eq!(files[0].bytes, b"k\0ey");
         assert_eq!(files[2].bytes, [1, 2, 3]);

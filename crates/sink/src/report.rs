@@ -91,8 +91,12 @@ impl ItemLog {
         for i in &items {
             let e = self.totals.entry(i.kind).or_default();
             e.total += 1;
-            *e.by_outcome.entry(i.outcome.label().to_string()).or_default() += 1;
-            *e.by_verdict.entry(i.verdict().key().to_string()).or_default() += 1;
+            *e.by_outcome
+                .entry(i.outcome.label().to_string())
+                .or_default() += 1;
+            *e.by_verdict
+                .entry(i.verdict().key().to_string())
+                .or_default() += 1;
             if i.outcome == Outcome::Failed {
                 self.failed_items += 1;
             }
@@ -136,7 +140,10 @@ impl ItemLog {
     }
 
     /// Calls `f` with each project's items, in project order.
-    fn for_each_project(&self, mut f: impl FnMut(&[ItemReport]) -> io::Result<()>) -> io::Result<()> {
+    fn for_each_project(
+        &self,
+        mut f: impl FnMut(&[ItemReport]) -> io::Result<()>,
+    ) -> io::Result<()> {
         let mut order: Vec<usize> = (0..self.index.len()).collect();
         order.sort_by(|a, b| self.index[*a].0.cmp(&self.index[*b].0).then(a.cmp(b)));
         let mut k = 0;
@@ -156,7 +163,10 @@ impl ItemLog {
     fn read(&self, i: usize) -> io::Result<Vec<ItemReport>> {
         use std::os::unix::fs::FileExt;
         let (_, offset, len) = &self.index[i];
-        let file = self.file.as_ref().ok_or_else(|| io::Error::other("report items missing"))?;
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("report items missing"))?;
         let mut buf = vec![0u8; *len as usize];
         file.read_exact_at(&mut buf, *offset)?;
         serde_json::from_slice(&buf).map_err(io::Error::other)
@@ -242,7 +252,11 @@ impl Report {
 
     /// Count of items of `kind` with `outcome`.
     pub fn count(&self, kind: ItemKind, outcome: Outcome) -> usize {
-        self.log.totals.get(&kind).and_then(|t| t.by_outcome.get(outcome.label()).copied()).unwrap_or(0)
+        self.log
+            .totals
+            .get(&kind)
+            .and_then(|t| t.by_outcome.get(outcome.label()).copied())
+            .unwrap_or(0)
     }
 
     /// Every finding a person must act on, in report order.
@@ -265,7 +279,10 @@ impl Report {
     /// Count of credential references per resolution key (`migrated`, `not-migrated`,
     /// `not-found`; every resolution present).
     pub fn credential_usage_totals(&self) -> BTreeMap<String, usize> {
-        let mut t: BTreeMap<String, usize> = Resolution::ALL.iter().map(|r| (r.key().to_string(), 0)).collect();
+        let mut t: BTreeMap<String, usize> = Resolution::ALL
+            .iter()
+            .map(|r| (r.key().to_string(), 0))
+            .collect();
         for u in &self.credential_usage {
             *t.entry(u.resolution.key().to_string()).or_default() += 1;
         }
@@ -298,7 +315,10 @@ impl Report {
     }
 
     /// Calls `f` with each project's items, in project order (streamed back from disk).
-    pub fn for_each_project(&self, f: impl FnMut(&[ItemReport]) -> io::Result<()>) -> io::Result<()> {
+    pub fn for_each_project(
+        &self,
+        f: impl FnMut(&[ItemReport]) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.log.for_each_project(f)
     }
 
@@ -320,9 +340,20 @@ impl Report {
             .iter()
             .map(|k| {
                 let t = &totals[k];
-                let ok = t.by_outcome.get(Outcome::Successful.label()).copied().unwrap_or(0)
-                    + t.by_outcome.get(Outcome::PartiallySuccessful.label()).copied().unwrap_or(0);
-                let failed = t.by_outcome.get(Outcome::Failed.label()).copied().unwrap_or(0);
+                let ok = t
+                    .by_outcome
+                    .get(Outcome::Successful.label())
+                    .copied()
+                    .unwrap_or(0)
+                    + t.by_outcome
+                        .get(Outcome::PartiallySuccessful.label())
+                        .copied()
+                        .unwrap_or(0);
+                let failed = t
+                    .by_outcome
+                    .get(Outcome::Failed.label())
+                    .copied()
+                    .unwrap_or(0);
                 format!("{} {ok}/{} migrated ({failed} failed)", k.plural(), t.total)
             })
             .collect();
@@ -331,7 +362,10 @@ impl Report {
 
     /// Writes `credential-usage.csv`: one line per reference (RFC 4180 quoting).
     pub fn write_credential_csv(&self, w: &mut impl Write) -> io::Result<()> {
-        writeln!(w, "project,pipeline,credential_id,referenced_in,resolution,detail")?;
+        writeln!(
+            w,
+            "project,pipeline,credential_id,referenced_in,resolution,detail"
+        )?;
         for u in &self.credential_usage {
             let fields = [
                 u.project.as_str(),
@@ -368,24 +402,38 @@ impl Report {
             for item in group {
                 w.write_all(if first { b"\n    " } else { b",\n    " })?;
                 first = false;
-                let out = ItemOut { item, verdict: item.verdict() };
+                let out = ItemOut {
+                    item,
+                    verdict: item.verdict(),
+                };
                 let text = serde_json::to_string_pretty(&out).map_err(io::Error::other)?;
                 w.write_all(text.replace('\n', "\n    ").as_bytes())?;
             }
             Ok(())
         })?;
         w.write_all(if first { b"]" } else { b"\n  ]" })?;
-        let glossary: BTreeMap<&str, &Explanation> = self.glossary().into_iter().map(|e| (e.code, e)).collect();
+        let glossary: BTreeMap<&str, &Explanation> =
+            self.glossary().into_iter().map(|e| (e.code, e)).collect();
         for (key, value) in [
-            ("projects", serde_json::to_value(self.projects.values().collect::<Vec<_>>())),
+            (
+                "projects",
+                serde_json::to_value(self.projects.values().collect::<Vec<_>>()),
+            ),
             ("totals", serde_json::to_value(self.totals())),
             ("manual_tasks", serde_json::to_value(self.manual_tasks())),
-            ("credential_usage", serde_json::to_value(&self.credential_usage)),
-            ("credential_usage_totals", serde_json::to_value(self.credential_usage_totals())),
+            (
+                "credential_usage",
+                serde_json::to_value(&self.credential_usage),
+            ),
+            (
+                "credential_usage_totals",
+                serde_json::to_value(self.credential_usage_totals()),
+            ),
             ("glossary", serde_json::to_value(glossary)),
             ("failed", serde_json::to_value(self.failed())),
         ] {
-            let text = serde_json::to_string_pretty(&value.map_err(io::Error::other)?).map_err(io::Error::other)?;
+            let text = serde_json::to_string_pretty(&value.map_err(io::Error::other)?)
+                .map_err(io::Error::other)?;
             write!(w, ",\n  \"{key}\": {}", text.replace('\n', "\n  "))?;
         }
         w.write_all(b"\n}\n")
@@ -433,7 +481,11 @@ impl Report {
         writeln!(
             s,
             "- result: **{}**\n",
-            if self.failed() { "FAILED (see Failed items and run errors)" } else { "no failures" }
+            if self.failed() {
+                "FAILED (see Failed items and run errors)"
+            } else {
+                "no failures"
+            }
         )?;
 
         writeln!(s, "## Totals\n")?;
@@ -477,23 +529,46 @@ impl Report {
             writeln!(
                 s,
                 "Ignored top-level Jenkins items that are not project folders: {}\n",
-                self.ignored_top_level_items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+                self.ignored_top_level_items
+                    .iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )?;
         }
 
         writeln!(s, "## Projects: what `migrate` applies\n")?;
-        writeln!(s, "| project | workspace | id | outcome | applies | admins |\n|---|---|---|---|---|---|")?;
+        writeln!(
+            s,
+            "| project | workspace | id | outcome | applies | admins |\n|---|---|---|---|---|---|"
+        )?;
         for p in self.projects.values() {
             let applies: Vec<String> = p.applies.iter().map(|(k, n)| format!("{n} {k}")).collect();
             writeln!(
                 s,
                 "| {} | {} | `{}` | {} | {} | {} |",
-                if p.display_name.is_empty() { "—".into() } else { md(&p.display_name) },
+                if p.display_name.is_empty() {
+                    "—".into()
+                } else {
+                    md(&p.display_name)
+                },
                 p.workspace.as_deref().map(md).unwrap_or_else(|| "—".into()),
                 p.id,
                 p.outcome.label(),
-                if applies.is_empty() { "nothing".into() } else { applies.join(", ") },
-                if p.admins.is_empty() { "—".into() } else { p.admins.iter().map(|a| md(a)).collect::<Vec<_>>().join(", ") }
+                if applies.is_empty() {
+                    "nothing".into()
+                } else {
+                    applies.join(", ")
+                },
+                if p.admins.is_empty() {
+                    "—".into()
+                } else {
+                    p.admins
+                        .iter()
+                        .map(|a| md(a))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                }
             )?;
         }
         writeln!(s)?;
@@ -504,7 +579,11 @@ impl Report {
             writeln!(s, "None.\n")?;
         }
         for (n, t) in tasks.iter().enumerate() {
-            let sev = if t.finding.severity == Severity::Error { "failed" } else { "to do" };
+            let sev = if t.finding.severity == Severity::Error {
+                "failed"
+            } else {
+                "to do"
+            };
             writeln!(
                 s,
                 "{}. [{sev}] {} — {} (`{}`)",
@@ -526,7 +605,11 @@ impl Report {
         if !self.credential_usage.is_empty() {
             writeln!(s, "| project | pipeline | credential | referenced in | resolution |\n|---|---|---|---|---|")?;
             for u in &self.credential_usage {
-                let name = self.projects.get(&u.project).map(|p| p.display_name.as_str()).filter(|n| !n.is_empty());
+                let name = self
+                    .projects
+                    .get(&u.project)
+                    .map(|p| p.display_name.as_str())
+                    .filter(|n| !n.is_empty());
                 writeln!(
                     s,
                     "| {} | `{}` | `{}` | {} | {} |",
@@ -541,26 +624,46 @@ impl Report {
         }
 
         writeln!(s, "## Items\n")?;
-        writeln!(s, "Each reason is `severity code: detail`; the glossary below explains every code once.")?;
+        writeln!(
+            s,
+            "Each reason is `severity code: detail`; the glossary below explains every code once."
+        )?;
         self.log.for_each_project(|group| {
             if let Some(first) = group.first() {
                 writeln!(s, "\n### {}\n", md(&self.project_title(&first.project)))?;
-                writeln!(s, "| kind | item | v3.0 object | outcome | reasons |\n|---|---|---|---|---|")?;
+                writeln!(
+                    s,
+                    "| kind | item | v3.0 object | outcome | reasons |\n|---|---|---|---|---|"
+                )?;
             }
             for i in group {
                 let reasons: Vec<String> = i
                     .findings
                     .iter()
-                    .map(|f| format!("{} `{}`: {}", severity_label(f.severity), f.code, md(&short_message(&i.id, &f.message))))
+                    .map(|f| {
+                        format!(
+                            "{} `{}`: {}",
+                            severity_label(f.severity),
+                            f.code,
+                            md(&short_message(&i.id, &f.message))
+                        )
+                    })
                     .collect();
                 writeln!(
                     s,
                     "| {} | `{}` | {} | {} | {} |",
                     kind_singular(i.kind),
                     i.id.replace('|', "\\|"),
-                    i.target.as_deref().map(|t| format!("`{t}`")).unwrap_or_else(|| "—".into()),
+                    i.target
+                        .as_deref()
+                        .map(|t| format!("`{t}`"))
+                        .unwrap_or_else(|| "—".into()),
                     i.verdict().label(),
-                    if reasons.is_empty() { "—".into() } else { reasons.join("<br>") }
+                    if reasons.is_empty() {
+                        "—".into()
+                    } else {
+                        reasons.join("<br>")
+                    }
                 )?;
             }
             Ok(())
@@ -570,7 +673,11 @@ impl Report {
         let glossary = self.glossary();
         writeln!(s, "\n## Glossary of finding codes\n")?;
         for e in glossary {
-            writeln!(s, "- **`{}`** — {}. *When:* {}. *What to do:* {}.", e.code, e.what, e.when, e.action)?;
+            writeln!(
+                s,
+                "- **`{}`** — {}. *When:* {}. *What to do:* {}.",
+                e.code, e.what, e.when, e.action
+            )?;
         }
         Ok(())
     }
@@ -580,7 +687,11 @@ impl Report {
 pub fn short_message(id: &str, message: &str) -> String {
     let prefix = format!("job `{}`: ", id.to_ascii_lowercase());
     let prefix_raw = format!("job `{id}`: ");
-    message.strip_prefix(&prefix_raw).or_else(|| message.strip_prefix(&prefix)).unwrap_or(message).to_string()
+    message
+        .strip_prefix(&prefix_raw)
+        .or_else(|| message.strip_prefix(&prefix))
+        .unwrap_or(message)
+        .to_string()
 }
 
 fn csv_field(f: &str) -> String {
@@ -625,17 +736,46 @@ fn md(s: &str) -> String {
 mod tests {
     use super::*;
 
-    fn item(project: &str, kind: ItemKind, id: &str, outcome: Outcome, f: Vec<Finding>) -> ItemReport {
-        ItemReport { kind, project: project.into(), id: id.into(), target: None, outcome, findings: f }
+    fn item(
+        project: &str,
+        kind: ItemKind,
+        id: &str,
+        outcome: Outcome,
+        f: Vec<Finding>,
+    ) -> ItemReport {
+        ItemReport {
+            kind,
+            project: project.into(),
+            id: id.into(),
+            target: None,
+            outcome,
+            findings: f,
+        }
     }
 
     #[test]
     fn totals_tasks_and_failure() {
-        let mut r = Report { tool: "t".into(), command: "export".into(), ..Report::default() };
+        let mut r = Report {
+            tool: "t".into(),
+            command: "export".into(),
+            ..Report::default()
+        };
         r.extend([
-            item("p", ItemKind::Pipeline, "b", Outcome::Failed, vec![Finding::error("x", "broken")]),
+            item(
+                "p",
+                ItemKind::Pipeline,
+                "b",
+                Outcome::Failed,
+                vec![Finding::error("x", "broken")],
+            ),
             item("p", ItemKind::Pipeline, "a", Outcome::Successful, vec![]),
-            item("p", ItemKind::Credential, "c", Outcome::Unsupported, vec![Finding::manual("y", "do | this")]),
+            item(
+                "p",
+                ItemKind::Credential,
+                "c",
+                Outcome::Unsupported,
+                vec![Finding::manual("y", "do | this")],
+            ),
         ]);
         r.finish();
         assert_eq!(r.items()[0].id, "a");
@@ -656,10 +796,26 @@ mod tests {
     #[test]
     fn groups_come_back_in_project_order_and_merge() {
         let mut r = Report::default();
-        r.extend([item("b", ItemKind::Project, "b", Outcome::Successful, vec![])]);
-        r.extend([item("a", ItemKind::Pipeline, "x", Outcome::Successful, vec![])]);
+        r.extend([item(
+            "b",
+            ItemKind::Project,
+            "b",
+            Outcome::Successful,
+            vec![],
+        )]);
+        r.extend([item(
+            "a",
+            ItemKind::Pipeline,
+            "x",
+            Outcome::Successful,
+            vec![],
+        )]);
         r.extend([item("a", ItemKind::Project, "a", Outcome::Skipped, vec![])]);
-        let ids: Vec<String> = r.items().into_iter().map(|i| format!("{}/{}", i.project, i.id)).collect();
+        let ids: Vec<String> = r
+            .items()
+            .into_iter()
+            .map(|i| format!("{}/{}", i.project, i.id))
+            .collect();
         assert_eq!(ids, ["a/a", "a/x", "b/b"]);
         let j: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(j["items"][2]["id"], "b");

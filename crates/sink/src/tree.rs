@@ -82,10 +82,18 @@ impl TreeLayout {
     pub fn repair_path(&self, folder: &str, job: &str) -> Result<PathBuf, TreeError> {
         for part in [folder, job] {
             if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\', '\0']) {
-                return Err(TreeError::UnsafeName { name: part.to_string() });
+                return Err(TreeError::UnsafeName {
+                    name: part.to_string(),
+                });
             }
         }
-        Ok(self.jenkins_repairs().join("jobs").join(folder).join("jobs").join(job).join("config.xml"))
+        Ok(self
+            .jenkins_repairs()
+            .join("jobs")
+            .join(folder)
+            .join("jobs")
+            .join(job)
+            .join("config.xml"))
     }
 
     /// `DIR/report.html` (one self-contained page).
@@ -99,15 +107,25 @@ impl TreeLayout {
     }
 
     /// Path of an object of `resource` (`<plural>[.<group>]`) in `namespace` (or cluster-scoped).
-    pub fn object_path(&self, resource: &str, namespace: Option<&str>, name: &str) -> Result<PathBuf, TreeError> {
+    pub fn object_path(
+        &self,
+        resource: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<PathBuf, TreeError> {
         for part in [Some(name), namespace].into_iter().flatten() {
             if part.is_empty() || part == "." || part == ".." || part.contains(['/', '\\', '\0']) {
-                return Err(TreeError::UnsafeName { name: part.to_string() });
+                return Err(TreeError::UnsafeName {
+                    name: part.to_string(),
+                });
             }
         }
         let base = self.resources().join(resource);
         Ok(match namespace {
-            Some(ns) => base.join("namespaces").join(ns).join(format!("{name}.yaml")),
+            Some(ns) => base
+                .join("namespaces")
+                .join(ns)
+                .join(format!("{name}.yaml")),
             None => base.join("cluster").join(format!("{name}.yaml")),
         })
     }
@@ -122,7 +140,9 @@ pub struct YamlTree {
 impl YamlTree {
     /// A writer for the tree under `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        YamlTree { layout: TreeLayout::new(dir) }
+        YamlTree {
+            layout: TreeLayout::new(dir),
+        }
     }
 
     /// The layout.
@@ -141,7 +161,10 @@ impl YamlTree {
     ) -> Result<PathBuf, TreeError> {
         let path = self.layout.object_path(resource, namespace, name)?;
         let yaml = crate::yaml::to_yaml(object).map_err(|e| TreeError::Yaml {
-            what: format!("{resource} {}{name}", namespace.map(|n| format!("{n}/")).unwrap_or_default()),
+            what: format!(
+                "{resource} {}{name}",
+                namespace.map(|n| format!("{n}/")).unwrap_or_default()
+            ),
             message: e.to_string(),
         })?;
         write_file(&path, yaml.as_bytes(), private)?;
@@ -152,17 +175,30 @@ impl YamlTree {
 impl YamlTree {
     /// Writes a repaired job `config.xml` and its unified diff (`config.xml.diff` next to it),
     /// both with mode 0600 (job files can hold tokens). Returns the `config.xml` path.
-    pub fn write_repair(&self, folder: &str, job: &str, repaired: &[u8], diff: &str) -> Result<PathBuf, TreeError> {
+    pub fn write_repair(
+        &self,
+        folder: &str,
+        job: &str,
+        repaired: &[u8],
+        diff: &str,
+    ) -> Result<PathBuf, TreeError> {
         let path = self.layout.repair_path(folder, job)?;
         write_file(&path, repaired, true)?;
-        write_file(&path.with_file_name("config.xml.diff"), diff.as_bytes(), true)?;
+        write_file(
+            &path.with_file_name("config.xml.diff"),
+            diff.as_bytes(),
+            true,
+        )?;
         Ok(path)
     }
 }
 
 /// Writes a file, creating parent folders; `private` files get mode 0600 on Unix.
 pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> Result<(), TreeError> {
-    let io = |source| TreeError::Io { path: path.to_path_buf(), source };
+    let io = |source| TreeError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(io)?;
     }
@@ -188,7 +224,8 @@ mod tests {
     fn layout_paths() {
         let l = TreeLayout::new("/out");
         assert_eq!(
-            l.object_path("devopsprojects.devops.kubesphere.io", None, "p").unwrap(),
+            l.object_path("devopsprojects.devops.kubesphere.io", None, "p")
+                .unwrap(),
             PathBuf::from("/out/resources/devopsprojects.devops.kubesphere.io/cluster/p.yaml")
         );
         assert_eq!(

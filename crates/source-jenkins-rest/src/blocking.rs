@@ -38,7 +38,11 @@ impl BlockingFolders {
             }
             flag.store(true, Ordering::SeqCst);
         });
-        BlockingFolders { rx, finished, done: false }
+        BlockingFolders {
+            rx,
+            finished,
+            done: false,
+        }
     }
 }
 
@@ -52,7 +56,9 @@ impl Iterator for BlockingFolders {
         if tokio::runtime::Handle::try_current().is_ok() {
             self.done = true;
             return Some(Err(JenkinsError::TaskStopped {
-                reason: "folders_blocking() was iterated inside an async runtime; use folders() there".into(),
+                reason:
+                    "folders_blocking() was iterated inside an async runtime; use folders() there"
+                        .into(),
             }));
         }
         match self.rx.blocking_recv() {

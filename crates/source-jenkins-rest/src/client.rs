@@ -54,7 +54,10 @@ impl JenkinsClient {
     pub fn new(opts: JenkinsOptions) -> Result<Self, JenkinsError> {
         crate::install_crypto_provider();
         let transport = Transport::new(&opts)?;
-        Ok(JenkinsClient { transport: Arc::new(transport), concurrency: opts.concurrency.max(1) })
+        Ok(JenkinsClient {
+            transport: Arc::new(transport),
+            concurrency: opts.concurrency.max(1),
+        })
     }
 
     /// The Jenkins base URL.
@@ -91,10 +94,12 @@ impl JenkinsClient {
     {
         stream::once(self.items())
             .map(move |listed| match listed {
-                Ok(items) => stream::iter(items.into_iter().filter(|i| keep(i)).collect::<Vec<_>>())
-                    .map(move |item| async move { self.read_folder(&item).await })
-                    .buffered(self.concurrency)
-                    .left_stream(),
+                Ok(items) => {
+                    stream::iter(items.into_iter().filter(|i| keep(i)).collect::<Vec<_>>())
+                        .map(move |item| async move { self.read_folder(&item).await })
+                        .buffered(self.concurrency)
+                        .left_stream()
+                }
                 Err(err) => stream::once(std::future::ready(Err(err))).right_stream(),
             })
             .flatten()
@@ -120,13 +125,22 @@ impl JenkinsClient {
         let label = format!("Jenkins item `{name}`");
         tracing::debug!(item = name, class = %item.class, "reading Jenkins item");
         let mut refused = Vec::new();
-        let config = match self.transport.get(&label, &paths::config_xml(&[name])).await {
+        let config = match self
+            .transport
+            .get(&label, &paths::config_xml(&[name]))
+            .await
+        {
             Ok(answer) => Some(answer.body),
             Err(err @ JenkinsError::TooLarge { .. }) => {
-                refused.push(RefusedFile { job: None, reason: err.to_string() });
+                refused.push(RefusedFile {
+                    job: None,
+                    reason: err.to_string(),
+                });
                 None
             }
-            Err(err) if err.status() == Some(403) => return Err(self.forbidden_config(name, &label, err).await),
+            Err(err) if err.status() == Some(403) => {
+                return Err(self.forbidden_config(name, &label, err).await)
+            }
             Err(err) => return Err(err),
         };
         let mut jobs = Vec::new();
@@ -136,7 +150,10 @@ impl JenkinsClient {
             let results = stream::iter(children)
                 .map(|child| async move {
                     let label = format!("job `{name}/{}`", child.name);
-                    let answer = self.transport.get(&label, &paths::config_xml(&[name, &child.name])).await;
+                    let answer = self
+                        .transport
+                        .get(&label, &paths::config_xml(&[name, &child.name]))
+                        .await;
                     (child.name, answer.map(|a| a.body))
                 })
                 .buffered(self.concurrency)
@@ -148,21 +165,31 @@ impl JenkinsClient {
                     Ok(body) => jobs.push((job, body)),
                     Err(err @ JenkinsError::Unauthorized { .. }) => return Err(err),
                     // Over the size limit: refused (not retried), and this job fails alone.
-                    Err(err @ JenkinsError::TooLarge { .. }) => {
-                        refused.push(RefusedFile { job: Some(job), reason: err.to_string() })
-                    }
+                    Err(err @ JenkinsError::TooLarge { .. }) => refused.push(RefusedFile {
+                        job: Some(job),
+                        reason: err.to_string(),
+                    }),
                     Err(err) => unreadable_jobs.push((job, err.to_string())),
                 }
             }
             jobs.sort_by(|a, b| a.0.cmp(&b.0));
             unreadable_jobs.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        Ok(JenkinsFolder { name: name.to_owned(), config_xml: config, jobs, unreadable_jobs, refused })
+        Ok(JenkinsFolder {
+            name: name.to_owned(),
+            config_xml: config,
+            jobs,
+            unreadable_jobs,
+            refused,
+        })
     }
 
     /// The folder's credentials in domain `_` as listed by the credentials store API
     /// (`GET /job/<p>/credentials/store/folder/domain/_/api/json?depth=2`); metadata only.
-    pub async fn credential_metadata(&self, folder: &str) -> Result<Vec<CredentialMetadata>, JenkinsError> {
+    pub async fn credential_metadata(
+        &self,
+        folder: &str,
+    ) -> Result<Vec<CredentialMetadata>, JenkinsError> {
         let label = format!("credentials of Jenkins folder `{folder}`");
         let rel = paths::folder_credentials(folder);
         let answer = self.transport.get(&label, &rel).await?;
@@ -179,8 +206,14 @@ impl JenkinsClient {
     pub async fn reveal_credentials(&self) -> Result<RevealedValues, JenkinsError> {
         let headers = self.crumb_headers().await?;
         let form = [("script", REVEAL_SCRIPT)];
-        let request = Request::PostForm { form: &form, headers };
-        let answer = self.transport.post_form(SCRIPT_CONSOLE, paths::SCRIPT_TEXT, &request).await?;
+        let request = Request::PostForm {
+            form: &form,
+            headers,
+        };
+        let answer = self
+            .transport
+            .post_form(SCRIPT_CONSOLE, paths::SCRIPT_TEXT, &request)
+            .await?;
         let revealed = parse_output(&answer.body).map_err(|reason| JenkinsError::BadResponse {
             item: SCRIPT_CONSOLE.into(),
             url: self.url_text(paths::SCRIPT_TEXT),
@@ -195,7 +228,11 @@ impl JenkinsClient {
     async fn crumb_headers(&self) -> Result<HeaderMap, JenkinsError> {
         let label = "the CSRF crumb issuer";
         let mut headers = HeaderMap::new();
-        let Some(answer) = self.transport.get_optional(label, paths::CRUMB_ISSUER).await? else {
+        let Some(answer) = self
+            .transport
+            .get_optional(label, paths::CRUMB_ISSUER)
+            .await?
+        else {
             tracing::debug!("Jenkins issues no CSRF crumb; posting without one");
             return Ok(headers);
         };
@@ -204,12 +241,21 @@ impl JenkinsClient {
             url: self.url_text(paths::CRUMB_ISSUER),
             reason,
         };
-        let crumb: CrumbAnswer = serde_json::from_slice(&answer.body)
-            .map_err(|e| bad(format!("not a crumb JSON object (line {}, column {})", e.line(), e.column())))?;
-        let name = HeaderName::from_bytes(crumb.field.as_bytes())
-            .map_err(|_| bad(format!("crumb field `{}` is not a header name", crumb.field)))?;
-        let mut value =
-            HeaderValue::from_str(&crumb.crumb).map_err(|_| bad("the crumb is not a header value".into()))?;
+        let crumb: CrumbAnswer = serde_json::from_slice(&answer.body).map_err(|e| {
+            bad(format!(
+                "not a crumb JSON object (line {}, column {})",
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let name = HeaderName::from_bytes(crumb.field.as_bytes()).map_err(|_| {
+            bad(format!(
+                "crumb field `{}` is not a header name",
+                crumb.field
+            ))
+        })?;
+        let mut value = HeaderValue::from_str(&crumb.crumb)
+            .map_err(|_| bad("the crumb is not a header value".into()))?;
         value.set_sensitive(true);
         headers.insert(name, value);
         if !answer.cookies.is_empty() {
@@ -246,6 +292,9 @@ impl JenkinsClient {
     }
 
     fn url_text(&self, rel: &str) -> String {
-        self.transport.url(rel).map(String::from).unwrap_or_else(|_| format!("{}{rel}", self.transport.base()))
+        self.transport
+            .url(rel)
+            .map(String::from)
+            .unwrap_or_else(|_| format!("{}{rel}", self.transport.base()))
     }
 }

@@ -46,8 +46,13 @@ struct CredentialAnswer {
 
 /// Parses the credentials store answer of one domain. The error text never quotes the body.
 pub(crate) fn parse_domain(body: &[u8]) -> Result<Vec<CredentialMetadata>, String> {
-    let answer: DomainAnswer = serde_json::from_slice(body)
-        .map_err(|e| format!("not a credentials domain JSON object (line {}, column {})", e.line(), e.column()))?;
+    let answer: DomainAnswer = serde_json::from_slice(body).map_err(|e| {
+        format!(
+            "not a credentials domain JSON object (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
     let domain = answer.url_name.unwrap_or_else(|| "_".to_owned());
     Ok(answer
         .credentials
@@ -68,7 +73,8 @@ mod tests {
 
     #[test]
     fn parses_a_domain_wrapper() {
-        let body = br#"{"_class":"com.cloudbees.plugins.credentials.CredentialsStoreAction$DomainWrapper",
+        let body =
+            br#"{"_class":"com.cloudbees.plugins.credentials.CredentialsStoreAction$DomainWrapper",
             "credentials":[{"description":"d","displayName":"admin/******","fingerprint":null,
             "fullName":"p/_/gh","id":"gh","typeName":"Username with password"}],
             "displayName":"Global credentials (unrestricted)","global":true,"urlName":"_"}"#;

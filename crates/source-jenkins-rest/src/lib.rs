@@ -66,8 +66,8 @@ pub use credentials::CredentialMetadata;
 pub use error::JenkinsError;
 pub use listing::{ItemRef, FOLDER_CLASS, FREESTYLE_CLASS, WORKFLOW_JOB_CLASS};
 pub use options::{
-    parse_base_url, JenkinsOptions, DEFAULT_BACKOFF_BASE, DEFAULT_CONCURRENCY, DEFAULT_RETRIES, DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN_ENV_VAR,
+    parse_base_url, JenkinsOptions, DEFAULT_BACKOFF_BASE, DEFAULT_CONCURRENCY, DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT, DEFAULT_TOKEN_ENV_VAR,
 };
 pub use paths::encode_segment;
 pub use reveal::{RevealedValues, REVEAL_SCRIPT, REVEAL_SCRIPT_MARKER};

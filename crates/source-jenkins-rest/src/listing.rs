@@ -53,14 +53,21 @@ struct ListedItem {
 /// quotes the body.
 pub(crate) fn parse_listing(body: &[u8]) -> Result<Vec<ItemRef>, String> {
     let answer: ListAnswer = serde_json::from_slice(body).map_err(|e| {
-        format!("not an item list JSON object (line {}, column {})", e.line(), e.column())
+        format!(
+            "not an item list JSON object (line {}, column {})",
+            e.line(),
+            e.column()
+        )
     })?;
     let mut items = Vec::new();
     for (index, listed) in answer.jobs.unwrap_or_default().into_iter().enumerate() {
         let Some(name) = listed.name.filter(|n| !n.is_empty()) else {
             return Err(format!("item #{index} of the list has no name"));
         };
-        items.push(ItemRef { name, class: listed.class.unwrap_or_default() });
+        items.push(ItemRef {
+            name,
+            class: listed.class.unwrap_or_default(),
+        });
     }
     items.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(items)
@@ -76,20 +83,34 @@ mod tests {
             {"_class":"com.cloudbees.hudson.plugins.folder.Folder","name":"b"},
             {"_class":"org.jenkinsci.plugins.workflow.job.WorkflowJob","name":"B"},
             {"_class":"com.cloudbees.hudson.plugins.folder.Folder","name":"a"}]}"#;
-        let names: Vec<_> = parse_listing(body).unwrap().into_iter().map(|i| i.name).collect();
+        let names: Vec<_> = parse_listing(body)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.name)
+            .collect();
         assert_eq!(names, ["B", "a", "b"]);
-        assert!(parse_listing(br#"{"_class":"org.jenkinsci.plugins.workflow.job.WorkflowJob"}"#).unwrap().is_empty());
+        assert!(
+            parse_listing(br#"{"_class":"org.jenkinsci.plugins.workflow.job.WorkflowJob"}"#)
+                .unwrap()
+                .is_empty()
+        );
         assert!(parse_listing(br#"{"jobs":[{"_class":"x"}]}"#).is_err());
         assert!(parse_listing(b"<html>").is_err());
     }
 
     #[test]
     fn which_items_have_job_children() {
-        let item = |class: &str| ItemRef { name: "x".into(), class: class.into() };
+        let item = |class: &str| ItemRef {
+            name: "x".into(),
+            class: class.into(),
+        };
         assert!(item(FOLDER_CLASS).has_job_children());
         assert!(item("jenkins.branch.OrganizationFolder").has_job_children());
         assert!(item("").has_job_children());
-        assert!(!item("org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject").has_job_children());
+        assert!(
+            !item("org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject")
+                .has_job_children()
+        );
         assert!(!item(WORKFLOW_JOB_CLASS).has_job_children());
         assert!(!item(FREESTYLE_CLASS).has_job_children());
     }

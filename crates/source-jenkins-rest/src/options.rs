@@ -85,7 +85,9 @@ fn read_token_file(path: &Path) -> Result<Plaintext, JenkinsError> {
     let text = String::from_utf8_lossy(&bytes);
     let token = text.trim();
     if token.is_empty() {
-        return Err(JenkinsError::EmptyTokenFile { path: path.to_path_buf() });
+        return Err(JenkinsError::EmptyTokenFile {
+            path: path.to_path_buf(),
+        });
     }
     Ok(Plaintext::from_string(token.to_owned()))
 }
@@ -160,7 +162,10 @@ mod tests {
             "KSDM_TEST_UNSET_VARIABLE_1",
         )
         .unwrap();
-        assert_eq!(opts.token.as_ref().map(|t| t.expose().to_vec()), Some(b"abc123".to_vec()));
+        assert_eq!(
+            opts.token.as_ref().map(|t| t.expose().to_vec()),
+            Some(b"abc123".to_vec())
+        );
         assert!(!format!("{opts:?}").contains("abc123"));
         assert_eq!(opts.concurrency, DEFAULT_CONCURRENCY);
     }
@@ -170,17 +175,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty");
         std::fs::write(&empty, "\n").unwrap();
-        let err = JenkinsOptions::from_env_and_file("http://h/", "u", Some(&empty), "X").unwrap_err();
+        let err =
+            JenkinsOptions::from_env_and_file("http://h/", "u", Some(&empty), "X").unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
         let missing = dir.path().join("missing");
-        let err = JenkinsOptions::from_env_and_file("http://h/", "u", Some(&missing), "X").unwrap_err();
+        let err =
+            JenkinsOptions::from_env_and_file("http://h/", "u", Some(&missing), "X").unwrap_err();
         assert!(err.to_string().contains("missing"), "{err}");
     }
 
     #[test]
     fn no_file_and_unset_variable_means_no_token() {
         let opts =
-            JenkinsOptions::from_env_and_file("http://h/", "u", None, "KSDM_TEST_UNSET_VARIABLE_2").unwrap();
+            JenkinsOptions::from_env_and_file("http://h/", "u", None, "KSDM_TEST_UNSET_VARIABLE_2")
+                .unwrap();
         assert!(opts.token.is_none());
     }
 }

@@ -7,7 +7,11 @@
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Bytes left as they are in a path segment: the RFC 3986 unreserved characters.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The `tree` parameter that lists child items with their class (`jobs[name,_class]`, encoded).
 const TREE_JOBS: &str = "tree=jobs%5Bname%2C_class%5D";
@@ -19,7 +23,10 @@ pub fn encode_segment(name: &str) -> String {
 
 /// `job/<a>/job/<b>/…/` for an item path (empty for the Jenkins root).
 pub fn item_path(names: &[&str]) -> String {
-    names.iter().map(|n| format!("job/{}/", encode_segment(n))).collect()
+    names
+        .iter()
+        .map(|n| format!("job/{}/", encode_segment(n)))
+        .collect()
 }
 
 /// `GET /api/json?tree=jobs[name,_class]` for the root (`names` empty) or an item.
@@ -34,7 +41,10 @@ pub fn config_xml(names: &[&str]) -> String {
 
 /// `GET /job/<p>/credentials/store/folder/domain/_/api/json?depth=2`.
 pub fn folder_credentials(folder: &str) -> String {
-    format!("{}credentials/store/folder/domain/_/api/json?depth=2", item_path(&[folder]))
+    format!(
+        "{}credentials/store/folder/domain/_/api/json?depth=2",
+        item_path(&[folder])
+    )
 }
 
 /// `GET /crumbIssuer/api/json`.
@@ -49,7 +59,10 @@ mod tests {
 
     #[test]
     fn names_are_encoded_per_segment() {
-        assert_eq!(item_path(&["project-W4zN", "my pipe_1"]), "job/project-W4zN/job/my%20pipe_1/");
+        assert_eq!(
+            item_path(&["project-W4zN", "my pipe_1"]),
+            "job/project-W4zN/job/my%20pipe_1/"
+        );
         assert_eq!(encode_segment("é/?#%"), "%C3%A9%2F%3F%23%25");
         assert_eq!(config_xml(&["a"]), "job/a/config.xml");
         assert_eq!(list_children(&[]), "api/json?tree=jobs%5Bname%2C_class%5D");

@@ -13,7 +13,8 @@ use zeroize::Zeroizing;
 pub type RevealedValues = ksdm_model::v21::RevealedValues;
 
 /// The first line of [`REVEAL_SCRIPT`]; a Jenkins test double recognises the script by it.
-pub const REVEAL_SCRIPT_MARKER: &str = "// ksdm-reveal-credentials v1 (read-only; prints JSON only)";
+pub const REVEAL_SCRIPT_MARKER: &str =
+    "// ksdm-reveal-credentials v1 (read-only; prints JSON only)";
 
 /// The Groovy script posted to `POST /scriptText` (form field `script`) by
 /// [`crate::JenkinsClient::reveal_credentials`]. It needs the Overall/RunScripts permission
@@ -149,8 +150,19 @@ mod tests {
     #[test]
     fn script_starts_with_the_marker_and_is_read_only() {
         assert!(REVEAL_SCRIPT.starts_with(REVEAL_SCRIPT_MARKER));
-        for forbidden in [".save(", "delete", "update", "addCredentials", "removeCredentials", "println", "new File"] {
-            assert!(!REVEAL_SCRIPT.contains(forbidden), "script contains {forbidden}");
+        for forbidden in [
+            ".save(",
+            "delete",
+            "update",
+            "addCredentials",
+            "removeCredentials",
+            "println",
+            "new File",
+        ] {
+            assert!(
+                !REVEAL_SCRIPT.contains(forbidden),
+                "script contains {forbidden}"
+            );
         }
     }
 
@@ -171,7 +183,8 @@ mod tests {
 
     #[test]
     fn errors_never_quote_the_output() {
-        let err = parse_output(br#"[{"folder":"p","id":"a","fields":{"password":42}}, "hunter2"]"#).unwrap_err();
+        let err = parse_output(br#"[{"folder":"p","id":"a","fields":{"password":42}}, "hunter2"]"#)
+            .unwrap_err();
         assert!(!err.contains("hunter2") && !err.contains("42"), "{err}");
         let err = parse_output(b"groovy.lang.MissingPropertyException: hunter2").unwrap_err();
         assert!(!err.contains("hunter2"), "{err}");

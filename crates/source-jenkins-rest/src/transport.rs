@@ -84,16 +84,21 @@ impl Transport {
             .connect_timeout(opts.timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("ks-devops-migrate/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| JenkinsError::ClientSetup { reason: describe(&e, opts.timeout) })?;
+            .map_err(|e| JenkinsError::ClientSetup {
+                reason: describe(&e, opts.timeout),
+            })?;
         let auth = match &opts.token {
             Some(token) => {
                 let mut raw = opts.user.as_bytes().to_vec();
                 raw.push(b':');
                 raw.extend_from_slice(token.expose());
                 let encoded = base64::engine::general_purpose::STANDARD.encode(&raw);
-                let mut value = HeaderValue::from_str(&format!("Basic {encoded}")).map_err(|_| {
-                    JenkinsError::ClientSetup { reason: "the user name or token cannot go into an HTTP header".into() }
-                })?;
+                let mut value =
+                    HeaderValue::from_str(&format!("Basic {encoded}")).map_err(|_| {
+                        JenkinsError::ClientSetup {
+                            reason: "the user name or token cannot go into an HTTP header".into(),
+                        }
+                    })?;
                 value.set_sensitive(true);
                 Some(value)
             }
@@ -129,22 +134,43 @@ impl Transport {
         let url = self.url(rel)?;
         match self.execute(item, &url, &Request::Get, false).await? {
             Some(answer) => Ok(answer),
-            None => Err(JenkinsError::Status { item: item.into(), method: "GET", url: url.into(), status: 404, attempts: 1 }),
+            None => Err(JenkinsError::Status {
+                item: item.into(),
+                method: "GET",
+                url: url.into(),
+                status: 404,
+                attempts: 1,
+            }),
         }
     }
 
     /// `GET` where 404 means "not there" (`Ok(None)`).
-    pub async fn get_optional(&self, item: &str, rel: &str) -> Result<Option<Answer>, JenkinsError> {
+    pub async fn get_optional(
+        &self,
+        item: &str,
+        rel: &str,
+    ) -> Result<Option<Answer>, JenkinsError> {
         let url = self.url(rel)?;
         self.execute(item, &url, &Request::Get, true).await
     }
 
     /// `POST` of a form that must succeed (2xx).
-    pub async fn post_form(&self, item: &str, rel: &str, request: &Request<'_>) -> Result<Answer, JenkinsError> {
+    pub async fn post_form(
+        &self,
+        item: &str,
+        rel: &str,
+        request: &Request<'_>,
+    ) -> Result<Answer, JenkinsError> {
         let url = self.url(rel)?;
         match self.execute(item, &url, request, false).await? {
             Some(answer) => Ok(answer),
-            None => Err(JenkinsError::Status { item: item.into(), method: "POST", url: url.into(), status: 404, attempts: 1 }),
+            None => Err(JenkinsError::Status {
+                item: item.into(),
+                method: "POST",
+                url: url.into(),
+                status: 404,
+                attempts: 1,
+            }),
         }
     }
 
@@ -159,9 +185,13 @@ impl Transport {
         loop {
             attempts += 1;
             let outcome = {
-                let _permit = self.permits.acquire().await.map_err(|_| JenkinsError::TaskStopped {
-                    reason: "the request limiter was closed".into(),
-                })?;
+                let _permit =
+                    self.permits
+                        .acquire()
+                        .await
+                        .map_err(|_| JenkinsError::TaskStopped {
+                            reason: "the request limiter was closed".into(),
+                        })?;
                 self.attempt(item, url, request, accept_404).await
             };
             let failure = match outcome {
@@ -200,10 +230,20 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, item: &str, url: &Url, request: &Request<'_>, accept_404: bool) -> Attempt {
+    async fn attempt(
+        &self,
+        item: &str,
+        url: &Url,
+        request: &Request<'_>,
+        accept_404: bool,
+    ) -> Attempt {
         let mut builder = match request {
             Request::Get => self.client.get(url.clone()),
-            Request::PostForm { form, headers } => self.client.post(url.clone()).headers(headers.clone()).form(form),
+            Request::PostForm { form, headers } => self
+                .client
+                .post(url.clone())
+                .headers(headers.clone())
+                .form(form),
         };
         if let Some(auth) = &self.auth {
             builder = builder.header(AUTHORIZATION, auth.clone());
@@ -214,7 +254,10 @@ impl Transport {
         };
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED {
-            return Attempt::Fatal(JenkinsError::Unauthorized { url: url.to_string(), user: self.user.clone() });
+            return Attempt::Fatal(JenkinsError::Unauthorized {
+                url: url.to_string(),
+                user: self.user.clone(),
+            });
         }
         if status.is_server_error() {
             return Attempt::Retry(Failure::Status(status.as_u16()));
@@ -280,8 +323,12 @@ fn body_limit(url: &Url) -> u64 {
 
 /// Delay before retry number `attempt` (1-based): `base · 2^(attempt-1)`, at most 30 s.
 fn backoff(base: Duration, attempt: u32) -> Duration {
-    let factor = 1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX);
-    base.checked_mul(factor).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF)
+    let factor = 1u32
+        .checked_shl(attempt.saturating_sub(1))
+        .unwrap_or(u32::MAX);
+    base.checked_mul(factor)
+        .unwrap_or(MAX_BACKOFF)
+        .min(MAX_BACKOFF)
 }
 
 /// A short reason for a transport error, without the URL (the caller adds it).

@@ -15,19 +15,47 @@ async fn online_folders_equal_offline_folders() {
     let double = start(dir.path());
     let client = client(&double);
 
-    let online: Vec<_> = read_all(&client).await.into_iter().collect::<Result<_, _>>().expect("online read");
+    let online: Vec<_> = read_all(&client)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("online read");
     let offline = offline(dir.path());
     assert_eq!(online, offline);
 
     // Spot checks of what "identical" covers.
     let names: Vec<&str> = online.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(names, ["init-job", PROJECT_B, PROJECT_A, PROJECT_C, "top-multibranch"], "byte order");
+    assert_eq!(
+        names,
+        [
+            "init-job",
+            PROJECT_B,
+            PROJECT_A,
+            PROJECT_C,
+            "top-multibranch"
+        ],
+        "byte order"
+    );
     let a = &online[2];
     let jobs: Vec<&str> = a.jobs.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(jobs, ["Multi_Branch", "freestyle", "nested folder", "pipeline-1"]);
-    assert_eq!(a.jobs[3].1, PIPELINE_XML.as_bytes(), "config.xml bytes as stored");
+    assert_eq!(
+        jobs,
+        ["Multi_Branch", "freestyle", "nested folder", "pipeline-1"]
+    );
+    assert_eq!(
+        a.jobs[3].1,
+        PIPELINE_XML.as_bytes(),
+        "config.xml bytes as stored"
+    );
     assert!(online[0].jobs.is_empty() && online[4].jobs.is_empty());
-    assert_eq!(online[1].jobs.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(), ["A-upper", "pipé line"]);
+    assert_eq!(
+        online[1]
+            .jobs
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>(),
+        ["A-upper", "pipé line"]
+    );
 
     assert_eq!(client.folder_names().await.unwrap(), names);
     // Multibranch projects' branches are never asked for.
@@ -40,14 +68,22 @@ async fn requests_in_flight_stay_within_the_bound() {
     let dir = tempfile::tempdir().unwrap();
     let home = build_home(dir.path());
     for i in 0..12 {
-        home.job(PROJECT_C, &format!("job-{i:02}"), PIPELINE_XML).unwrap();
+        home.job(PROJECT_C, &format!("job-{i:02}"), PIPELINE_XML)
+            .unwrap();
     }
     let double = start(dir.path());
-    double.faults().add(FaultRule::path_contains("", FaultAction::Delay(Duration::from_millis(40))));
+    double.faults().add(FaultRule::path_contains(
+        "",
+        FaultAction::Delay(Duration::from_millis(40)),
+    ));
     let mut opts = options(&double);
     opts.concurrency = 3;
     let client = JenkinsClient::new(opts).unwrap();
-    let online: Vec<_> = read_all(&client).await.into_iter().collect::<Result<_, _>>().expect("online read");
+    let online: Vec<_> = read_all(&client)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("online read");
     assert_eq!(online, offline(dir.path()));
     let max = double.stats().max_in_flight();
     assert!(max <= 3, "{max} requests in flight with concurrency 3");
@@ -73,21 +109,30 @@ fn blocking_adapter_refuses_to_block_inside_a_runtime() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let mut iter = client(&double).folders_blocking(rt.handle().clone());
     let first = rt.block_on(async { iter.next() });
-    let err = first.expect("one item").expect_err("error inside a runtime");
+    let err = first
+        .expect("one item")
+        .expect_err("error inside a runtime");
     assert!(err.to_string().contains("inside an async runtime"), "{err}");
     assert!(iter.next().is_none());
 }
 
 #[tokio::test]
 async fn the_bundled_sample_home_reads_the_same_online() {
-    let sample = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../sample/jenkins_home"));
+    let sample = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../sample/jenkins_home"
+    ));
     if !sample.is_dir() {
         eprintln!("sample/jenkins_home not generated yet; covered by the tempdir homes above");
         return;
     }
     let double = start(sample);
     let client = client(&double);
-    let online: Vec<_> = read_all(&client).await.into_iter().collect::<Result<_, _>>().expect("online read");
+    let online: Vec<_> = read_all(&client)
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .expect("online read");
     let offline = offline(sample);
     assert_eq!(online.len(), offline.len());
     assert_eq!(online, offline);

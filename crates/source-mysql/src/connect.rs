@@ -17,7 +17,10 @@ const ER_BAD_DB_ERROR: u16 = 1049;
 
 /// Connects to `target` with the TLS mode and connect timeout of `opts`. The session uses
 /// `utf8mb4` and `time_zone = '+00:00'`, so TIMESTAMP values come back as UTC text.
-pub(crate) async fn connect(target: &Target, opts: &MysqlOptions) -> Result<MySqlConnection, MysqlError> {
+pub(crate) async fn connect(
+    target: &Target,
+    opts: &MysqlOptions,
+) -> Result<MySqlConnection, MysqlError> {
     let mut options = MySqlConnectOptions::new()
         .host(&target.host)
         .port(target.port)
@@ -32,10 +35,17 @@ pub(crate) async fn connect(target: &Target, opts: &MysqlOptions) -> Result<MySq
         TlsMode::Disabled => options.ssl_mode(MySqlSslMode::Disabled),
         TlsMode::Preferred => options.ssl_mode(MySqlSslMode::Preferred),
         TlsMode::Required => options.ssl_mode(MySqlSslMode::Required),
-        TlsMode::VerifyCa { ca_file } => with_ca(options.ssl_mode(MySqlSslMode::VerifyCa), ca_file.as_deref()),
-        TlsMode::VerifyFull { ca_file } => with_ca(options.ssl_mode(MySqlSslMode::VerifyIdentity), ca_file.as_deref()),
+        TlsMode::VerifyCa { ca_file } => {
+            with_ca(options.ssl_mode(MySqlSslMode::VerifyCa), ca_file.as_deref())
+        }
+        TlsMode::VerifyFull { ca_file } => with_ca(
+            options.ssl_mode(MySqlSslMode::VerifyIdentity),
+            ca_file.as_deref(),
+        ),
     };
-    if let TlsMode::VerifyCa { ca_file: Some(ca) } | TlsMode::VerifyFull { ca_file: Some(ca) } = &opts.tls {
+    if let TlsMode::VerifyCa { ca_file: Some(ca) } | TlsMode::VerifyFull { ca_file: Some(ca) } =
+        &opts.tls
+    {
         if let Err(e) = std::fs::metadata(ca) {
             return Err(MysqlError::Tls {
                 host: target.host.clone(),
@@ -72,18 +82,44 @@ fn connect_error(target: &Target, e: sqlx::Error) -> MysqlError {
     let database = target.database.clone();
     match e {
         sqlx::Error::Database(db) => {
-            let number = db.try_downcast_ref::<MySqlDatabaseError>().map(|m| m.number());
+            let number = db
+                .try_downcast_ref::<MySqlDatabaseError>()
+                .map(|m| m.number());
             let server_message = target.scrub(db.message());
             match number {
                 Some(ER_ACCESS_DENIED_ERROR | ER_DBACCESS_DENIED_ERROR) => {
-                    MysqlError::AccessDenied { host, port, user: target.user.clone(), database, server_message }
+                    MysqlError::AccessDenied {
+                        host,
+                        port,
+                        user: target.user.clone(),
+                        database,
+                        server_message,
+                    }
                 }
-                Some(ER_BAD_DB_ERROR) => MysqlError::MissingDatabase { host, port, database },
-                _ => MysqlError::Query { target: target.describe(), what: "connecting".into(), reason: server_message },
+                Some(ER_BAD_DB_ERROR) => MysqlError::MissingDatabase {
+                    host,
+                    port,
+                    database,
+                },
+                _ => MysqlError::Query {
+                    target: target.describe(),
+                    what: "connecting".into(),
+                    reason: server_message,
+                },
             }
         }
-        sqlx::Error::Io(io) => MysqlError::Unreachable { host, port, database, reason: target.scrub(&io.to_string()) },
-        sqlx::Error::Tls(t) => MysqlError::Tls { host, port, database, reason: target.scrub(&t.to_string()) },
+        sqlx::Error::Io(io) => MysqlError::Unreachable {
+            host,
+            port,
+            database,
+            reason: target.scrub(&io.to_string()),
+        },
+        sqlx::Error::Tls(t) => MysqlError::Tls {
+            host,
+            port,
+            database,
+            reason: target.scrub(&t.to_string()),
+        },
         other => MysqlError::Query {
             target: target.describe(),
             what: "connecting".into(),

@@ -35,8 +35,8 @@ mod schema;
 
 pub use error::MysqlError;
 pub use options::{
-    describe, MysqlOptions, TlsMode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DATABASE, DEFAULT_PORT, DEFAULT_QUERY_TIMEOUT,
-    DEFAULT_USER,
+    describe, MysqlOptions, TlsMode, DEFAULT_CONNECT_TIMEOUT, DEFAULT_DATABASE, DEFAULT_PORT,
+    DEFAULT_QUERY_TIMEOUT, DEFAULT_USER,
 };
 pub use read::LiveRead;
 pub use secrecy::{ExposeSecret, SecretString};
@@ -57,8 +57,12 @@ pub async fn read_live_with_warnings(opts: &MysqlOptions) -> Result<LiveRead, My
         install_crypto_provider();
     }
     let mut conn = connect::connect(&target, opts).await?;
-    let ctx =
-        query::Ctx { target: &shown, database: &target.database, timeout: opts.query_timeout, conn_target: &target };
+    let ctx = query::Ctx {
+        target: &shown,
+        database: &target.database,
+        timeout: opts.query_timeout,
+        conn_target: &target,
+    };
     let plans = schema::plan(&mut conn, &ctx).await?;
     let read = read::read_tables(&mut conn, &ctx, &plans).await?;
     // Closing politely is best effort: the rows are already read.
@@ -79,7 +83,10 @@ pub async fn read_live_with_warnings(opts: &MysqlOptions) -> Result<LiveRead, My
 /// [`read_live_with_warnings`] for synchronous callers: runs the read on its own thread with a
 /// single-threaded Tokio runtime, so it works inside or outside an existing runtime.
 pub fn read_live_blocking(opts: &MysqlOptions) -> Result<LiveRead, MysqlError> {
-    let runtime_error = |reason: String| MysqlError::Runtime { target: describe(opts), reason };
+    let runtime_error = |reason: String| MysqlError::Runtime {
+        target: describe(opts),
+        reason,
+    };
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -88,7 +95,9 @@ pub fn read_live_blocking(opts: &MysqlOptions) -> Result<LiveRead, MysqlError> {
                 .map_err(|e| runtime_error(e.to_string()))?;
             rt.block_on(read_live_with_warnings(opts))
         });
-        worker.join().unwrap_or_else(|_| Err(runtime_error("the reading thread panicked".into())))
+        worker
+            .join()
+            .unwrap_or_else(|_| Err(runtime_error("the reading thread panicked".into())))
     })
 }
 

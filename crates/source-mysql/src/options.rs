@@ -54,7 +54,9 @@ impl FromStr for TlsMode {
             None => (s, None),
         };
         let mode = mode.trim().to_ascii_lowercase().replace('_', "-");
-        let bad = || MysqlError::InvalidTlsMode { given: s.to_string() };
+        let bad = || MysqlError::InvalidTlsMode {
+            given: s.to_string(),
+        };
         match (mode.as_str(), ca) {
             ("disabled" | "disable" | "off", None) => Ok(TlsMode::Disabled),
             ("preferred" | "prefer", None) => Ok(TlsMode::Preferred),
@@ -108,7 +110,11 @@ impl MysqlOptions {
     /// Options for `url`, with the password taken, in this order, from `password_file` (its
     /// first line, without the line break), the environment variable `env_var` (when set
     /// and not empty, e.g. `MYSQL_PWD`), or the URL. The stored `url` never holds the password.
-    pub fn from_url_and_env(url: &str, password_file: Option<&Path>, env_var: &str) -> Result<Self, MysqlError> {
+    pub fn from_url_and_env(
+        url: &str,
+        password_file: Option<&Path>,
+        env_var: &str,
+    ) -> Result<Self, MysqlError> {
         let parsed = parse_url(url)?;
         let url_password = parsed.password.clone();
         let mut stripped = parsed.url;
@@ -128,14 +134,24 @@ impl MysqlOptions {
                 _ => url_password,
             }
         };
-        Ok(MysqlOptions { url: stripped.to_string(), password, ..MysqlOptions::new(String::new()) })
+        Ok(MysqlOptions {
+            url: stripped.to_string(),
+            password,
+            ..MysqlOptions::new(String::new())
+        })
     }
 
     /// The parsed connection target, with the password resolved.
     pub(crate) fn target(&self) -> Result<Target, MysqlError> {
         let parsed = parse_url(&self.url)?;
         let password = self.password.clone().or(parsed.password);
-        Ok(Target { host: parsed.host, port: parsed.port, user: parsed.user, database: parsed.database, password })
+        Ok(Target {
+            host: parsed.host,
+            port: parsed.port,
+            user: parsed.user,
+            database: parsed.database,
+            password,
+        })
     }
 }
 
@@ -164,14 +180,23 @@ pub(crate) struct Target {
 impl Target {
     /// `mysql://user@host:port/database`.
     pub fn describe(&self) -> String {
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        format!("mysql://{}@{}:{}/{}", self.user, host, self.port, self.database)
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!(
+            "mysql://{}@{}:{}/{}",
+            self.user, host, self.port, self.database
+        )
     }
 
     /// Replaces any occurrence of the password in `text` (a server or driver message).
     pub fn scrub(&self, text: &str) -> String {
         match &self.password {
-            Some(p) if !p.expose_secret().is_empty() => text.replace(p.expose_secret(), "<redacted>"),
+            Some(p) if !p.expose_secret().is_empty() => {
+                text.replace(p.expose_secret(), "<redacted>")
+            }
             _ => text.to_string(),
         }
     }
@@ -201,8 +226,12 @@ impl ParsedUrl {
 
 fn parse_url(text: &str) -> Result<ParsedUrl, MysqlError> {
     let shown = redacted(text);
-    let bad = |reason: &str| MysqlError::InvalidUrl { shown: shown.clone(), reason: reason.to_string() };
-    let url = Url::parse(text).map_err(|e| bad(&format!("{e} (expected mysql://user@host:port/devops)")))?;
+    let bad = |reason: &str| MysqlError::InvalidUrl {
+        shown: shown.clone(),
+        reason: reason.to_string(),
+    };
+    let url = Url::parse(text)
+        .map_err(|e| bad(&format!("{e} (expected mysql://user@host:port/devops)")))?;
     if url.scheme() != "mysql" && url.scheme() != "mariadb" {
         return Err(bad("the scheme must be mysql://"));
     }
@@ -213,12 +242,20 @@ fn parse_url(text: &str) -> Result<ParsedUrl, MysqlError> {
         _ => return Err(bad("the URL names no host")),
     };
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("URL parameters are not supported (use the TLS and password options)"));
+        return Err(bad(
+            "URL parameters are not supported (use the TLS and password options)",
+        ));
     }
     let user = decode(url.username()).map_err(|_| bad("the user name is not valid UTF-8"))?;
-    let user = if user.is_empty() { DEFAULT_USER.to_string() } else { user };
+    let user = if user.is_empty() {
+        DEFAULT_USER.to_string()
+    } else {
+        user
+    };
     let password = match url.password() {
-        Some(p) => Some(SecretString::from(decode(p).map_err(|_| bad("the password is not valid UTF-8"))?)),
+        Some(p) => Some(SecretString::from(
+            decode(p).map_err(|_| bad("the password is not valid UTF-8"))?,
+        )),
         None => None,
     };
     let path = url.path().trim_start_matches('/');
@@ -226,13 +263,26 @@ fn parse_url(text: &str) -> Result<ParsedUrl, MysqlError> {
         return Err(bad("the path must be just the database name"));
     }
     let database = decode(path).map_err(|_| bad("the database name is not valid UTF-8"))?;
-    let database = if database.is_empty() { DEFAULT_DATABASE.to_string() } else { database };
+    let database = if database.is_empty() {
+        DEFAULT_DATABASE.to_string()
+    } else {
+        database
+    };
     let port = url.port().unwrap_or(DEFAULT_PORT);
-    Ok(ParsedUrl { url, host, port, user, database, password })
+    Ok(ParsedUrl {
+        url,
+        host,
+        port,
+        user,
+        database,
+        password,
+    })
 }
 
 fn decode(s: &str) -> Result<String, std::str::Utf8Error> {
-    percent_encoding::percent_decode_str(s).decode_utf8().map(|c| c.into_owned())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
 }
 
 /// The URL text with any password removed (for messages about URLs that do not parse).
@@ -243,17 +293,23 @@ fn redacted(text: &str) -> String {
     }
     // Unparseable: drop everything before the last '@' but the scheme.
     match (text.find("://"), text.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://<credentials hidden>{}", &text[..s], &text[at..]),
+        (Some(s), Some(at)) if at > s => {
+            format!("{}://<credentials hidden>{}", &text[..s], &text[at..])
+        }
         (_, Some(at)) => format!("<credentials hidden>{}", &text[at..]),
         _ => text.to_string(),
     }
 }
 
 fn read_password_file(path: &Path) -> Result<SecretString, MysqlError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| MysqlError::PasswordFile { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| MysqlError::PasswordFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let first = text.split('\n').next().unwrap_or_default();
-    Ok(SecretString::from(first.strip_suffix('\r').unwrap_or(first).to_string()))
+    Ok(SecretString::from(
+        first.strip_suffix('\r').unwrap_or(first).to_string(),
+    ))
 }
 
 #[cfg(test)]
@@ -262,17 +318,40 @@ mod tests {
 
     #[test]
     fn url_parts_and_defaults() {
-        let t = MysqlOptions::new("mysql://root@127.0.0.1:3306/devops").target().unwrap();
+        let t = MysqlOptions::new("mysql://root@127.0.0.1:3306/devops")
+            .target()
+            .unwrap();
         assert_eq!(
-            (t.host.as_str(), t.port, t.user.as_str(), t.database.as_str()),
+            (
+                t.host.as_str(),
+                t.port,
+                t.user.as_str(),
+                t.database.as_str()
+            ),
             ("127.0.0.1", 3306, "root", "devops")
         );
         assert!(t.password.is_none());
         let t = MysqlOptions::new("mysql://db.example").target().unwrap();
-        assert_eq!((t.port, t.user.as_str(), t.database.as_str()), (DEFAULT_PORT, DEFAULT_USER, DEFAULT_DATABASE));
-        let t = MysqlOptions::new("mysql://u%40x:p%3Aw@[::1]:3307/dev%20ops").target().unwrap();
-        assert_eq!((t.host.as_str(), t.port, t.user.as_str(), t.database.as_str()), ("::1", 3307, "u@x", "dev ops"));
-        assert_eq!(t.password.as_ref().map(|p| p.expose_secret().to_string()), Some("p:w".to_string()));
+        assert_eq!(
+            (t.port, t.user.as_str(), t.database.as_str()),
+            (DEFAULT_PORT, DEFAULT_USER, DEFAULT_DATABASE)
+        );
+        let t = MysqlOptions::new("mysql://u%40x:p%3Aw@[::1]:3307/dev%20ops")
+            .target()
+            .unwrap();
+        assert_eq!(
+            (
+                t.host.as_str(),
+                t.port,
+                t.user.as_str(),
+                t.database.as_str()
+            ),
+            ("::1", 3307, "u@x", "dev ops")
+        );
+        assert_eq!(
+            t.password.as_ref().map(|p| p.expose_secret().to_string()),
+            Some("p:w".to_string())
+        );
         assert_eq!(t.describe(), "mysql://u@x@[::1]:3307/dev ops");
     }
 
@@ -285,7 +364,10 @@ mod tests {
             "mysql:///devops",
             "not a url s3cret",
         ] {
-            let e = MysqlOptions::new(url).target().err().unwrap_or_else(|| panic!("{url} accepted"));
+            let e = MysqlOptions::new(url)
+                .target()
+                .err()
+                .unwrap_or_else(|| panic!("{url} accepted"));
             let shown = e.to_string();
             assert!(matches!(e, MysqlError::InvalidUrl { .. }), "{url}: {shown}");
             if url.contains('@') {
@@ -301,7 +383,10 @@ mod tests {
         let mut opts = MysqlOptions::new("mysql://admin@10.0.0.1/devops");
         opts.password = Some(SecretString::from("s3cret"));
         let debug = format!("{opts:?}");
-        assert!(!debug.contains("s3cret") && debug.contains("mysql://admin@10.0.0.1:3306/devops"), "{debug}");
+        assert!(
+            !debug.contains("s3cret") && debug.contains("mysql://admin@10.0.0.1:3306/devops"),
+            "{debug}"
+        );
         assert!(!describe(&MysqlOptions::new("mysql//admin:s3cret@h")).contains("s3cret"));
     }
 
@@ -314,7 +399,12 @@ mod tests {
         let var = "KSDM_SOURCE_MYSQL_TEST_PWD_PRECEDENCE";
         std::env::set_var(var, "from-env");
         let url = "mysql://root:from-url@127.0.0.1/devops";
-        let pw = |o: &MysqlOptions| o.target().unwrap().password.map(|p| p.expose_secret().to_string());
+        let pw = |o: &MysqlOptions| {
+            o.target()
+                .unwrap()
+                .password
+                .map(|p| p.expose_secret().to_string())
+        };
 
         let o = MysqlOptions::from_url_and_env(url, Some(&file), var).unwrap();
         assert_eq!(pw(&o).as_deref(), Some("from-file"));
@@ -330,7 +420,10 @@ mod tests {
 
         let missing = dir.join("missing");
         let e = MysqlOptions::from_url_and_env(url, Some(&missing), var).unwrap_err();
-        assert!(e.to_string().contains("missing") && !e.to_string().contains("from-url"), "{e}");
+        assert!(
+            e.to_string().contains("missing") && !e.to_string().contains("from-url"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -339,12 +432,20 @@ mod tests {
         assert_eq!("disabled".parse::<TlsMode>().unwrap(), TlsMode::Disabled);
         assert_eq!("PREFERRED".parse::<TlsMode>().unwrap(), TlsMode::Preferred);
         assert_eq!("required".parse::<TlsMode>().unwrap(), TlsMode::Required);
-        assert_eq!("verify_ca".parse::<TlsMode>().unwrap(), TlsMode::VerifyCa { ca_file: None });
+        assert_eq!(
+            "verify_ca".parse::<TlsMode>().unwrap(),
+            TlsMode::VerifyCa { ca_file: None }
+        );
         assert_eq!(
             "verify-full:/etc/ca.pem".parse::<TlsMode>().unwrap(),
-            TlsMode::VerifyFull { ca_file: Some(PathBuf::from("/etc/ca.pem")) }
+            TlsMode::VerifyFull {
+                ca_file: Some(PathBuf::from("/etc/ca.pem"))
+            }
         );
         assert!("required:/x".parse::<TlsMode>().is_err());
-        assert!(matches!("sometimes".parse::<TlsMode>(), Err(MysqlError::InvalidTlsMode { .. })));
+        assert!(matches!(
+            "sometimes".parse::<TlsMode>(),
+            Err(MysqlError::InvalidTlsMode { .. })
+        ));
     }
 }

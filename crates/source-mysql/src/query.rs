@@ -42,7 +42,9 @@ pub(crate) async fn fetch_raw_rows(
         for i in 0..row.len() {
             // Unchecked: every selected column is character data (checked beforehand, or cast);
             // the bytes are validated as UTF-8 by the caller.
-            let v: Option<Vec<u8>> = row.try_get_unchecked(i).map_err(|e| query_error(ctx, what, e))?;
+            let v: Option<Vec<u8>> = row
+                .try_get_unchecked(i)
+                .map_err(|e| query_error(ctx, what, e))?;
             cols.push(v);
         }
         out.push(cols);
@@ -62,7 +64,11 @@ pub(crate) async fn fetch_text_rows(
     let rows = fetch_raw_rows(conn, ctx, sql, binds, what).await?;
     Ok(rows
         .into_iter()
-        .map(|r| r.into_iter().map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned())).collect())
+        .map(|r| {
+            r.into_iter()
+                .map(|v| v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+                .collect()
+        })
         .collect())
 }
 

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use ksdm_model::v21::MysqlData;
-use ksdm_model::v21_rows::{credential_meta_from_values, membership_from_values, project_from_values};
+use ksdm_model::v21_rows::{
+    credential_meta_from_values, membership_from_values, project_from_values,
+};
 use sqlx::mysql::MySqlConnection;
 
 use crate::error::MysqlError;
@@ -27,7 +29,13 @@ pub(crate) async fn read_tables(
     ctx: &Ctx<'_>,
     plans: &[TablePlan],
 ) -> Result<LiveRead, MysqlError> {
-    execute(conn, ctx, "START TRANSACTION WITH CONSISTENT SNAPSHOT", "starting a read snapshot").await?;
+    execute(
+        conn,
+        ctx,
+        "START TRANSACTION WITH CONSISTENT SNAPSHOT",
+        "starting a read snapshot",
+    )
+    .await?;
     let mut out = LiveRead::default();
     // (table, column) → NULL count, reported once per column in table order.
     let mut nulls: BTreeMap<(usize, usize), usize> = BTreeMap::new();
@@ -36,7 +44,9 @@ pub(crate) async fn read_tables(
         let rows = fetch_raw_rows(conn, ctx, &plan.select_sql(ctx.database), &[], &what).await?;
         tracing::debug!(table = plan.table, rows = rows.len(), "MySQL table read");
         for (ri, row) in rows.into_iter().enumerate() {
-            let values = texts(ctx, plan, ri + 1, row, |ci| *nulls.entry((ti, ci)).or_insert(0) += 1)?;
+            let values = texts(ctx, plan, ri + 1, row, |ci| {
+                *nulls.entry((ti, ci)).or_insert(0) += 1
+            })?;
             store(&mut out.data, plan, values);
         }
         if plan.table == PROJECT.name {
@@ -45,7 +55,10 @@ pub(crate) async fn read_tables(
     }
     execute(conn, ctx, "COMMIT", "ending the read snapshot").await?;
     for ((ti, ci), count) in nulls {
-        if let Some((plan, (column, _))) = plans.get(ti).and_then(|p| p.columns.get(ci).map(|c| (p, c))) {
+        if let Some((plan, (column, _))) = plans
+            .get(ti)
+            .and_then(|p| p.columns.get(ci).map(|c| (p, c)))
+        {
             out.warnings.push(format!(
                 "table `{}`: {count} NULL value(s) in column `{column}` read as empty string",
                 plan.table
@@ -90,7 +103,8 @@ fn texts(
 /// dump reader builds it.
 fn store(data: &mut MysqlData, plan: &TablePlan, values: Vec<String>) {
     if plan.table == PROJECT.name {
-        data.projects.push(project_from_values(values, plan.has_optional));
+        data.projects
+            .push(project_from_values(values, plan.has_optional));
     } else if plan.table == MEMBERSHIP.name {
         data.memberships.push(membership_from_values(values));
     } else if plan.table == CREDENTIAL.name {

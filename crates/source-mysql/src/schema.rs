@@ -34,7 +34,16 @@ impl Kind {
 pub(crate) use v21_rows::TABLES;
 
 /// Character types (`information_schema.COLUMNS.DATA_TYPE`).
-const TEXT_TYPES: &[&str] = &["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set"];
+const TEXT_TYPES: &[&str] = &[
+    "char",
+    "varchar",
+    "tinytext",
+    "text",
+    "mediumtext",
+    "longtext",
+    "enum",
+    "set",
+];
 /// Temporal types accepted for `create_time`.
 const TIME_TYPES: &[&str] = &["timestamp", "datetime"];
 
@@ -64,9 +73,18 @@ impl TablePlan {
                 Kind::Text => format!("t.{}", ident(c)),
             })
             .collect();
-        let mut sql = format!("SELECT {} FROM {}.{} AS t", cols.join(", "), ident(database), ident(self.table));
+        let mut sql = format!(
+            "SELECT {} FROM {}.{} AS t",
+            cols.join(", "),
+            ident(database),
+            ident(self.table)
+        );
         if !self.primary_key.is_empty() {
-            let keys: Vec<String> = self.primary_key.iter().map(|k| format!("t.{}", ident(k))).collect();
+            let keys: Vec<String> = self
+                .primary_key
+                .iter()
+                .map(|k| format!("t.{}", ident(k)))
+                .collect();
             sql.push_str(&format!(" ORDER BY {}", keys.join(", ")));
         }
         sql
@@ -79,8 +97,15 @@ pub(crate) fn ident(name: &str) -> String {
 }
 
 /// Reads `information_schema` for the three tables and checks them.
-pub(crate) async fn plan(conn: &mut MySqlConnection, ctx: &Ctx<'_>) -> Result<Vec<TablePlan>, MysqlError> {
-    let names = TABLES.iter().map(|t| format!("'{}'", t.name)).collect::<Vec<_>>().join(", ");
+pub(crate) async fn plan(
+    conn: &mut MySqlConnection,
+    ctx: &Ctx<'_>,
+) -> Result<Vec<TablePlan>, MysqlError> {
+    let names = TABLES
+        .iter()
+        .map(|t| format!("'{}'", t.name))
+        .collect::<Vec<_>>()
+        .join(", ");
     let columns_sql = format!(
         "SELECT TABLE_NAME, COLUMN_NAME, DATA_TYPE, COLUMN_TYPE FROM information_schema.COLUMNS \
          WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN ({names}) ORDER BY TABLE_NAME, ORDINAL_POSITION"
@@ -90,15 +115,35 @@ pub(crate) async fn plan(conn: &mut MySqlConnection, ctx: &Ctx<'_>) -> Result<Ve
          WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN ({names}) AND INDEX_NAME = 'PRIMARY' \
          ORDER BY TABLE_NAME, SEQ_IN_INDEX"
     );
-    let column_rows = fetch_text_rows(conn, ctx, &columns_sql, &[ctx.database], "reading the table columns").await?;
-    let key_rows = fetch_text_rows(conn, ctx, &key_sql, &[ctx.database], "reading the primary keys").await?;
+    let column_rows = fetch_text_rows(
+        conn,
+        ctx,
+        &columns_sql,
+        &[ctx.database],
+        "reading the table columns",
+    )
+    .await?;
+    let key_rows = fetch_text_rows(
+        conn,
+        ctx,
+        &key_sql,
+        &[ctx.database],
+        "reading the primary keys",
+    )
+    .await?;
 
     // table → column → (DATA_TYPE, COLUMN_TYPE)
     let mut found: HashMap<String, HashMap<String, (String, String)>> = HashMap::new();
     for row in column_rows {
         if let [table, column, data_type, column_type] = &row[..] {
-            let v = (data_type.clone().unwrap_or_default(), column_type.clone().unwrap_or_default());
-            found.entry(table.clone().unwrap_or_default()).or_default().insert(column.clone().unwrap_or_default(), v);
+            let v = (
+                data_type.clone().unwrap_or_default(),
+                column_type.clone().unwrap_or_default(),
+            );
+            found
+                .entry(table.clone().unwrap_or_default())
+                .or_default()
+                .insert(column.clone().unwrap_or_default(), v);
         }
     }
     let mut keys: HashMap<String, Vec<String>> = HashMap::new();
@@ -111,7 +156,10 @@ pub(crate) async fn plan(conn: &mut MySqlConnection, ctx: &Ctx<'_>) -> Result<Ve
     let mut plans = Vec::new();
     for spec in TABLES {
         let Some(cols) = found.get(spec.name) else {
-            return Err(MysqlError::MissingTable { target: ctx.target.to_string(), table: spec.name.to_string() });
+            return Err(MysqlError::MissingTable {
+                target: ctx.target.to_string(),
+                table: spec.name.to_string(),
+            });
         };
         let mut columns = Vec::new();
         for &name in spec.columns {
@@ -129,8 +177,18 @@ pub(crate) async fn plan(conn: &mut MySqlConnection, ctx: &Ctx<'_>) -> Result<Ve
             }
         }
         let primary_key = keys.remove(spec.name).unwrap_or_default();
-        tracing::debug!(table = spec.name, ?primary_key, has_optional, "MySQL table checked");
-        plans.push(TablePlan { table: spec.name, columns, has_optional, primary_key });
+        tracing::debug!(
+            table = spec.name,
+            ?primary_key,
+            has_optional,
+            "MySQL table checked"
+        );
+        plans.push(TablePlan {
+            table: spec.name,
+            columns,
+            has_optional,
+            primary_key,
+        });
     }
     Ok(plans)
 }
@@ -151,7 +209,10 @@ fn check_column(
     };
     let dt = data_type.to_ascii_lowercase();
     let (ok, expected) = match kind {
-        Kind::Text => (TEXT_TYPES.contains(&dt.as_str()), "a character type (VARCHAR, CHAR, TEXT)"),
+        Kind::Text => (
+            TEXT_TYPES.contains(&dt.as_str()),
+            "a character type (VARCHAR, CHAR, TEXT)",
+        ),
         Kind::Time => (
             TIME_TYPES.contains(&dt.as_str()) || TEXT_TYPES.contains(&dt.as_str()),
             "TIMESTAMP, DATETIME or a character type",
@@ -164,7 +225,11 @@ fn check_column(
             target: ctx.target.to_string(),
             table: table.to_string(),
             column: column.to_string(),
-            found: if column_type.is_empty() { data_type.clone() } else { column_type.clone() },
+            found: if column_type.is_empty() {
+                data_type.clone()
+            } else {
+                column_type.clone()
+            },
             expected,
         })
     }
@@ -178,7 +243,11 @@ mod tests {
     fn select_casts_times_and_orders_by_the_primary_key() {
         let plan = TablePlan {
             table: "project_credential",
-            columns: v21_rows::CREDENTIAL.columns.iter().map(|c| (*c, Kind::of(c))).collect(),
+            columns: v21_rows::CREDENTIAL
+                .columns
+                .iter()
+                .map(|c| (*c, Kind::of(c)))
+                .collect(),
             has_optional: false,
             primary_key: vec!["project_id".into(), "credential_id".into(), "domain".into()],
         };
@@ -197,6 +266,9 @@ mod tests {
             has_optional: false,
             primary_key: vec![],
         };
-        assert_eq!(plan.select_sql("devops"), "SELECT t.`name` FROM `devops`.`project` AS t");
+        assert_eq!(
+            plan.select_sql("devops"),
+            "SELECT t.`name` FROM `devops`.`project` AS t"
+        );
     }
 }

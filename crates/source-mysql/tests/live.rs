@@ -54,7 +54,10 @@ INSERT INTO project_credential VALUES
 ";
 
 fn project<'a>(data: &'a MysqlData, id: &str) -> &'a Project {
-    data.projects.iter().find(|p| p.project_id == id).unwrap_or_else(|| panic!("project {id} missing"))
+    data.projects
+        .iter()
+        .find(|p| p.project_id == id)
+        .unwrap_or_else(|| panic!("project {id} missing"))
 }
 
 #[tokio::test]
@@ -67,8 +70,20 @@ async fn schema_without_workspace_column() {
     assert!(data.projects.iter().all(|p| p.workspace.is_none()));
     let p = project(&data, "project-W4zNlwJLzgRB");
     assert_eq!(
-        (p.name.as_str(), p.description.as_str(), p.creator.as_str(), p.create_time.as_str(), p.status.as_str()),
-        ("demo", "first project", "alice", "2020-03-01 10:20:30", "active")
+        (
+            p.name.as_str(),
+            p.description.as_str(),
+            p.creator.as_str(),
+            p.create_time.as_str(),
+            p.status.as_str()
+        ),
+        (
+            "demo",
+            "first project",
+            "alice",
+            "2020-03-01 10:20:30",
+            "active"
+        )
     );
     assert_eq!((p.visibility.as_str(), p.extra.as_str()), ("private", ""));
     assert_eq!(data.memberships.len(), 4);
@@ -81,14 +96,27 @@ async fn schema_with_workspace_column_backfilled_by_v03() {
     let db = TestDb::with_schema(
         Generation::WithWorkspace,
         PROJECTS_V01,
-        &[("ws-one", "project-W4zNlwJLzgRB"), ("ws-stale", "project-gone")],
+        &[
+            ("ws-one", "project-W4zNlwJLzgRB"),
+            ("ws-stale", "project-gone"),
+        ],
     );
     db.exec("INSERT INTO project VALUES ('project-new','fresh','','alice','2021-05-05 05:05:05','active','private','','ws-two');");
     let data = live_equals_dump(&db).await;
     assert!(data.has_workspace_column);
-    assert_eq!(project(&data, "project-W4zNlwJLzgRB").workspace.as_deref(), Some("ws-one"));
-    assert_eq!(project(&data, "project-a1").workspace.as_deref(), Some(""), "unbound project has ''");
-    assert_eq!(project(&data, "project-new").workspace.as_deref(), Some("ws-two"));
+    assert_eq!(
+        project(&data, "project-W4zNlwJLzgRB").workspace.as_deref(),
+        Some("ws-one")
+    );
+    assert_eq!(
+        project(&data, "project-a1").workspace.as_deref(),
+        Some(""),
+        "unbound project has ''"
+    );
+    assert_eq!(
+        project(&data, "project-new").workspace.as_deref(),
+        Some("ws-two")
+    );
 }
 
 #[tokio::test]
@@ -99,7 +127,12 @@ async fn workspace_column_on_an_empty_table() {
     assert!(data.has_workspace_column);
     assert!(data.projects.is_empty() && data.memberships.is_empty() && data.credentials.is_empty());
     let old = TestDb::with_schema(Generation::WithoutWorkspace, "", &[]);
-    assert!(!read_live(&opts(&old)).await.expect("read_live").has_workspace_column);
+    assert!(
+        !read_live(&opts(&old))
+            .await
+            .expect("read_live")
+            .has_workspace_column
+    );
 }
 
 #[tokio::test]
@@ -114,7 +147,10 @@ async fn utf8mb4_text_survives() {
     let data = live_equals_dump(&db).await;
     let p = project(&data, "project-utf8");
     assert_eq!(p.name, "名前");
-    assert_eq!(p.description, "emoji 🚀🎉 and CJK 中文説明 and 'quotes' and back\\slash\nnewline");
+    assert_eq!(
+        p.description,
+        "emoji 🚀🎉 and CJK 中文説明 and 'quotes' and back\\slash\nnewline"
+    );
     assert_eq!(p.creator, "李雷");
     assert_eq!(p.workspace.as_deref(), Some("工作区-🌏"));
     assert_eq!(data.memberships[0].username, "用户😀");
@@ -138,7 +174,10 @@ async fn soft_deleted_projects_and_their_memberships_and_credentials_are_kept() 
         .map(|m| m.username.as_str())
         .collect();
     assert_eq!(members, ["bob", "zed"]);
-    assert!(data.credentials.iter().any(|c| c.project_id == "project-B6BZVN3mOPvx" && c.credential_id == "kubeconfig"));
+    assert!(data
+        .credentials
+        .iter()
+        .any(|c| c.project_id == "project-B6BZVN3mOPvx" && c.credential_id == "kubeconfig"));
 }
 
 #[tokio::test]
@@ -150,8 +189,17 @@ async fn credential_rows_are_read_whether_or_not_jenkins_has_them() {
              ('project-a1','ssh','my-domain','carol','2020-02-02 02:02:02');",
     );
     let data = live_equals_dump(&db).await;
-    let ids: Vec<_> =
-        data.credentials.iter().map(|c| (c.project_id.as_str(), c.credential_id.as_str(), c.domain.as_str())).collect();
+    let ids: Vec<_> = data
+        .credentials
+        .iter()
+        .map(|c| {
+            (
+                c.project_id.as_str(),
+                c.credential_id.as_str(),
+                c.domain.as_str(),
+            )
+        })
+        .collect();
     assert_eq!(
         ids,
         [
@@ -177,10 +225,25 @@ async fn rows_come_in_primary_key_order_not_insertion_order() {
          INSERT INTO project_membership VALUES ('zoe','project-aa','owner','active','zoe'),('adam','project-zz','owner','active','adam'),('adam','project-aa','developer','active','zoe');",
     );
     let data = live_equals_dump(&db).await;
-    let ids: Vec<_> = data.projects.iter().map(|p| p.project_id.as_str()).collect();
+    let ids: Vec<_> = data
+        .projects
+        .iter()
+        .map(|p| p.project_id.as_str())
+        .collect();
     assert_eq!(ids, ["project-aa", "project-Ab", "project-B", "project-zz"]);
-    let m: Vec<_> = data.memberships.iter().map(|m| (m.username.as_str(), m.project_id.as_str())).collect();
-    assert_eq!(m, [("adam", "project-aa"), ("adam", "project-zz"), ("zoe", "project-aa")]);
+    let m: Vec<_> = data
+        .memberships
+        .iter()
+        .map(|m| (m.username.as_str(), m.project_id.as_str()))
+        .collect();
+    assert_eq!(
+        m,
+        [
+            ("adam", "project-aa"),
+            ("adam", "project-zz"),
+            ("zoe", "project-aa")
+        ]
+    );
 }
 
 #[tokio::test]
@@ -206,10 +269,16 @@ async fn nulls_read_as_empty_text_with_a_warning_like_the_dump_reader() {
         "ALTER TABLE project MODIFY description TEXT NULL;
          INSERT INTO project VALUES ('project-n','n',NULL,'u','2020-01-01 00:00:00','active','private','','w');",
     );
-    let live = read_live_with_warnings(&opts(&db)).await.expect("read_live");
+    let live = read_live_with_warnings(&opts(&db))
+        .await
+        .expect("read_live");
     assert_eq!(live.data.projects[0].description, "");
     assert_eq!(live.warnings.len(), 1, "{:?}", live.warnings);
-    assert!(live.warnings[0].contains("`description`") && live.warnings[0].contains("1 NULL"), "{:?}", live.warnings);
+    assert!(
+        live.warnings[0].contains("`description`") && live.warnings[0].contains("1 NULL"),
+        "{:?}",
+        live.warnings
+    );
     let dump = via_dump(&db);
     assert_eq!(live.data, dump.data);
     assert_eq!(dump.issues.len(), 1, "{:?}", dump.issues);
@@ -225,9 +294,12 @@ async fn password_from_the_options_is_used_and_never_shown() {
     let file = dir.path().join("password");
     std::fs::write(&file, format!("{password}\n")).expect("write password file");
     let url = format!("mysql://{}@{HOST}:{PORT}/{}", user.name, db.name);
-    let mut good = MysqlOptions::from_url_and_env(&url, Some(&file), "KSDM_TEST_UNSET_PWD_VAR").expect("options");
+    let mut good = MysqlOptions::from_url_and_env(&url, Some(&file), "KSDM_TEST_UNSET_PWD_VAR")
+        .expect("options");
     good.tls = TlsMode::Disabled;
-    let data = read_live(&good).await.expect("read with the right password");
+    let data = read_live(&good)
+        .await
+        .expect("read with the right password");
     assert_eq!(data.projects.len(), 3);
     assert!(!format!("{good:?}").contains(password));
     assert_eq!(describe(&good), url);
@@ -239,13 +311,22 @@ async fn wrong_password_is_a_clear_error_without_the_password() {
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     let user = TestUser::create("the-right-one", &db);
     let wrong = "Wr0ng-S3cret-value";
-    let mut o = MysqlOptions::new(format!("mysql://{}:{wrong}@{HOST}:{PORT}/{}", user.name, db.name));
+    let mut o = MysqlOptions::new(format!(
+        "mysql://{}:{wrong}@{HOST}:{PORT}/{}",
+        user.name, db.name
+    ));
     o.tls = TlsMode::Disabled;
     let err = read_live(&o).await.expect_err("wrong password must fail");
     let msg = err.to_string();
     assert!(matches!(err, MysqlError::AccessDenied { .. }), "{msg}");
-    assert!(msg.contains(HOST) && msg.contains(&db.name) && msg.contains(&user.name), "{msg}");
-    assert!(!msg.contains(wrong) && !format!("{err:?}").contains(wrong), "{msg}");
+    assert!(
+        msg.contains(HOST) && msg.contains(&db.name) && msg.contains(&user.name),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains(wrong) && !format!("{err:?}").contains(wrong),
+        "{msg}"
+    );
 
     let mut o = MysqlOptions::new(format!("mysql://{}@{HOST}:{PORT}/{}", user.name, db.name));
     o.password = Some(SecretString::from(wrong));
@@ -261,10 +342,23 @@ async fn unreachable_port_fails_fast_and_names_the_server() {
     o.connect_timeout = Duration::from_secs(5);
     let start = Instant::now();
     let err = read_live(&o).await.expect_err("nothing listens there");
-    assert!(start.elapsed() < Duration::from_secs(6), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(6),
+        "took {:?}",
+        start.elapsed()
+    );
     let msg = err.to_string();
-    assert!(matches!(err, MysqlError::Unreachable { .. } | MysqlError::ConnectTimeout { .. }), "{msg}");
-    assert!(msg.contains(&format!("127.0.0.1:{port}")) && msg.contains("devops"), "{msg}");
+    assert!(
+        matches!(
+            err,
+            MysqlError::Unreachable { .. } | MysqlError::ConnectTimeout { .. }
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains(&format!("127.0.0.1:{port}")) && msg.contains("devops"),
+        "{msg}"
+    );
 }
 
 #[tokio::test]
@@ -277,9 +371,16 @@ async fn silent_server_hits_the_connect_timeout() {
     o.tls = TlsMode::Disabled;
     let start = Instant::now();
     let err = read_live(&o).await.expect_err("no greeting");
-    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        start.elapsed()
+    );
     assert!(matches!(err, MysqlError::ConnectTimeout { .. }), "{err}");
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
     drop(listener);
 }
 
@@ -291,7 +392,10 @@ async fn missing_database_is_named() {
     o.tls = TlsMode::Disabled;
     let err = read_live(&o).await.expect_err("no such database");
     assert!(matches!(err, MysqlError::MissingDatabase { .. }), "{err}");
-    assert!(err.to_string().contains(&name) && err.to_string().contains(HOST), "{err}");
+    assert!(
+        err.to_string().contains(&name) && err.to_string().contains(HOST),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -302,10 +406,15 @@ async fn missing_table_is_named() {
     let err = read_live(&opts(&db)).await.expect_err("table missing");
     assert!(matches!(err, MysqlError::MissingTable { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("project_credential") && msg.contains(&db.name) && msg.contains(HOST), "{msg}");
+    assert!(
+        msg.contains("project_credential") && msg.contains(&db.name) && msg.contains(HOST),
+        "{msg}"
+    );
 
     let empty = TestDb::empty();
-    let err = read_live(&opts(&empty)).await.expect_err("no tables at all");
+    let err = read_live(&opts(&empty))
+        .await
+        .expect_err("no tables at all");
     assert!(err.to_string().contains("`project`"), "{err}");
 }
 
@@ -316,7 +425,11 @@ async fn missing_column_is_named() {
     db.exec("ALTER TABLE project_membership DROP COLUMN grant_by;");
     let err = read_live(&opts(&db)).await.expect_err("column missing");
     assert!(matches!(err, MysqlError::MissingColumn { .. }), "{err}");
-    assert!(err.to_string().contains("`project_membership`.`grant_by`") && err.to_string().contains(&db.name), "{err}");
+    assert!(
+        err.to_string().contains("`project_membership`.`grant_by`")
+            && err.to_string().contains(&db.name),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -326,14 +439,23 @@ async fn unexpected_column_types_are_named() {
     db.exec("ALTER TABLE project MODIFY create_time INT NOT NULL DEFAULT 0;");
     let err = read_live(&opts(&db)).await.expect_err("INT create_time");
     let msg = err.to_string();
-    assert!(matches!(err, MysqlError::UnexpectedColumnType { .. }), "{msg}");
-    assert!(msg.contains("`project`.`create_time`") && msg.contains("int") && msg.contains(&db.name), "{msg}");
+    assert!(
+        matches!(err, MysqlError::UnexpectedColumnType { .. }),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("`project`.`create_time`") && msg.contains("int") && msg.contains(&db.name),
+        "{msg}"
+    );
 
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec("ALTER TABLE project_credential MODIFY creator BLOB;");
     let err = read_live(&opts(&db)).await.expect_err("BLOB creator");
     let msg = err.to_string();
-    assert!(msg.contains("`project_credential`.`creator`") && msg.contains("blob"), "{msg}");
+    assert!(
+        msg.contains("`project_credential`.`creator`") && msg.contains("blob"),
+        "{msg}"
+    );
 
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     db.exec("ALTER TABLE project MODIFY workspace INT NOT NULL DEFAULT 0;");
@@ -375,7 +497,10 @@ async fn required_tls_against_a_plain_server_is_a_tls_error() {
     let err = read_live(&o).await.expect_err("server without TLS");
     assert!(matches!(err, MysqlError::Tls { .. }), "{err}");
     assert!(err.to_string().contains(HOST), "{err}");
-    for mode in [TlsMode::VerifyCa { ca_file: None }, TlsMode::VerifyFull { ca_file: None }] {
+    for mode in [
+        TlsMode::VerifyCa { ca_file: None },
+        TlsMode::VerifyFull { ca_file: None },
+    ] {
         o.tls = mode;
         let err = read_live(&o).await.expect_err("server without TLS");
         assert!(matches!(err, MysqlError::Tls { .. }), "{err}");
@@ -390,9 +515,15 @@ async fn unreadable_ca_file_is_named() {
     ksdm_test_fixtures::require_shared!();
     let db = TestDb::with_schema(Generation::WithWorkspace, "", &[]);
     let mut o = opts(&db);
-    o.tls = TlsMode::VerifyCa { ca_file: Some("/nonexistent/ksdm-ca.pem".into()) };
+    o.tls = TlsMode::VerifyCa {
+        ca_file: Some("/nonexistent/ksdm-ca.pem".into()),
+    };
     let err = read_live(&o).await.expect_err("missing CA file");
-    assert!(matches!(err, MysqlError::Tls { .. }) && err.to_string().contains("/nonexistent/ksdm-ca.pem"), "{err}");
+    assert!(
+        matches!(err, MysqlError::Tls { .. })
+            && err.to_string().contains("/nonexistent/ksdm-ca.pem"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -408,11 +539,21 @@ async fn bundled_sample_reads_the_same_live_from_its_mysqldump_and_from_the_file
     let db = TestDb::empty();
     let text = std::fs::read(&sample).expect("sample/devops.sql");
     let out = support::client(&["--batch", &db.name], &text);
-    assert!(out.status.success(), "loading the sample: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "loading the sample: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let live = live_equals_dump(&db).await;
     let file = ksdm_source::mysqldump::read_dump_file(&sample).expect("read the sample");
-    assert_eq!(live, file.data, "the loaded sample reads back as the file does");
-    assert!(live.projects.iter().any(|p| !p.is_active()), "the sample has a deleted project");
+    assert_eq!(
+        live, file.data,
+        "the loaded sample reads back as the file does"
+    );
+    assert!(
+        live.projects.iter().any(|p| !p.is_active()),
+        "the sample has a deleted project"
+    );
 }
 
 #[test]
@@ -424,6 +565,8 @@ fn blocking_read_works_outside_and_inside_a_runtime() {
     assert_eq!(outside.data.projects.len(), 3);
     assert!(outside.warnings.is_empty());
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let inside = rt.block_on(async { ksdm_source_mysql::read_live_blocking(&o) }).expect("blocking read in a runtime");
+    let inside = rt
+        .block_on(async { ksdm_source_mysql::read_live_blocking(&o) })
+        .expect("blocking read in a runtime");
     assert_eq!(inside, outside);
 }

@@ -31,7 +31,9 @@ use sqlparser::ast::{Expr, SetExpr, Statement, UnaryOperator, Value};
 use sqlparser::dialect::MySqlDialect;
 use sqlparser::parser::Parser;
 
-use ksdm_model::v21_rows::{self, credential_meta_from_values, membership_from_values, project_from_values};
+use ksdm_model::v21_rows::{
+    self, credential_meta_from_values, membership_from_values, project_from_values,
+};
 
 /// The result of reading a dump: the rows of the `devops` tables and what went wrong on the way.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -472,5 +472,8 @@ fn xml_dump_is_refused_naming_the_format() {
     let xml = "<?xml version=\"1.0\"?>\n<mysqldump xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n<database name=\"devops\">\n";
     let e = read_dump(xml.as_bytes()).unwrap_err();
     assert!(matches!(e, DumpError::XmlFormat { .. }), "{e}");
-    assert!(e.to_string().contains("XML format (written with --xml)"), "{e}");
+    assert!(
+        e.to_string().contains("XML format (written with --xml)"),
+        "{e}"
+    );
 }

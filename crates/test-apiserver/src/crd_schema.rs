@@ -19,7 +19,10 @@ fn boolean() -> Value {
 
 /// An object schema with `props` and the `required` field names.
 fn object(props: &[(&str, Value)], required: &[&str]) -> Value {
-    let properties: Map<String, Value> = props.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let properties: Map<String, Value> = props
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     let mut o = json!({"type": "object", "properties": properties});
     if !required.is_empty() {
         o["required"] = json!(required);
@@ -28,13 +31,23 @@ fn object(props: &[(&str, Value)], required: &[&str]) -> Value {
 }
 
 fn discarder() -> Value {
-    object(&[("days_to_keep", string()), ("num_to_keep", string())], &[])
+    object(
+        &[("days_to_keep", string()), ("num_to_keep", string())],
+        &[],
+    )
 }
 fn timer_trigger() -> Value {
     object(&[("cron", string()), ("interval", string())], &[])
 }
 fn clone_option() -> Value {
-    object(&[("shallow", boolean()), ("timeout", integer()), ("depth", integer())], &[])
+    object(
+        &[
+            ("shallow", boolean()),
+            ("timeout", integer()),
+            ("depth", integer()),
+        ],
+        &[],
+    )
 }
 
 /// The GitHub and Bitbucket Server sources share one field set.
@@ -48,7 +61,10 @@ fn hosted_source() -> Value {
             ("api_uri", string()),
             ("discover_branches", integer()),
             ("discover_pr_from_origin", integer()),
-            ("discover_pr_from_forks", object(&[("strategy", integer()), ("trust", integer())], &[])),
+            (
+                "discover_pr_from_forks",
+                object(&[("strategy", integer()), ("trust", integer())], &[]),
+            ),
             ("git_clone_option", clone_option()),
             ("regex_filter", string()),
         ],
@@ -58,7 +74,12 @@ fn hosted_source() -> Value {
 
 fn pipeline_spec_schema() -> Value {
     let parameter = object(
-        &[("name", string()), ("default_value", string()), ("type", string()), ("description", string())],
+        &[
+            ("name", string()),
+            ("default_value", string()),
+            ("type", string()),
+            ("description", string()),
+        ],
         &["name", "type"],
     );
     let no_scm = object(
@@ -112,13 +133,23 @@ fn pipeline_spec_schema() -> Value {
             ),
             (
                 "single_svn_source",
-                object(&[("scm_id", string()), ("remote", string()), ("credential_id", string())], &[]),
+                object(
+                    &[
+                        ("scm_id", string()),
+                        ("remote", string()),
+                        ("credential_id", string()),
+                    ],
+                    &[],
+                ),
             ),
             ("script_path", string()),
             (
                 "multibranch_job_trigger",
                 object(
-                    &[("create_action_job_to_trigger", string()), ("delete_action_job_to_trigger", string())],
+                    &[
+                        ("create_action_job_to_trigger", string()),
+                        ("delete_action_job_to_trigger", string()),
+                    ],
                     &[],
                 ),
             ),
@@ -126,7 +157,11 @@ fn pipeline_spec_schema() -> Value {
         &["name", "script_path", "source_type"],
     );
     object(
-        &[("type", string()), ("pipeline", no_scm), ("multi_branch_pipeline", multi_branch)],
+        &[
+            ("type", string()),
+            ("pipeline", no_scm),
+            ("multi_branch_pipeline", multi_branch),
+        ],
         &["type"],
     )
 }
@@ -170,7 +205,14 @@ pub fn devopsprojects_crd() -> Value {
 
 /// The `pipelines.devops.kubesphere.io` CRD (namespaced; the spec of `docs/v30-objects.md`).
 pub fn pipelines_crd() -> Value {
-    crd("pipelines", "pipeline", "Pipeline", "Namespaced", pipeline_spec_schema(), json!({"type": "object"}))
+    crd(
+        "pipelines",
+        "pipeline",
+        "Pipeline",
+        "Namespaced",
+        pipeline_spec_schema(),
+        json!({"type": "object"}),
+    )
 }
 
 /// A `workspaces.tenant.kubesphere.io` CRD (cluster-scoped; no schema: only existence matters to

@@ -23,8 +23,19 @@ fn compare(file: &str, ours: Value) {
     let path = ksdm_test_fixtures::require_shared!(&format!("crds/{file}"));
     let text = std::fs::read_to_string(&path).expect("read CRD");
     let real: Value = serde_saphyr::from_str(&text).expect("CRD YAML");
-    for pointer in ["/spec/group", "/spec/scope", "/spec/names/kind", "/spec/names/plural", "/spec/names/singular", "/spec/version"] {
-        assert_eq!(ours.pointer(pointer), real.pointer(pointer), "{file}: {pointer}");
+    for pointer in [
+        "/spec/group",
+        "/spec/scope",
+        "/spec/names/kind",
+        "/spec/names/plural",
+        "/spec/names/singular",
+        "/spec/version",
+    ] {
+        assert_eq!(
+            ours.pointer(pointer),
+            real.pointer(pointer),
+            "{file}: {pointer}"
+        );
     }
     let schema = "/spec/validation/openAPIV3Schema";
     assert_eq!(
@@ -36,7 +47,10 @@ fn compare(file: &str, ours: Value) {
 
 #[test]
 fn devopsprojects_crd_matches_the_real_one() {
-    compare("devops.kubesphere.io_devopsprojects.yaml", devopsprojects_crd());
+    compare(
+        "devops.kubesphere.io_devopsprojects.yaml",
+        devopsprojects_crd(),
+    );
 }
 
 #[test]
@@ -46,7 +60,10 @@ fn pipelines_crd_matches_the_real_one() {
 
 #[test]
 fn own_crds_load_as_served_types() {
-    for yaml in [ksdm_test_apiserver::crd::devopsprojects_crd_yaml(), ksdm_test_apiserver::crd::pipelines_crd_yaml()] {
+    for yaml in [
+        ksdm_test_apiserver::crd::devopsprojects_crd_yaml(),
+        ksdm_test_apiserver::crd::pipelines_crd_yaml(),
+    ] {
         let crds = ksdm_test_apiserver::crd::parse_crds(&yaml).expect("own CRD parses");
         assert_eq!(crds.len(), 1);
     }

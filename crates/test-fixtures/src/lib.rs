@@ -40,7 +40,10 @@ pub fn path(rel: &str) -> Option<PathBuf> {
 /// failure) when the folder exists but the file cannot be read.
 pub fn read(rel: &str) -> Option<Vec<u8>> {
     let p = path(rel)?;
-    Some(std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read shared fixture {}: {e}", p.display())))
+    Some(
+        std::fs::read(&p)
+            .unwrap_or_else(|e| panic!("cannot read shared fixture {}: {e}", p.display())),
+    )
 }
 
 /// Prints the one line that says a test was skipped because the shared fixtures are absent.

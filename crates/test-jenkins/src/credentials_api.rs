@@ -5,8 +5,8 @@
 //! name otherwise); `displayName` approximates `CredentialsNameProvider` (`user/******`,
 //! `user`, the description or the id); `fingerprint` is always `null`.
 
-use ksdm_model::v21::{CredentialKind, JenkinsCredential};
 use ksdm_jenkins_xml::folder::parse_folder_credentials;
+use ksdm_model::v21::{CredentialKind, JenkinsCredential};
 use serde_json::{json, Value};
 
 /// The `DomainWrapper` JSON of domain `domain` of a folder `config.xml`, or `None` when the file
@@ -29,7 +29,11 @@ pub fn domain_json(folder: &str, domain: &str, config_xml: &[u8]) -> Option<Valu
         })
         .collect();
     let global = domain == "_";
-    let display = if global { "Global credentials (unrestricted)".to_owned() } else { domain.to_owned() };
+    let display = if global {
+        "Global credentials (unrestricted)".to_owned()
+    } else {
+        domain.to_owned()
+    };
     Some(json!({
         "_class": "com.cloudbees.plugins.credentials.CredentialsStoreAction$DomainWrapper",
         "credentials": credentials,
@@ -61,7 +65,9 @@ fn display_name(c: &JenkinsCredential) -> String {
         }
     };
     match &c.kind {
-        CredentialKind::UsernamePassword { username, .. } => with_description(format!("{username}/******")),
+        CredentialKind::UsernamePassword { username, .. } => {
+            with_description(format!("{username}/******"))
+        }
         CredentialKind::SshPrivateKey { username, .. } => with_description(username.clone()),
         _ if !c.description.is_empty() => c.description.clone(),
         _ => c.id.clone(),
@@ -77,9 +83,17 @@ mod tests {
     fn lists_one_domain_without_values() {
         let dir = tempfile::tempdir().unwrap();
         let mut home = HomeBuilder::new(dir.path()).unwrap();
-        let global = [CredentialSpec::UsernamePassword { id: "u".into(), username: "bot".into(), password: "hunter2".into() }];
-        let other = [CredentialSpec::SecretText { id: "t".into(), secret: "x".into() }];
-        home.folder_with_domains("p", &[(None, &global), (Some("gh"), &other)]).unwrap();
+        let global = [CredentialSpec::UsernamePassword {
+            id: "u".into(),
+            username: "bot".into(),
+            password: "hunter2".into(),
+        }];
+        let other = [CredentialSpec::SecretText {
+            id: "t".into(),
+            secret: "x".into(),
+        }];
+        home.folder_with_domains("p", &[(None, &global), (Some("gh"), &other)])
+            .unwrap();
         let xml = std::fs::read(dir.path().join("jobs/p/config.xml")).unwrap();
         let body = domain_json("p", "_", &xml).unwrap();
         assert_eq!(body["credentials"].as_array().map(Vec::len), Some(1));
@@ -88,7 +102,10 @@ mod tests {
         assert_eq!(body["credentials"][0]["displayName"], "bot/******");
         assert_eq!(body["urlName"], "_");
         assert!(!body.to_string().contains("hunter2"));
-        assert_eq!(domain_json("p", "gh", &xml).unwrap()["credentials"][0]["typeName"], "Secret text");
+        assert_eq!(
+            domain_json("p", "gh", &xml).unwrap()["credentials"][0]["typeName"],
+            "Secret text"
+        );
         assert!(domain_json("p", "_", b"<broken").is_none());
     }
 }

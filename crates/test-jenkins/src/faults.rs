@@ -39,12 +39,22 @@ impl FaultRule {
     /// Applies to every request for the top-level item `name` and anything inside it
     /// (`/job/<name>/…`), e.g. a 403 on one project folder.
     pub fn folder(name: &str, action: FaultAction) -> Self {
-        FaultRule { method: None, target: Target::Folder(name.to_owned()), action, limit: None }
+        FaultRule {
+            method: None,
+            target: Target::Folder(name.to_owned()),
+            action,
+            limit: None,
+        }
     }
 
     /// Applies to requests whose decoded path (plus `?query`) contains `text`; `""` = all.
     pub fn path_contains(text: &str, action: FaultAction) -> Self {
-        FaultRule { method: None, target: Target::PathContains(text.to_owned()), action, limit: None }
+        FaultRule {
+            method: None,
+            target: Target::PathContains(text.to_owned()),
+            action,
+            limit: None,
+        }
     }
 
     /// Limits the rule to `method` (`GET`, `POST`).
@@ -108,7 +118,9 @@ pub struct Faults {
 
 impl Faults {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Adds a rule; returns its id.
@@ -135,7 +147,11 @@ impl Faults {
 
     /// How often rule `id` fired (0 when unknown).
     pub fn fired(&self, id: FaultId) -> u64 {
-        self.lock().rules.iter().find(|r| r.id == id).map_or(0, |r| r.fired)
+        self.lock()
+            .rules
+            .iter()
+            .find(|r| r.id == id)
+            .map_or(0, |r| r.fired)
     }
 
     /// Picks the action for a request, counting the firing.
@@ -155,26 +171,46 @@ mod tests {
     use super::*;
 
     fn key<'a>(method: &'a str, segments: &'a [String], pq: &'a str) -> RequestKey<'a> {
-        RequestKey { method, segments, path_and_query: pq }
+        RequestKey {
+            method,
+            segments,
+            path_and_query: pq,
+        }
     }
 
     #[test]
     fn folder_rules_limits_and_methods() {
         let faults = Faults::default();
         let id = faults.add(FaultRule::folder("p 1", FaultAction::Status(500)).times(2));
-        faults.add(FaultRule::path_contains("/scriptText", FaultAction::Status(503)).method("post"));
+        faults
+            .add(FaultRule::path_contains("/scriptText", FaultAction::Status(503)).method("post"));
         let seg: Vec<String> = ["job", "p 1", "config.xml"].map(String::from).into();
         let other: Vec<String> = ["job", "p 10", "config.xml"].map(String::from).into();
-        assert_eq!(faults.decide(&key("GET", &seg, "/job/p 1/config.xml")), Some(FaultAction::Status(500)));
-        assert!(faults.decide(&key("GET", &other, "/job/p 10/config.xml")).is_none());
-        assert_eq!(faults.decide(&key("GET", &seg, "/job/p 1/config.xml")), Some(FaultAction::Status(500)));
-        assert!(faults.decide(&key("GET", &seg, "/job/p 1/config.xml")).is_none());
+        assert_eq!(
+            faults.decide(&key("GET", &seg, "/job/p 1/config.xml")),
+            Some(FaultAction::Status(500))
+        );
+        assert!(faults
+            .decide(&key("GET", &other, "/job/p 10/config.xml"))
+            .is_none());
+        assert_eq!(
+            faults.decide(&key("GET", &seg, "/job/p 1/config.xml")),
+            Some(FaultAction::Status(500))
+        );
+        assert!(faults
+            .decide(&key("GET", &seg, "/job/p 1/config.xml"))
+            .is_none());
         assert_eq!(faults.fired(id), 2);
         let script: Vec<String> = vec!["scriptText".into()];
         assert!(faults.decide(&key("GET", &script, "/scriptText")).is_none());
-        assert_eq!(faults.decide(&key("POST", &script, "/scriptText")), Some(FaultAction::Status(503)));
+        assert_eq!(
+            faults.decide(&key("POST", &script, "/scriptText")),
+            Some(FaultAction::Status(503))
+        );
         assert!(faults.remove(id));
         faults.clear();
-        assert!(faults.decide(&key("POST", &script, "/scriptText")).is_none());
+        assert!(faults
+            .decide(&key("POST", &script, "/scriptText"))
+            .is_none());
     }
 }

@@ -53,7 +53,8 @@ impl Item {
             return Some(self.dir.join("branches"));
         }
         let jobs = self.dir.join("jobs");
-        (self.class == FOLDER_CLASS || self.class.ends_with("OrganizationFolder") || jobs.is_dir()).then_some(jobs)
+        (self.class == FOLDER_CLASS || self.class.ends_with("OrganizationFolder") || jobs.is_dir())
+            .then_some(jobs)
     }
 }
 
@@ -69,7 +70,12 @@ pub fn items_in(dir: &Path) -> Vec<Item> {
             load(&e.path(), name)
         })
         .collect();
-    items.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.name.cmp(&b.name)));
+    items.sort_by(|a, b| {
+        a.name
+            .to_lowercase()
+            .cmp(&b.name.to_lowercase())
+            .then_with(|| a.name.cmp(&b.name))
+    });
     items
 }
 
@@ -96,7 +102,9 @@ fn find(dir: &Path, name: &str) -> Option<Item> {
         return Some(item);
     }
     let lower = name.to_lowercase();
-    items_in(dir).into_iter().find(|i| i.name.to_lowercase() == lower)
+    items_in(dir)
+        .into_iter()
+        .find(|i| i.name.to_lowercase() == lower)
 }
 
 fn load(dir: &Path, name: String) -> Option<Item> {
@@ -104,7 +112,11 @@ fn load(dir: &Path, name: String) -> Option<Item> {
         return None;
     }
     let bytes = std::fs::read(dir.join("config.xml")).ok()?;
-    Some(Item { name, class: class_of(&bytes), dir: dir.to_path_buf() })
+    Some(Item {
+        name,
+        class: class_of(&bytes),
+        dir: dir.to_path_buf(),
+    })
 }
 
 /// `_class` from a `config.xml`'s root element name.
@@ -148,8 +160,16 @@ mod tests {
 
     #[test]
     fn classes_from_root_elements() {
-        assert_eq!(class_of(b"<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"x\"/>"), WORKFLOW_JOB_CLASS);
-        assert_eq!(class_of(b"<?xml version=\"1.1\"?><!-- c --><com.cloudbees.hudson.plugins.folder.Folder>"), FOLDER_CLASS);
+        assert_eq!(
+            class_of(b"<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"x\"/>"),
+            WORKFLOW_JOB_CLASS
+        );
+        assert_eq!(
+            class_of(
+                b"<?xml version=\"1.1\"?><!-- c --><com.cloudbees.hudson.plugins.folder.Folder>"
+            ),
+            FOLDER_CLASS
+        );
         assert_eq!(class_of(b"<project>"), FREESTYLE_CLASS);
         assert_eq!(
             class_of(b"<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject plugin=\"workflow-multibranch@2.21\">"),
@@ -164,7 +184,11 @@ mod tests {
         let home = tempfile::tempdir().unwrap();
         let p = home.path().join("jobs/Proj");
         std::fs::create_dir_all(p.join("jobs/pipe 1")).unwrap();
-        std::fs::write(p.join("config.xml"), "<com.cloudbees.hudson.plugins.folder.Folder/>").unwrap();
+        std::fs::write(
+            p.join("config.xml"),
+            "<com.cloudbees.hudson.plugins.folder.Folder/>",
+        )
+        .unwrap();
         std::fs::write(p.join("jobs/pipe 1/config.xml"), "<flow-definition/>").unwrap();
         std::fs::create_dir_all(home.path().join("jobs/no-config")).unwrap();
         let names: Vec<_> = top_level(home.path()).into_iter().map(|i| i.name).collect();

@@ -72,7 +72,9 @@ pub struct HomeBuilder {
 
 impl std::fmt::Debug for HomeBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HomeBuilder").field("root", &self.root).finish_non_exhaustive()
+        f.debug_struct("HomeBuilder")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,8 +86,13 @@ impl HomeBuilder {
         std::fs::create_dir_all(root.join("secrets"))?;
         std::fs::write(root.join("secrets/master.key"), master.as_bytes())?;
         std::fs::write(root.join("secrets/hudson.util.Secret"), &hudson)?;
-        let key = derive_key(master.as_bytes(), &hudson).map_err(|e| io::Error::other(e.to_string()))?;
-        Ok(HomeBuilder { root: root.to_path_buf(), key, next_iv: 0 })
+        let key =
+            derive_key(master.as_bytes(), &hudson).map_err(|e| io::Error::other(e.to_string()))?;
+        Ok(HomeBuilder {
+            root: root.to_path_buf(),
+            key,
+            next_iv: 0,
+        })
     }
 
     /// The home directory.
@@ -106,10 +113,16 @@ impl HomeBuilder {
 
     /// Writes a folder whose store has one entry per `(domain name, credentials)`; `None` is the
     /// global domain.
-    pub fn folder_with_domains(&mut self, name: &str, domains: &[(Option<&str>, &[CredentialSpec])]) -> io::Result<()> {
+    pub fn folder_with_domains(
+        &mut self,
+        name: &str,
+        domains: &[(Option<&str>, &[CredentialSpec])],
+    ) -> io::Result<()> {
         let mut entries = String::new();
         for (domain, credentials) in domains {
-            let domain_name = domain.map(|d| format!("<name>{}</name>", escape(d))).unwrap_or_default();
+            let domain_name = domain
+                .map(|d| format!("<name>{}</name>", escape(d)))
+                .unwrap_or_default();
             let mut list = String::new();
             for c in credentials.iter() {
                 list.push_str(&self.credential_xml(c));
@@ -127,7 +140,10 @@ impl HomeBuilder {
 
     /// Writes `jobs/<folder>/jobs/<name>/config.xml`.
     pub fn job(&self, folder: &str, name: &str, xml: &str) -> io::Result<()> {
-        self.file(&format!("jobs/{folder}/jobs/{name}/config.xml"), xml.as_bytes())
+        self.file(
+            &format!("jobs/{folder}/jobs/{name}/config.xml"),
+            xml.as_bytes(),
+        )
     }
 
     /// Writes `jobs/<name>/config.xml` (e.g. `init-job`).
@@ -180,5 +196,7 @@ impl HomeBuilder {
 
 /// Escapes XML text.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -41,15 +41,29 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// A Jenkins-style error page.
 pub(crate) fn error_page(status: StatusCode, message: &str) -> Response {
     let body = format!("<html><head><title>Error {}</title></head><body><h2>HTTP ERROR {}</h2><p>{message}</p></body></html>", status.as_u16(), status.as_u16());
-    (status, [(header::CONTENT_TYPE, "text/html;charset=utf-8")], body).into_response()
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
+        body,
+    )
+        .into_response()
 }
 
 fn json_response(value: &Value) -> Response {
-    ([(header::CONTENT_TYPE, "application/json;charset=utf-8")], value.to_string()).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json;charset=utf-8")],
+        value.to_string(),
+    )
+        .into_response()
 }
 
 fn listing(items: &[Item]) -> Value {
-    Value::Array(items.iter().map(|i| json!({"_class": i.class, "name": i.name})).collect())
+    Value::Array(
+        items
+            .iter()
+            .map(|i| json!({"_class": i.class, "name": i.name}))
+            .collect(),
+    )
 }
 
 async fn root_json(State(shared): State<Arc<Shared>>) -> Response {
@@ -77,7 +91,11 @@ struct ScriptForm {
 }
 
 async fn script_text(State(shared): State<Arc<Shared>>, Form(form): Form<ScriptForm>) -> Response {
-    if !form.script.lines().any(|l| l.trim_end() == REVEAL_SCRIPT_MARKER) {
+    if !form
+        .script
+        .lines()
+        .any(|l| l.trim_end() == REVEAL_SCRIPT_MARKER)
+    {
         return error_page(
             StatusCode::BAD_REQUEST,
             "This Jenkins test double cannot run Groovy; it only answers the ksdm reveal script.",
@@ -95,12 +113,16 @@ async fn item_endpoint(State(shared): State<Arc<Shared>>, method: Method, uri: U
     if method != Method::GET {
         return error_page(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }
-    let Some(segments) = crate::server::decode_segments(uri.path()) else { return not_found() };
+    let Some(segments) = crate::server::decode_segments(uri.path()) else {
+        return not_found();
+    };
     let (names, tail) = split_item_path(&segments);
     if names.is_empty() {
         return not_found();
     }
-    let Some(item) = home::resolve(&shared.config.home, &names) else { return not_found() };
+    let Some(item) = home::resolve(&shared.config.home, &names) else {
+        return not_found();
+    };
     let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
     match tail.as_slice() {
         ["api", "json"] => {
@@ -111,14 +133,25 @@ async fn item_endpoint(State(shared): State<Arc<Shared>>, method: Method, uri: U
             json_response(&body)
         }
         ["config.xml"] => match std::fs::read(item.config_path()) {
-            Ok(bytes) => ([(header::CONTENT_TYPE, "application/xml")], Body::from(bytes)).into_response(),
+            Ok(bytes) => (
+                [(header::CONTENT_TYPE, "application/xml")],
+                Body::from(bytes),
+            )
+                .into_response(),
             Err(_) => not_found(),
         },
-        ["credentials", "store", "folder", "domain", domain, "api", "json"] if item.class == home::FOLDER_CLASS => {
-            let Ok(bytes) = std::fs::read(item.config_path()) else { return not_found() };
+        ["credentials", "store", "folder", "domain", domain, "api", "json"]
+            if item.class == home::FOLDER_CLASS =>
+        {
+            let Ok(bytes) = std::fs::read(item.config_path()) else {
+                return not_found();
+            };
             match domain_json(&item.name, domain, &bytes) {
                 Some(body) => json_response(&body),
-                None => error_page(StatusCode::INTERNAL_SERVER_ERROR, "the folder configuration cannot be loaded"),
+                None => error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the folder configuration cannot be loaded",
+                ),
             }
         }
         _ => not_found(),
@@ -142,7 +175,9 @@ mod tests {
 
     #[test]
     fn item_paths_split() {
-        let segs: Vec<String> = ["job", "p", "job", "a b", "config.xml"].map(String::from).into();
+        let segs: Vec<String> = ["job", "p", "job", "a b", "config.xml"]
+            .map(String::from)
+            .into();
         let (names, tail) = split_item_path(&segs);
         assert_eq!(names, ["p", "a b"]);
         assert_eq!(tail, ["config.xml"]);

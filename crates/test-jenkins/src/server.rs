@@ -71,7 +71,10 @@ pub struct JenkinsDouble {
 
 impl std::fmt::Debug for JenkinsDouble {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JenkinsDouble").field("addr", &self.addr).field("home", &self.shared.config.home).finish()
+        f.debug_struct("JenkinsDouble")
+            .field("addr", &self.addr)
+            .field("home", &self.shared.config.home)
+            .finish()
     }
 }
 
@@ -84,20 +87,38 @@ impl JenkinsDouble {
         let addr = listener.local_addr()?;
         let seed = RandomState::new();
         let shared = Arc::new(Shared {
-            crumb: format!("{:016x}{:016x}", seed.hash_one(addr.port()), seed.hash_one("crumb")),
-            session_cookie: format!("JSESSIONID.{:08x}=node0{:016x}", seed.hash_one("node") as u32, seed.hash_one("session")),
+            crumb: format!(
+                "{:016x}{:016x}",
+                seed.hash_one(addr.port()),
+                seed.hash_one("crumb")
+            ),
+            session_cookie: format!(
+                "JSESSIONID.{:08x}=node0{:016x}",
+                seed.hash_one("node") as u32,
+                seed.hash_one("session")
+            ),
             config,
             faults: Faults::default(),
             stats: Stats::default(),
         });
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
         let (stop, stopped) = oneshot::channel();
         let serving = shared.clone();
-        let thread = std::thread::Builder::new().name("ksdm-test-jenkins".into()).spawn(move || {
-            runtime.block_on(serve(listener, serving, stopped));
-            runtime.shutdown_background();
-        })?;
-        Ok(JenkinsDouble { addr, shared, stop: Some(stop), thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("ksdm-test-jenkins".into())
+            .spawn(move || {
+                runtime.block_on(serve(listener, serving, stopped));
+                runtime.shutdown_background();
+            })?;
+        Ok(JenkinsDouble {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     /// Base URL, e.g. `http://127.0.0.1:41234/`.
@@ -151,8 +172,14 @@ impl Drop for JenkinsDouble {
     }
 }
 
-async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
-    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else { return };
+async fn serve(
+    listener: std::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+        return;
+    };
     let app = router(shared.clone());
     loop {
         let accepted = tokio::select! {
@@ -166,7 +193,9 @@ async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut stopped
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 front(shared.clone(), app.clone(), req.map(Body::new))
             });
-            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
         });
     }
 }
@@ -183,7 +212,11 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-async fn front(shared: Arc<Shared>, app: axum::Router, req: Request<Body>) -> Result<Response<Body>, Dropped> {
+async fn front(
+    shared: Arc<Shared>,
+    app: axum::Router,
+    req: Request<Body>,
+) -> Result<Response<Body>, Dropped> {
     let _in_flight = shared.stats.enter();
     let method = req.method().as_str().to_ascii_uppercase();
     let segments = decode_segments(req.uri().path()).unwrap_or_default();
@@ -193,9 +226,17 @@ async fn front(shared: Arc<Shared>, app: axum::Router, req: Request<Body>) -> Re
         path.push_str(&percent_decode_str(query).decode_utf8_lossy());
     }
     let log = |status: Option<u16>| {
-        shared.stats.record(LoggedRequest { method: method.clone(), path: path.clone(), status });
+        shared.stats.record(LoggedRequest {
+            method: method.clone(),
+            path: path.clone(),
+            status,
+        });
     };
-    let fault = shared.faults.decide(&RequestKey { method: &method, segments: &segments, path_and_query: &path });
+    let fault = shared.faults.decide(&RequestKey {
+        method: &method,
+        segments: &segments,
+        path_and_query: &path,
+    });
     let mut truncate = false;
     match fault {
         Some(FaultAction::DropConnection) => {
@@ -234,19 +275,35 @@ fn check_access(shared: &Shared, req: &Request<Body>) -> Option<Response<Body>> 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok())
+        .and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+        })
         .and_then(|raw| String::from_utf8(raw).ok());
     let Some(credentials) = credentials else {
         return Some(error_page(StatusCode::FORBIDDEN, "Authentication required"));
     };
-    let (user, token) = credentials.split_once(':').unwrap_or((credentials.as_str(), ""));
+    let (user, token) = credentials
+        .split_once(':')
+        .unwrap_or((credentials.as_str(), ""));
     if user != config.user || token != config.token {
-        let mut response = error_page(StatusCode::UNAUTHORIZED, &format!("Invalid password/token for user: {user}"));
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Basic realm=\"Jenkins\""));
+        let mut response = error_page(
+            StatusCode::UNAUTHORIZED,
+            &format!("Invalid password/token for user: {user}"),
+        );
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Basic realm=\"Jenkins\""),
+        );
         return Some(response);
     }
     if req.method() == axum::http::Method::POST && config.crumbs {
-        let crumb_ok = req.headers().get("Jenkins-Crumb").and_then(|v| v.to_str().ok()) == Some(shared.crumb.as_str());
+        let crumb_ok = req
+            .headers()
+            .get("Jenkins-Crumb")
+            .and_then(|v| v.to_str().ok())
+            == Some(shared.crumb.as_str());
         let session_ok = !config.crumb_requires_session
             || req
                 .headers()
@@ -256,7 +313,10 @@ fn check_access(shared: &Shared, req: &Request<Body>) -> Option<Response<Body>> 
                 .flat_map(|v| v.split(';'))
                 .any(|c| c.trim() == shared.session_cookie);
         if !crumb_ok || !session_ok {
-            return Some(error_page(StatusCode::FORBIDDEN, "No valid crumb was included in the request"));
+            return Some(error_page(
+                StatusCode::FORBIDDEN,
+                "No valid crumb was included in the request",
+            ));
         }
     }
     None
@@ -266,23 +326,41 @@ fn check_access(shared: &Shared, req: &Request<Body>) -> Option<Response<Body>> 
 /// an error after that so hyper closes the connection.
 async fn truncated(response: Response<Body>) -> Response<Body> {
     let (mut parts, body) = response.into_parts();
-    let full: Bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+    let full: Bytes = body
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+        .unwrap_or_default();
     let half = full.slice(..full.len() / 2);
-    parts.headers.insert(header::CONTENT_LENGTH, axum::http::HeaderValue::from(full.len().max(1)));
+    parts.headers.insert(
+        header::CONTENT_LENGTH,
+        axum::http::HeaderValue::from(full.len().max(1)),
+    );
     // The pause lets hyper flush the headers and the first half before the error closes the
     // connection, so the client sees a real short body rather than no answer.
     let first = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(half)]);
     let broken = futures_util::stream::once(async {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "body truncated by fault injection"))
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "body truncated by fault injection",
+        ))
     });
-    Response::from_parts(parts, Body::from_stream(futures_util::StreamExt::chain(first, broken)))
+    Response::from_parts(
+        parts,
+        Body::from_stream(futures_util::StreamExt::chain(first, broken)),
+    )
 }
 
 /// Percent-decoded, non-empty path segments; `None` when a segment is not UTF-8.
 pub(crate) fn decode_segments(path: &str) -> Option<Vec<String>> {
     path.split('/')
         .filter(|s| !s.is_empty())
-        .map(|s| percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned()))
+        .map(|s| {
+            percent_decode_str(s)
+                .decode_utf8()
+                .ok()
+                .map(|c| c.into_owned())
+        })
         .collect()
 }

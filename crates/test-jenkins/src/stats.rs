@@ -26,12 +26,18 @@ pub struct Stats {
 impl Stats {
     /// Every request so far, in arrival order of completion.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// How many requests' decoded path contains `text`.
     pub fn count(&self, text: &str) -> usize {
-        self.requests().iter().filter(|r| r.path.contains(text)).count()
+        self.requests()
+            .iter()
+            .filter(|r| r.path.contains(text))
+            .count()
     }
 
     /// The most requests that were being handled at the same time.
@@ -41,12 +47,19 @@ impl Stats {
 
     /// Forgets the log and the in-flight maximum.
     pub fn reset(&self) {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
-        self.max_in_flight.store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+        self.max_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
     }
 
     pub(crate) fn record(&self, request: LoggedRequest) {
-        self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(request);
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(request);
     }
 
     /// Counts a request as in flight until the guard drops.

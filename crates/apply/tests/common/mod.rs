@@ -106,7 +106,12 @@ pub fn standard_tree(dir: &Path) {
     project(dir, "p1", "ws1");
     secret(dir, "p1", "git-cred", "s3cret-pass");
     placeholder_secret(dir, "p1", "token");
-    pipeline(dir, "p1", "build", "pipeline {\n  agent any\n  // null is kept\n}\n");
+    pipeline(
+        dir,
+        "p1",
+        "build",
+        "pipeline {\n  agent any\n  // null is kept\n}\n",
+    );
     mb_pipeline(dir, "p1", "mb");
     role_binding(dir, "p1", "alice", "operator");
     role_binding(dir, "p1", "bob", "viewer");
@@ -133,12 +138,16 @@ pub async fn start() -> TestApiServer {
 /// Starts a server with `opts`.
 pub async fn start_with(opts: ServerOptions) -> TestApiServer {
     ksdm_apply::install_crypto_provider();
-    TestApiServer::start(opts).await.expect("test API server starts")
+    TestApiServer::start(opts)
+        .await
+        .expect("test API server starts")
 }
 
 /// A client for `server` (kube's retry off).
 pub async fn client(server: &TestApiServer) -> kube::Client {
-    connect_with_kubeconfig_yaml(&server.kubeconfig_yaml()).await.expect("client")
+    connect_with_kubeconfig_yaml(&server.kubeconfig_yaml())
+        .await
+        .expect("client")
 }
 
 /// Fast retry policy for tests.
@@ -156,19 +165,28 @@ pub fn fast_retry() -> RetryPolicy {
 pub fn options(run: &str) -> ApplyOptions {
     let mut o = ApplyOptions::new(RunId::parse(run).unwrap(), "0.1.0-test");
     o.retry = fast_retry();
-    o.namespace_wait = NamespaceWait { timeout: Duration::from_secs(5), initial_interval: Duration::from_millis(10), max_interval: Duration::from_millis(50) };
+    o.namespace_wait = NamespaceWait {
+        timeout: Duration::from_secs(5),
+        initial_interval: Duration::from_millis(10),
+        max_interval: Duration::from_millis(50),
+    };
     o
 }
 
 /// Runs `fut` with a hard 30 s limit.
 pub async fn bounded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T {
-    tokio::time::timeout(Duration::from_secs(30), fut).await.unwrap_or_else(|_| panic!("{what} did not finish within 30 s"))
+    tokio::time::timeout(Duration::from_secs(30), fut)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within 30 s"))
 }
 
 /// Counts of write verbs served (create, update, patch, apply, delete).
 pub fn writes(server: &TestApiServer) -> u64 {
     let counts = server.verb_counts();
-    ["create", "update", "patch", "apply", "delete"].iter().map(|v| counts.get(*v).copied().unwrap_or(0)).sum()
+    ["create", "update", "patch", "apply", "delete"]
+        .iter()
+        .map(|v| counts.get(*v).copied().unwrap_or(0))
+        .sum()
 }
 
 /// The snapshot of the objects this tool manages, without volatile fields (uid, resourceVersion,
@@ -177,12 +195,26 @@ pub fn normalized(server: &TestApiServer) -> Value {
     let snap = server.snapshot();
     let mut out = serde_json::Map::new();
     for (k, v) in snap.as_object().unwrap() {
-        if !(k.starts_with("devopsprojects") || k.starts_with("pipelines") || k.starts_with("secrets") || k.starts_with("rolebindings") || k.starts_with("namespaces/p")) {
+        if !(k.starts_with("devopsprojects")
+            || k.starts_with("pipelines")
+            || k.starts_with("secrets")
+            || k.starts_with("rolebindings")
+            || k.starts_with("namespaces/p"))
+        {
             continue;
         }
         let mut v = v.clone();
-        let meta = v.get_mut("metadata").and_then(Value::as_object_mut).unwrap();
-        for f in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "generation"] {
+        let meta = v
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+            .unwrap();
+        for f in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "managedFields",
+            "generation",
+        ] {
             meta.remove(f);
         }
         if let Some(labels) = meta.get_mut("labels").and_then(Value::as_object_mut) {
@@ -190,7 +222,10 @@ pub fn normalized(server: &TestApiServer) -> Value {
                 labels.insert(ksdm_apply::RUN_ID_LABEL.into(), json!("<run>"));
             }
         }
-        if let Some(refs) = meta.get_mut("ownerReferences").and_then(Value::as_array_mut) {
+        if let Some(refs) = meta
+            .get_mut("ownerReferences")
+            .and_then(Value::as_array_mut)
+        {
             for r in refs {
                 r.as_object_mut().unwrap().remove("uid");
             }

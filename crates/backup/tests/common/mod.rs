@@ -51,8 +51,16 @@ pub fn export_dir(root: &Path) -> PathBuf {
     let res = dir.join("resources/project-a1b2c3");
     std::fs::create_dir_all(res.join("pipelines")).unwrap();
     std::fs::create_dir_all(res.join("credentials")).unwrap();
-    std::fs::write(res.join("devopsproject.yaml"), "apiVersion: devops.kubesphere.io/v1alpha3\nkind: DevOpsProject\n").unwrap();
-    std::fs::write(res.join("pipelines/build.yaml"), "kind: Pipeline\nmetadata:\n  name: build\n").unwrap();
+    std::fs::write(
+        res.join("devopsproject.yaml"),
+        "apiVersion: devops.kubesphere.io/v1alpha3\nkind: DevOpsProject\n",
+    )
+    .unwrap();
+    std::fs::write(
+        res.join("pipelines/build.yaml"),
+        "kind: Pipeline\nmetadata:\n  name: build\n",
+    )
+    .unwrap();
     std::fs::write(
         res.join("credentials/git.yaml"),
         format!("kind: Secret\nstringData:\n  password: {SECRET_MARKER}\n"),
@@ -67,7 +75,10 @@ pub fn input<'a>(run_id: &str, export: &'a Path) -> BackupInput<'a> {
     BackupInput {
         run_id: run_id.to_string(),
         tool_version: "0.1.0-test".into(),
-        sources: vec!["mysql://devops@127.0.0.1/devops".into(), "jenkins_home=/var/jenkins_home".into()],
+        sources: vec![
+            "mysql://devops@127.0.0.1/devops".into(),
+            "jenkins_home=/var/jenkins_home".into(),
+        ],
         mysql_json: br#"{"project":[{"project_id":"project-a1b2c3"}]}"#.to_vec(),
         jenkins_files: Box::new(jenkins_files().into_iter().map(Ok)),
         export_dir: export,
@@ -85,7 +96,11 @@ pub fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push((rel, std::fs::read(&p).unwrap()));
             }
         }
@@ -131,7 +146,10 @@ impl BackupStore for FailingStore<'_> {
             return Err(StoreError::Io {
                 action: "uploading",
                 path: source.to_path_buf(),
-                source: std::io::Error::new(std::io::ErrorKind::ConnectionReset, format!("connection reset while uploading {key}")),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    format!("connection reset while uploading {key}"),
+                ),
             });
         }
         self.inner.put_file(key, source).await
@@ -160,7 +178,11 @@ pub async fn round_trip(store: &dyn BackupStore, run_id: &str) {
         .unwrap();
     assert_eq!(manifest.format_version, "1.0.0");
     assert_eq!(manifest.encryption.kind, EncryptionKind::Passphrase);
-    let names: Vec<(&str, bool)> = manifest.files.iter().map(|f| (f.name.as_str(), f.encrypted)).collect();
+    let names: Vec<(&str, bool)> = manifest
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.encrypted))
+        .collect();
     assert_eq!(
         names,
         [
@@ -178,38 +200,68 @@ pub async fn round_trip(store: &dyn BackupStore, run_id: &str) {
         let tmp = tempfile::NamedTempFile::new().unwrap();
         store.get_to_file(&object.key, tmp.path()).await.unwrap();
         let bytes = std::fs::read(tmp.path()).unwrap();
-        for needle in [SECRET_MARKER.as_bytes(), b"master-key-bytes", b"pipeline {}"] {
-            assert!(!bytes.windows(needle.len()).any(|w| w == needle), "{} holds plaintext", object.key);
+        for needle in [
+            SECRET_MARKER.as_bytes(),
+            b"master-key-bytes",
+            b"pipeline {}",
+        ] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle),
+                "{} holds plaintext",
+                object.key
+            );
         }
     }
 
     let listing = list_backups(store).await.unwrap();
-    let run = listing.iter().find(|r| r.run_id == run_id).expect("run listed");
+    let run = listing
+        .iter()
+        .find(|r| r.run_id == run_id)
+        .expect("run listed");
     assert!(run.complete);
     assert_eq!(run.created.as_deref(), Some(manifest.created.as_str()));
-    assert!(run.size > manifest.total_size(), "size counts the manifest too");
+    assert!(
+        run.size > manifest.total_size(),
+        "size counts the manifest too"
+    );
 
     assert_eq!(describe(store, run_id).await.unwrap(), manifest);
 
-    let report = verify(store, run_id, Some(&passphrase_key())).await.unwrap();
+    let report = verify(store, run_id, Some(&passphrase_key()))
+        .await
+        .unwrap();
     assert!(report.is_ok(), "{report:?}");
-    assert!(report.files.iter().all(|f| f.status == FileStatus::Ok), "{report:?}");
+    assert!(
+        report.files.iter().all(|f| f.status == FileStatus::Ok),
+        "{report:?}"
+    );
     let report = verify(store, run_id, None).await.unwrap();
     assert!(report.is_ok());
     assert_eq!(
-        report.files.iter().filter(|f| f.status == FileStatus::NotDecrypted).count(),
+        report
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::NotDecrypted)
+            .count(),
         2,
         "{report:?}"
     );
 
     let out = work.path().join("restored");
-    let summary = restore_to_dir(store, run_id, Some(&passphrase_key()), &out).await.unwrap();
+    let summary = restore_to_dir(store, run_id, Some(&passphrase_key()), &out)
+        .await
+        .unwrap();
     assert_eq!(tree(&out), tree(&export));
     assert_eq!(summary.files, 5);
 
     let jenkins_out = work.path().join("jenkins");
-    restore_jenkins_files(store, run_id, Some(&passphrase_key()), &jenkins_out).await.unwrap();
-    let mut expected: Vec<(String, Vec<u8>)> = jenkins_files().into_iter().map(|f| (f.path, f.bytes)).collect();
+    restore_jenkins_files(store, run_id, Some(&passphrase_key()), &jenkins_out)
+        .await
+        .unwrap();
+    let mut expected: Vec<(String, Vec<u8>)> = jenkins_files()
+        .into_iter()
+        .map(|f| (f.path, f.bytes))
+        .collect();
     expected.sort();
     assert_eq!(tree(&jenkins_out), expected);
 }
@@ -219,25 +271,41 @@ pub async fn round_trip(store: &dyn BackupStore, run_id: &str) {
 pub async fn flipped_byte(store: &dyn BackupStore, run_id: &str) {
     let work = tempfile::tempdir().unwrap();
     let export = export_dir(work.path());
-    create_backup_with(store, input(run_id, &export), &passphrase(), &fast()).await.unwrap();
+    create_backup_with(store, input(run_id, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     let name = "export/resources.tar.gz.age";
     tamper(store, &format!("{run_id}/{name}"), |b| {
         let middle = b.len() / 2;
         b[middle] ^= 0x01;
     })
     .await;
-    let report = verify(store, run_id, Some(&passphrase_key())).await.unwrap();
+    let report = verify(store, run_id, Some(&passphrase_key()))
+        .await
+        .unwrap();
     assert!(!report.is_ok());
     let problems: Vec<_> = report.problems().collect();
     assert_eq!(problems.len(), 1, "{report:?}");
     assert_eq!(problems[0].name, name);
-    assert!(matches!(&problems[0].status, FileStatus::Corrupt(p) if p.contains("SHA-256")), "{report:?}");
+    assert!(
+        matches!(&problems[0].status, FileStatus::Corrupt(p) if p.contains("SHA-256")),
+        "{report:?}"
+    );
 
     let out = work.path().join("restored");
-    let err = restore_to_dir(store, run_id, Some(&passphrase_key()), &out).await.unwrap_err();
-    assert!(matches!(&err, BackupError::Corrupt { name: n, .. } if n == name), "{err}");
+    let err = restore_to_dir(store, run_id, Some(&passphrase_key()), &out)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, BackupError::Corrupt { name: n, .. } if n == name),
+        "{err}"
+    );
     assert!(err.to_string().contains(name), "{err}");
-    assert!(is_empty_or_absent(&out), "restore wrote into {}", out.display());
+    assert!(
+        is_empty_or_absent(&out),
+        "restore wrote into {}",
+        out.display()
+    );
 }
 
 /// A wrong passphrase or identity: verify reports both encrypted files undecryptable; restore
@@ -245,7 +313,9 @@ pub async fn flipped_byte(store: &dyn BackupStore, run_id: &str) {
 pub async fn wrong_key(store: &dyn BackupStore, run_id: &str) {
     let work = tempfile::tempdir().unwrap();
     let export = export_dir(work.path());
-    create_backup_with(store, input(run_id, &export), &passphrase(), &fast()).await.unwrap();
+    create_backup_with(store, input(run_id, &export), &passphrase(), &fast())
+        .await
+        .unwrap();
     let wrong = DecryptionKey::Passphrase(SecretString::from("not the passphrase"));
     let report = verify(store, run_id, Some(&wrong)).await.unwrap();
     let problems: Vec<_> = report.problems().collect();
@@ -254,21 +324,33 @@ pub async fn wrong_key(store: &dyn BackupStore, run_id: &str) {
         ["source/jenkins.tar.gz.age", "export/resources.tar.gz.age"]
     );
     for p in &problems {
-        assert!(matches!(&p.status, FileStatus::Undecryptable(r) if r.contains("passphrase")), "{p:?}");
+        assert!(
+            matches!(&p.status, FileStatus::Undecryptable(r) if r.contains("passphrase")),
+            "{p:?}"
+        );
     }
     let (other, _) = generate_identity();
-    let report = verify(store, run_id, Some(&DecryptionKey::Identities(vec![other]))).await.unwrap();
+    let report = verify(store, run_id, Some(&DecryptionKey::Identities(vec![other])))
+        .await
+        .unwrap();
     assert_eq!(report.problems().count(), 2);
 
     let out = work.path().join("jenkins");
-    let err = restore_jenkins_files(store, run_id, Some(&wrong), &out).await.unwrap_err();
+    let err = restore_jenkins_files(store, run_id, Some(&wrong), &out)
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::Decrypt { .. }), "{err}");
     let text = err.to_string();
-    assert!(text.contains("source/jenkins.tar.gz.age") && text.contains(run_id), "{text}");
+    assert!(
+        text.contains("source/jenkins.tar.gz.age") && text.contains(run_id),
+        "{text}"
+    );
     assert!(!text.contains("not the passphrase"));
     assert!(is_empty_or_absent(&out));
 
-    let err = restore_to_dir(store, run_id, None, &work.path().join("x")).await.unwrap_err();
+    let err = restore_to_dir(store, run_id, None, &work.path().join("x"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::KeyRequired { .. }), "{err}");
 }
 
@@ -282,22 +364,40 @@ pub async fn interrupted_upload(store: &dyn BackupStore, run_id: &str) {
         fail_at: 3,
         puts: AtomicUsize::new(0),
     };
-    let err = create_backup_with(&failing, input(run_id, &export), &passphrase(), &fast()).await.unwrap_err();
+    let err = create_backup_with(&failing, input(run_id, &export), &passphrase(), &fast())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("connection reset"), "{err}");
-    let run = list_backups(store).await.unwrap().into_iter().find(|r| r.run_id == run_id).expect("listed");
+    let run = list_backups(store)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.run_id == run_id)
+        .expect("listed");
     assert!(!run.complete);
     assert_eq!(run.objects, 2);
     for err in [
         describe(store, run_id).await.unwrap_err(),
-        verify(store, run_id, Some(&passphrase_key())).await.unwrap_err(),
-        restore_to_dir(store, run_id, Some(&passphrase_key()), &work.path().join("out")).await.unwrap_err(),
+        verify(store, run_id, Some(&passphrase_key()))
+            .await
+            .unwrap_err(),
+        restore_to_dir(
+            store,
+            run_id,
+            Some(&passphrase_key()),
+            &work.path().join("out"),
+        )
+        .await
+        .unwrap_err(),
     ] {
         assert!(matches!(err, BackupError::Incomplete { .. }), "{err}");
         assert!(err.to_string().contains(run_id));
     }
     assert!(is_empty_or_absent(&work.path().join("out")));
     // The failed run is never overwritten by a retry under the same id.
-    let err = create_backup_with(store, input(run_id, &export), &passphrase(), &fast()).await.unwrap_err();
+    let err = create_backup_with(store, input(run_id, &export), &passphrase(), &fast())
+        .await
+        .unwrap_err();
     assert!(matches!(err, BackupError::RunExists { .. }), "{err}");
 }
 
@@ -306,14 +406,24 @@ pub async fn recipients(store: &dyn BackupStore, run_id: &str) {
     let work = tempfile::tempdir().unwrap();
     let export = export_dir(work.path());
     let (id, public) = generate_identity();
-    let manifest = create_backup_with(store, input(run_id, &export), &Protection::Recipients(vec![public]), &fast())
-        .await
-        .unwrap();
+    let manifest = create_backup_with(
+        store,
+        input(run_id, &export),
+        &Protection::Recipients(vec![public]),
+        &fast(),
+    )
+    .await
+    .unwrap();
     assert_eq!(manifest.encryption.kind, EncryptionKind::Recipients);
     let key = DecryptionKey::Identities(vec![id]);
     assert!(verify(store, run_id, Some(&key)).await.unwrap().is_ok());
-    assert!(!verify(store, run_id, Some(&passphrase_key())).await.unwrap().is_ok());
+    assert!(!verify(store, run_id, Some(&passphrase_key()))
+        .await
+        .unwrap()
+        .is_ok());
     let out = work.path().join("out");
-    restore_to_dir(store, run_id, Some(&key), &out).await.unwrap();
+    restore_to_dir(store, run_id, Some(&key), &out)
+        .await
+        .unwrap();
     assert_eq!(tree(&out), tree(&export));
 }

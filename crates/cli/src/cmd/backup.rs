@@ -4,8 +4,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use ksdm_backup::{
-    create_backup_with, describe, list_backups, open_store, verify, BackupInput, BackupOptions, BackupStore,
-    DecryptionKey, Manifest, Protection, S3Options, SecretString,
+    create_backup_with, describe, list_backups, open_store, verify, BackupInput, BackupOptions,
+    BackupStore, DecryptionKey, Manifest, Protection, S3Options, SecretString,
 };
 
 use crate::args::{BackupCmdArgs, BackupCommand, KeyArgs, ProtectionArgs, StoreArgs};
@@ -18,7 +18,8 @@ const PASSPHRASE_ENV: &str = "KSDM_BACKUP_PASSPHRASE";
 const SCRYPT_WORK_FACTOR: u8 = 18;
 
 fn first_line(path: &Path) -> Result<SecretString> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let line = text.lines().next().unwrap_or_default().to_string();
     if line.is_empty() {
         bail!("{} is empty", path.display());
@@ -27,13 +28,20 @@ fn first_line(path: &Path) -> Result<SecretString> {
 }
 
 fn env_passphrase() -> Option<SecretString> {
-    std::env::var(PASSPHRASE_ENV).ok().filter(|v| !v.is_empty()).map(SecretString::from)
+    std::env::var(PASSPHRASE_ENV)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .map(SecretString::from)
 }
 
 /// How a new backup is protected. With `--sample` and no choice made, an age identity next to the
 /// export is used (made on the first run, reused later so earlier backups stay openable; the
 /// sample's values are not real secrets) and its path returned.
-pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Protection, Option<std::path::PathBuf>)> {
+pub fn protection(
+    a: &ProtectionArgs,
+    sample: bool,
+    out: &Path,
+) -> Result<(Protection, Option<std::path::PathBuf>)> {
     if a.insecure_plaintext_backup {
         return Ok((Protection::InsecurePlaintext, None));
     }
@@ -51,10 +59,15 @@ pub fn protection(a: &ProtectionArgs, sample: bool, out: &Path) -> Result<(Prote
         let path = ksdm_model::OutputLayout::new(out).backup_identity();
         // An earlier run's key opens that run's backup: reuse it, never replace it.
         if path.exists() {
-            let recipients = match DecryptionKey::from_identity_file(&path)
-                .with_context(|| format!("reusing the backup key {} of an earlier run", path.display()))?
-            {
-                DecryptionKey::Identities(ids) => ids.iter().map(|i| i.to_public().to_string()).collect(),
+            let recipients = match DecryptionKey::from_identity_file(&path).with_context(|| {
+                format!(
+                    "reusing the backup key {} of an earlier run",
+                    path.display()
+                )
+            })? {
+                DecryptionKey::Identities(ids) => {
+                    ids.iter().map(|i| i.to_public().to_string()).collect()
+                }
                 DecryptionKey::Passphrase(_) => Vec::new(),
             };
             if recipients.is_empty() {
@@ -96,7 +109,9 @@ pub async fn store(a: &StoreArgs) -> Result<Box<dyn BackupStore>> {
         profile: a.s3_profile.clone(),
         ..S3Options::default()
     };
-    open_store(&a.store, &s3).await.with_context(|| format!("opening backup store {}", a.store))
+    open_store(&a.store, &s3)
+        .await
+        .with_context(|| format!("opening backup store {}", a.store))
 }
 
 /// What [`take`] writes where.
@@ -118,13 +133,31 @@ pub struct Take<'a> {
 /// Takes a backup of what this run read and produced — the MySQL rows, the Jenkins files that
 /// were converted (kept while reading, never read again), the export — then verifies it
 /// (decrypting when the key is at hand). Every failure is [`RunError::Backup`] (exit 5).
-pub fn take(rt: &tokio::runtime::Runtime, c: &Converted, export_dir: &Path, t: Take<'_>) -> Result<Manifest, RunError> {
-    let Take { store: store_args, protection, run_id, log, key, extra_sources } = t;
-    let fail =
-        |what: &str, e: anyhow::Error| RunError::backup(format!("backup {run_id}: {what}"), e.into_boxed_dyn_error());
-    let mysql_json = serde_json::to_vec_pretty(&c.sources.mysql).map_err(|e| fail("MySQL rows", e.into()))?;
-    let spool =
-        c.spool.as_ref().ok_or_else(|| fail("Jenkins files", anyhow::anyhow!("were not kept while reading")))?;
+pub fn take(
+    rt: &tokio::runtime::Runtime,
+    c: &Converted,
+    export_dir: &Path,
+    t: Take<'_>,
+) -> Result<Manifest, RunError> {
+    let Take {
+        store: store_args,
+        protection,
+        run_id,
+        log,
+        key,
+        extra_sources,
+    } = t;
+    let fail = |what: &str, e: anyhow::Error| {
+        RunError::backup(format!("backup {run_id}: {what}"), e.into_boxed_dyn_error())
+    };
+    let mysql_json =
+        serde_json::to_vec_pretty(&c.sources.mysql).map_err(|e| fail("MySQL rows", e.into()))?;
+    let spool = c.spool.as_ref().ok_or_else(|| {
+        fail(
+            "Jenkins files",
+            anyhow::anyhow!("were not kept while reading"),
+        )
+    })?;
     let files = spool.files().map_err(|e| fail("Jenkins files", e.into()))?;
     let mut sources = c.sources.descriptions.clone();
     sources.extend(extra_sources);
@@ -138,17 +171,30 @@ pub fn take(rt: &tokio::runtime::Runtime, c: &Converted, export_dir: &Path, t: T
         log: log.into_bytes(),
     };
     rt.block_on(async {
-        let store = store(store_args).await.map_err(|e| fail("opening the store", e))?;
+        let store = store(store_args)
+            .await
+            .map_err(|e| fail("opening the store", e))?;
         // age calibrates scrypt to ~1 s, which can mean 2^20 rounds and 1 GiB of memory: too much for
         // a Job pod. 2^18 (256 MiB, age's usual cost) is fixed instead.
-        let options = BackupOptions { scrypt_work_factor: Some(SCRYPT_WORK_FACTOR), ..BackupOptions::default() };
+        let options = BackupOptions {
+            scrypt_work_factor: Some(SCRYPT_WORK_FACTOR),
+            ..BackupOptions::default()
+        };
         let manifest = create_backup_with(store.as_ref(), input, protection, &options)
             .await
             .map_err(|e| fail(&format!("writing to {}", store.describe()), e.into()))?;
-        let report = verify(store.as_ref(), run_id, key.as_ref()).await.map_err(|e| fail("verifying", e.into()))?;
+        let report = verify(store.as_ref(), run_id, key.as_ref())
+            .await
+            .map_err(|e| fail("verifying", e.into()))?;
         if !report.is_ok() {
-            let problems: Vec<String> = report.problems().map(|p| format!("{}: {:?}", p.name, p.status)).collect();
-            return Err(fail("verifying", anyhow::anyhow!("does not verify: {}", problems.join("; "))));
+            let problems: Vec<String> = report
+                .problems()
+                .map(|p| format!("{}: {:?}", p.name, p.status))
+                .collect();
+            return Err(fail(
+                "verifying",
+                anyhow::anyhow!("does not verify: {}", problems.join("; ")),
+            ));
         }
         Ok(manifest)
     })
@@ -163,7 +209,11 @@ const INPUT_DIGEST_PREFIX: &str = "inputs sha256:";
 
 /// A complete backup in the store whose manifest records the same input digest (a crashed
 /// run of the same Job took it), if any.
-pub fn find_same_inputs(rt: &tokio::runtime::Runtime, store_args: &StoreArgs, digest: &str) -> Option<Manifest> {
+pub fn find_same_inputs(
+    rt: &tokio::runtime::Runtime,
+    store_args: &StoreArgs,
+    digest: &str,
+) -> Option<Manifest> {
     let line = digest_line(digest);
     rt.block_on(async {
         let store = store(store_args).await.ok()?;
@@ -184,12 +234,16 @@ pub fn preflight_store(rt: &tokio::runtime::Runtime, a: &StoreArgs) -> Result<()
     let what = format!("backup store {}", a.store);
     if !a.store.starts_with("s3://") {
         let dir = Path::new(&a.store);
-        std::fs::create_dir_all(dir).map_err(|e| RunError::preflight(format!("{what}: cannot create it"), e))?;
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| RunError::preflight(format!("{what}: not writable"), e))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| RunError::preflight(format!("{what}: cannot create it"), e))?;
+        tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| RunError::preflight(format!("{what}: not writable"), e))?;
         return Ok(());
     }
     rt.block_on(async {
-        let store = store(a).await.map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
+        let store = store(a)
+            .await
+            .map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
         list_backups(store.as_ref())
             .await
             .map(|_| ())
@@ -223,7 +277,11 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             println!("{}", serde_json::to_string_pretty(&m)?);
             Ok(exit::OK)
         }),
-        Some(BackupCommand::Verify { run, store: s, key: k }) => {
+        Some(BackupCommand::Verify {
+            run,
+            store: s,
+            key: k,
+        }) => {
             let key = key(k)?;
             rt.block_on(async {
                 let store = store(s).await?;
@@ -252,7 +310,9 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             })
         }
         None => {
-            let (Some(source), convert, store_args, prot) = (&a.source, &a.convert, &a.store, &a.protection) else {
+            let (Some(source), convert, store_args, prot) =
+                (&a.source, &a.convert, &a.store, &a.protection)
+            else {
                 return Err(RunError::Usage(
                     "backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)"
                         .into(),
@@ -262,9 +322,20 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
             source.spec()?;
             let (protection, identity) = protection(prot, source.sample, &a.out)?;
             preflight_store(&rt, store_args)?;
-            let c = run_conversion(&Inputs::new(source, convert), &a.out, Mode::Export, no_progress, "backup", true, Formats::ALL)?;
+            let c = run_conversion(
+                &Inputs::new(source, convert),
+                &a.out,
+                Mode::Export,
+                no_progress,
+                "backup",
+                true,
+                Formats::ALL,
+            )?;
             let run_id = super::new_run_id();
-            let key = identity.as_deref().map(DecryptionKey::from_identity_file).transpose()?;
+            let key = identity
+                .as_deref()
+                .map(DecryptionKey::from_identity_file)
+                .transpose()?;
             let t = Take {
                 store: store_args,
                 protection: &protection,
@@ -274,11 +345,20 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
                 extra_sources: Vec::new(),
             };
             let m = take(&rt, &c, &a.out, t)?;
-            println!("backup {} written to {} ({} files)", m.run_id, store_args.store, m.files.len());
+            println!(
+                "backup {} written to {} ({} files)",
+                m.run_id,
+                store_args.store,
+                m.files.len()
+            );
             if let Some(p) = identity {
                 println!("backup key (age identity): {}", p.display());
             }
-            Ok(if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK })
+            Ok(if c.report.failed() {
+                exit::ITEMS_FAILED
+            } else {
+                exit::OK
+            })
         }
     }
 }

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ksdm_apply::{
-    apply_plan, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions, ApplyReport,
-    ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions, Progress, RunId,
-    VerifyOptions, VerifyReport,
+    apply_plan, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions,
+    ApplyReport, ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions,
+    Progress, RunId, VerifyOptions, VerifyReport,
 };
 use ksdm_sink::tree::write_file;
 
@@ -31,7 +31,9 @@ async fn client(c: &ClusterArgs) -> Result<kube::Client> {
         context: c.context.as_deref(),
         read_timeout: Some(std::time::Duration::from_secs(60)),
     };
-    let (client, target) = connect_described(&opts).await.context("connecting to the Kubernetes API server")?;
+    let (client, target) = connect_described(&opts)
+        .await
+        .context("connecting to the Kubernetes API server")?;
     // Say which cluster before the first request.
     println!("cluster: {target}");
     Ok(client)
@@ -61,11 +63,17 @@ pub const DEFAULT_JOURNAL_CONFIGMAP: &str = "default/ks-devops-migrate-journal";
 /// still knows what earlier runs left in place (and does not recreate what a user deleted since).
 /// `--journal-configmap ""` turns the mirror off.
 fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
-    let spec = c.journal_configmap.as_deref().unwrap_or(DEFAULT_JOURNAL_CONFIGMAP);
+    let spec = c
+        .journal_configmap
+        .as_deref()
+        .unwrap_or(DEFAULT_JOURNAL_CONFIGMAP);
     let spec = Some(spec).filter(|s| !s.is_empty())?;
     let (namespace, name) = match spec.split_once('/') {
         Some((ns, name)) => (ns.to_string(), name.to_string()),
-        None => match std::env::var("POD_NAMESPACE").ok().filter(|ns| !ns.is_empty()) {
+        None => match std::env::var("POD_NAMESPACE")
+            .ok()
+            .filter(|ns| !ns.is_empty())
+        {
             Some(ns) => (ns, spec.to_string()),
             None => {
                 tracing::warn!(
@@ -81,25 +89,43 @@ fn mirror(c: &ClusterArgs) -> Option<ConfigMapMirror> {
 
 /// Connects and runs the cluster preflight (API reachable, server version, CRDs, permissions)
 /// before anything is read, so an unusable cluster stops the run first (exit 5).
-pub fn preflight_cluster(rt: &tokio::runtime::Runtime, c: &ClusterArgs) -> Result<(), ksdm_run::RunError> {
+pub fn preflight_cluster(
+    rt: &tokio::runtime::Runtime,
+    c: &ClusterArgs,
+) -> Result<(), ksdm_run::RunError> {
     use ksdm_run::RunError;
     let what = match &c.kubeconfig {
         Some(k) => format!("cluster preflight (kubeconfig {})", k.display()),
         None => "cluster preflight".to_string(),
     };
     rt.block_on(async {
-        let client = client(c).await.map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
-        let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
-        let pre =
-            preflight(&client, &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() })
-                .await
-                .map_err(|e| RunError::preflight(what.clone(), e))?;
+        let client = client(c)
+            .await
+            .map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
+        let existing = if c.existing == "update" {
+            ExistingPolicy::Update
+        } else {
+            ExistingPolicy::Keep
+        };
+        let pre = preflight(
+            &client,
+            &PreflightOptions {
+                existing,
+                journal_configmap: mirror(c),
+                retry: Default::default(),
+            },
+        )
+        .await
+        .map_err(|e| RunError::preflight(what.clone(), e))?;
         if pre.is_ok() {
             Ok(())
         } else {
             let problems: Vec<String> = pre.problems().into_iter().collect();
             Err(RunError::Preflight {
-                what: format!("the cluster is not ready (the estate was not read; nothing was applied): {}", problems.join("; ")),
+                what: format!(
+                    "the cluster is not ready (the estate was not read; nothing was applied): {}",
+                    problems.join("; ")
+                ),
                 source: None,
             })
         }
@@ -134,11 +160,21 @@ pub fn apply(
     rt.block_on(async {
         let mut problems = Vec::new();
         let client = client(c).await?;
-        let existing = if c.existing == "update" { ExistingPolicy::Update } else { ExistingPolicy::Keep };
-        let pre =
-            preflight(&client, &PreflightOptions { existing, journal_configmap: mirror(c), retry: Default::default() })
-                .await
-                .context("preflight checks against the cluster")?;
+        let existing = if c.existing == "update" {
+            ExistingPolicy::Update
+        } else {
+            ExistingPolicy::Keep
+        };
+        let pre = preflight(
+            &client,
+            &PreflightOptions {
+                existing,
+                journal_configmap: mirror(c),
+                retry: Default::default(),
+            },
+        )
+        .await
+        .context("preflight checks against the cluster")?;
         problems.extend(pre.problems());
         let mut plan = Plan::from_tree(export_dir).context("reading the export tree")?;
         for p in &plan.problems {
@@ -162,8 +198,12 @@ pub fn apply(
         let journal = if dry_run {
             None
         } else {
-            let path = c.journal.clone().unwrap_or_else(|| ksdm_model::OutputLayout::new(export_dir).journal());
-            let mut j = Journal::open(&path).with_context(|| format!("opening journal {}", path.display()))?;
+            let path = c
+                .journal
+                .clone()
+                .unwrap_or_else(|| ksdm_model::OutputLayout::new(export_dir).journal());
+            let mut j = Journal::open(&path)
+                .with_context(|| format!("opening journal {}", path.display()))?;
             if let Some(m) = mirror(c) {
                 j = j.with_configmap_mirror(m);
             }
@@ -177,13 +217,22 @@ pub fn apply(
             while let Some(ev) = rx.recv().await {
                 match ev {
                     ApplyEvent::ProjectFinished { .. } => bar.inc(1),
-                    ApplyEvent::WaitingForNamespace { .. } => bar.set_message("waiting for namespaces"),
+                    ApplyEvent::WaitingForNamespace { .. } => {
+                        bar.set_message("waiting for namespaces")
+                    }
                     _ => {}
                 }
             }
             bar.finish_and_clear();
         });
-        let report = apply_plan(&client, &plan, &opts, journal.as_ref(), &Progress::channel(tx)).await;
+        let report = apply_plan(
+            &client,
+            &plan,
+            &opts,
+            journal.as_ref(),
+            &Progress::channel(tx),
+        )
+        .await;
         let _ = watcher.await;
         let (md, json) = ksdm_model::OutputLayout::new(export_dir).apply_reports(dry_run);
         let mut text = report.to_markdown();
@@ -194,19 +243,33 @@ pub fn apply(
             }
         }
         write_file(&md, text.as_bytes(), false)?;
-        write_file(&json, serde_json::to_string_pretty(&report)?.as_bytes(), false)?;
+        write_file(
+            &json,
+            serde_json::to_string_pretty(&report)?.as_bytes(),
+            false,
+        )?;
         Ok(Applied { report, problems })
     })
 }
 
 /// Verifies the tree under `export_dir` against the cluster; writes `verify.md`/`verify.json`.
-pub fn verify(rt: &tokio::runtime::Runtime, c: &ClusterArgs, export_dir: &Path) -> Result<(VerifyReport, PathBuf)> {
+pub fn verify(
+    rt: &tokio::runtime::Runtime,
+    c: &ClusterArgs,
+    export_dir: &Path,
+) -> Result<(VerifyReport, PathBuf)> {
     rt.block_on(async {
         let client = client(c).await?;
-        let report = verify_tree(&client, export_dir, &VerifyOptions::default()).await.context("verifying")?;
+        let report = verify_tree(&client, export_dir, &VerifyOptions::default())
+            .await
+            .context("verifying")?;
         let (md, json) = ksdm_model::OutputLayout::new(export_dir).verify_reports();
         write_file(&md, report.to_markdown().as_bytes(), false)?;
-        write_file(&json, serde_json::to_string_pretty(&report)?.as_bytes(), false)?;
+        write_file(
+            &json,
+            serde_json::to_string_pretty(&report)?.as_bytes(),
+            false,
+        )?;
         Ok((report, md))
     })
 }

@@ -6,9 +6,9 @@ use std::path::Path;
 use anyhow::Result;
 use ksdm_convert::select::Selector;
 use ksdm_convert::{ConvertOptions, SecretValues, Selection};
+use ksdm_model::Outcome;
 use ksdm_run::convert::{ConvertEvent, ConvertPlan};
 pub use ksdm_run::convert::{Converted, Formats, Mode};
-use ksdm_model::Outcome;
 use ksdm_sink::Report;
 
 use crate::args::{ConvertArgs, FailOnArg, ReportFormatArg, SecretValuesArg, SourceArgs};
@@ -23,7 +23,11 @@ pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
         },
         developer_role: a.developer_role.clone(),
         default_workspace: a.default_workspace.clone(),
-        creator: if a.creator == "keep" { ksdm_convert::CreatorPolicy::Keep } else { ksdm_convert::CreatorPolicy::Owner },
+        creator: if a.creator == "keep" {
+            ksdm_convert::CreatorPolicy::Keep
+        } else {
+            ksdm_convert::CreatorPolicy::Owner
+        },
         selection: Selection {
             only: a.only.iter().map(|s| Selector::parse(s)).collect(),
             exclude: a.exclude.iter().map(|s| Selector::parse(s)).collect(),
@@ -54,7 +58,11 @@ pub struct Inputs<'a> {
 impl<'a> Inputs<'a> {
     /// Unsharded.
     pub fn new(source: &'a SourceArgs, convert: &'a ConvertArgs) -> Self {
-        Inputs { source, convert, shard: None }
+        Inputs {
+            source,
+            convert,
+            shard: None,
+        }
     }
 }
 
@@ -99,8 +107,20 @@ pub fn export(
     formats: Formats,
     fail_on: Option<FailOnArg>,
 ) -> Result<i32> {
-    let command = if mode == Mode::Export { "export" } else { "assess" };
-    let c = run_conversion(&Inputs::new(source, convert), out, mode, no_progress, command, false, formats)?;
+    let command = if mode == Mode::Export {
+        "export"
+    } else {
+        "assess"
+    };
+    let c = run_conversion(
+        &Inputs::new(source, convert),
+        out,
+        mode,
+        no_progress,
+        command,
+        false,
+        formats,
+    )?;
     print_result(&c.report, out, mode, formats);
     if c.report.failed() {
         return Ok(exit::ITEMS_FAILED);
@@ -112,7 +132,11 @@ pub fn export(
             FailOnArg::Failed => Outcome::Failed,
         };
         if c.report.reaches(threshold) {
-            println!("result:       --fail-on {}: at least one item is {} or worse", t.as_str(), threshold.label());
+            println!(
+                "result:       --fail-on {}: at least one item is {} or worse",
+                t.as_str(),
+                threshold.label()
+            );
             return Ok(exit::THRESHOLD);
         }
     }
@@ -125,7 +149,10 @@ pub fn print_result(report: &Report, out: &Path, mode: Mode, formats: Formats) {
     if mode == Mode::Export {
         println!("v3.0 objects: {}", layout.resources().display());
         if layout.jenkins_repairs().is_dir() {
-            println!("job repairs:  {} (jobs held back: the v3.0 parser cannot read them)", layout.jenkins_repairs().display());
+            println!(
+                "job repairs:  {} (jobs held back: the v3.0 parser cannot read them)",
+                layout.jenkins_repairs().display()
+            );
         }
     }
     let mut files = Vec::new();
@@ -140,7 +167,15 @@ pub fn print_result(report: &Report, out: &Path, mode: Mode, formats: Formats) {
     }
     files.push(layout.credential_usage_csv());
     for (n, f) in files.iter().enumerate() {
-        println!("{}{}", if n == 0 { "report:       " } else { "              " }, f.display());
+        println!(
+            "{}{}",
+            if n == 0 {
+                "report:       "
+            } else {
+                "              "
+            },
+            f.display()
+        );
     }
     let tasks = report.manual_tasks().len();
     if tasks > 0 {

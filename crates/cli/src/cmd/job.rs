@@ -19,18 +19,36 @@ pub fn job(a: &JobArgs) -> Result<i32> {
         ("--in-job", "the Job sets it"),
         ("--kubeconfig", "the pod uses its ServiceAccount"),
     ] {
-        if args.iter().any(|x| x == flag || x.starts_with(&format!("{flag}="))) {
-            return Err(RunError::Usage(format!("{flag} is not for the forwarded migrate arguments: {why}")).into());
+        if args
+            .iter()
+            .any(|x| x == flag || x.starts_with(&format!("{flag}=")))
+        {
+            return Err(RunError::Usage(format!(
+                "{flag} is not for the forwarded migrate arguments: {why}"
+            ))
+            .into());
         }
     }
-    let parsed = Cli::try_parse_from(std::iter::once("ks-devops-migrate".to_string()).chain(args.iter().cloned()))
-        .map_err(|e| RunError::Usage(format!("the migrate arguments after `--` are not valid: {}", e.render())))?;
+    let parsed = Cli::try_parse_from(
+        std::iter::once("ks-devops-migrate".to_string()).chain(args.iter().cloned()),
+    )
+    .map_err(|e| {
+        RunError::Usage(format!(
+            "the migrate arguments after `--` are not valid: {}",
+            e.render()
+        ))
+    })?;
     let Command::Migrate(m) = parsed.command else {
-        return Err(RunError::Usage("the arguments after `--` must be migrate flags".into()).into());
+        return Err(
+            RunError::Usage("the arguments after `--` must be migrate flags".into()).into(),
+        );
     };
     m.source.spec()?;
     if m.dry_run || m.no_apply {
-        return Err(RunError::Usage("--dry-run and --no-apply make no sense in a Job that applies".into()).into());
+        return Err(RunError::Usage(
+            "--dry-run and --no-apply make no sense in a Job that applies".into(),
+        )
+        .into());
     }
     if let Some(n) = a.shards {
         if n == 0 {
@@ -40,7 +58,9 @@ pub fn job(a: &JobArgs) -> Result<i32> {
     // The backup store must outlive the pod.
     ksdm_run::job::check_store(&m.store.store, a.backup_pvc.as_deref())?;
     if a.backup_pvc.is_some() && !m.store.store.starts_with("s3://") {
-        let default = args.iter().all(|x| x != "--store" && !x.starts_with("--store="));
+        let default = args
+            .iter()
+            .all(|x| x != "--store" && !x.starts_with("--store="));
         if default {
             args.extend(["--store".to_string(), JOB_BACKUP_MOUNT.to_string()]);
         } else if !std::path::Path::new(&m.store.store).starts_with(JOB_BACKUP_MOUNT) {
@@ -56,7 +76,10 @@ pub fn job(a: &JobArgs) -> Result<i32> {
     opts.shards = a.shards;
     opts.indexed = a.indexed;
     opts.env_from_secret = a.env_from_secret.clone();
-    opts.backup_volume = a.backup_pvc.clone().map(|claim| (claim, JOB_BACKUP_MOUNT.to_string()));
+    opts.backup_volume = a
+        .backup_pvc
+        .clone()
+        .map(|claim| (claim, JOB_BACKUP_MOUNT.to_string()));
     print!("{}", job_manifests(&opts));
     Ok(exit::OK)
 }

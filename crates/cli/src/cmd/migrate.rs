@@ -17,17 +17,26 @@ use crate::exit;
 pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
     if a.dry_run {
         if cluster::sample_without_kubeconfig(&a.cluster, a.source.sample, "migrate --dry-run") {
-        return Ok(exit::USAGE);
-    }
-        return plan_inner(&a.source, &a.convert, &a.out, &a.cluster, no_progress, "migrate --dry-run");
+            return Ok(exit::USAGE);
+        }
+        return plan_inner(
+            &a.source,
+            &a.convert,
+            &a.out,
+            &a.cluster,
+            no_progress,
+            "migrate --dry-run",
+        );
     }
     match migrate_run(a, no_progress) {
         Ok((code, totals)) if a.in_job => Ok(finish_in_job(code, &totals)),
         Ok((code, _)) => Ok(code),
         Err(e) if a.in_job => {
             let code = ksdm_run::exit_code_of(&e);
-            let _ =
-                ksdm_run::job::write_termination_message(&format!("exit {code}: {}", ksdm_run::anyhow_chain_text(&e)));
+            let _ = ksdm_run::job::write_termination_message(&format!(
+                "exit {code}: {}",
+                ksdm_run::anyhow_chain_text(&e)
+            ));
             Err(e)
         }
         Err(e) => Err(e),
@@ -36,8 +45,11 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
 
 /// In a Job: the totals go to the termination message; "items failed" exits 0 (not retried).
 fn finish_in_job(code: i32, totals: &str) -> i32 {
-    let verdict =
-        if code == exit::ITEMS_FAILED { "ITEMS FAILED (see the report and the journal ConfigMap)" } else { "OK" };
+    let verdict = if code == exit::ITEMS_FAILED {
+        "ITEMS FAILED (see the report and the journal ConfigMap)"
+    } else {
+        "OK"
+    };
     let text = format!("{verdict}: {totals} (exit {code})");
     if let Err(e) = ksdm_run::job::write_termination_message(&text) {
         eprintln!("ks-devops-migrate: cannot write the termination message: {e}");
@@ -64,8 +76,20 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
     backup::preflight_store(&rt, &a.store)?;
 
     let started = std::time::Instant::now();
-    let inputs = Inputs { source: &a.source, convert: &a.convert, shard };
-    let c = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "migrate", true, Formats::ALL)?;
+    let inputs = Inputs {
+        source: &a.source,
+        convert: &a.convert,
+        shard,
+    };
+    let c = run_conversion(
+        &inputs,
+        &a.out,
+        Mode::Export,
+        no_progress,
+        "migrate",
+        true,
+        Formats::ALL,
+    )?;
     println!("[1-3/6] read, converted and wrote the v3.0 objects");
     print_result(&c.report, &a.out, Mode::Export, Formats::ALL);
     let mut totals = c.report.summary_line();
@@ -92,7 +116,10 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         }
         None => {
             let run_id = super::new_run_id();
-            let key = identity.as_deref().map(ksdm_backup::DecryptionKey::from_identity_file).transpose()?;
+            let key = identity
+                .as_deref()
+                .map(ksdm_backup::DecryptionKey::from_identity_file)
+                .transpose()?;
             let log = format!(
                 "ks-devops-migrate {} migrate run {run_id}\ninputs: {}\nconversion: {}\nconversion took {:.1}s\n",
                 env!("CARGO_PKG_VERSION"),
@@ -110,9 +137,17 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
                 extra_sources: extra,
             };
             let m = backup::take(&rt, &c, &a.out, t)?;
-            println!("[4/6] backup {} written and verified in {} ({} files)", m.run_id, a.store.store, m.files.len());
+            println!(
+                "[4/6] backup {} written and verified in {} ({} files)",
+                m.run_id,
+                a.store.store,
+                m.files.len()
+            );
             if let Some(p) = &identity {
-                println!("      backup key (age identity, keep it safe): {}", p.display());
+                println!(
+                    "      backup key (age identity, keep it safe): {}",
+                    p.display()
+                );
                 println!(
                     "      restore: ks-devops-migrate restore {} --store {} --identity-file {} --to-dir DIR",
                     m.run_id,
@@ -137,7 +172,14 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
                  rerun with --kubeconfig FILE to apply"
             );
         }
-        return Ok((if c.report.failed() { exit::ITEMS_FAILED } else { exit::OK }, totals));
+        return Ok((
+            if c.report.failed() {
+                exit::ITEMS_FAILED
+            } else {
+                exit::OK
+            },
+            totals,
+        ));
     }
     let applied = cluster::apply(&rt, &a.cluster, &a.out, &run_id, false, no_progress)?;
     for p in &applied.problems {
@@ -145,15 +187,31 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
     }
     if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
         return Err(RunError::Preflight {
-            what: format!("the cluster is not ready; nothing was applied: {}", applied.problems.join("; ")),
+            what: format!(
+                "the cluster is not ready; nothing was applied: {}",
+                applied.problems.join("; ")
+            ),
             source: None,
         }
         .into());
     }
     println!("[5-6/6] applied: {}", applied.report.summary_line());
-    println!("        details: {}", ksdm_model::OutputLayout::new(&a.out).apply_reports(false).0.display());
+    println!(
+        "        details: {}",
+        ksdm_model::OutputLayout::new(&a.out)
+            .apply_reports(false)
+            .0
+            .display()
+    );
     totals = format!("{totals}; applied: {}", applied.report.summary_line());
-    Ok((if c.report.failed() || !applied.ok() { exit::ITEMS_FAILED } else { exit::OK }, totals))
+    Ok((
+        if c.report.failed() || !applied.ok() {
+            exit::ITEMS_FAILED
+        } else {
+            exit::OK
+        },
+        totals,
+    ))
 }
 
 /// `plan`.
@@ -161,7 +219,14 @@ pub fn plan(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     if cluster::sample_without_kubeconfig(&a.cluster, a.source.sample, "plan") {
         return Ok(exit::USAGE);
     }
-    plan_inner(&a.source, &a.convert, &a.out, &a.cluster, no_progress, "plan")
+    plan_inner(
+        &a.source,
+        &a.convert,
+        &a.out,
+        &a.cluster,
+        no_progress,
+        "plan",
+    )
 }
 
 fn plan_inner(
@@ -177,7 +242,19 @@ fn plan_inner(
     let shard = c.shard()?;
     let rt = super::runtime()?;
     cluster::preflight_cluster(&rt, c)?;
-    let conv = run_conversion(&Inputs { source, convert, shard }, out, Mode::Export, no_progress, command, false, Formats::ALL)?;
+    let conv = run_conversion(
+        &Inputs {
+            source,
+            convert,
+            shard,
+        },
+        out,
+        Mode::Export,
+        no_progress,
+        command,
+        false,
+        Formats::ALL,
+    )?;
     print_result(&conv.report, out, Mode::Export, Formats::ALL);
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress)?;
@@ -185,8 +262,18 @@ fn plan_inner(
         eprintln!("ks-devops-migrate: {p}");
     }
     println!("plan (nothing written): {}", applied.report.summary_line());
-    println!("diffs: {}", ksdm_model::OutputLayout::new(out).apply_reports(true).0.display());
-    Ok(if conv.report.failed() || !applied.ok() { exit::ITEMS_FAILED } else { exit::OK })
+    println!(
+        "diffs: {}",
+        ksdm_model::OutputLayout::new(out)
+            .apply_reports(true)
+            .0
+            .display()
+    );
+    Ok(if conv.report.failed() || !applied.ok() {
+        exit::ITEMS_FAILED
+    } else {
+        exit::OK
+    })
 }
 
 /// `verify`.
@@ -198,10 +285,26 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
     let rt = super::runtime()?;
-    let inputs = Inputs { source: &a.source, convert: &a.convert, shard };
-    let _conv = run_conversion(&inputs, &a.out, Mode::Export, no_progress, "verify", false, Formats::ALL)?;
+    let inputs = Inputs {
+        source: &a.source,
+        convert: &a.convert,
+        shard,
+    };
+    let _conv = run_conversion(
+        &inputs,
+        &a.out,
+        Mode::Export,
+        no_progress,
+        "verify",
+        false,
+        Formats::ALL,
+    )?;
     let (report, md) = cluster::verify(&rt, &a.cluster, &a.out)?;
     println!("verify: {}", report.summary_line());
     println!("details: {} (and verify.json)", md.display());
-    Ok(if report.is_clean() { exit::OK } else { exit::ITEMS_FAILED })
+    Ok(if report.is_clean() {
+        exit::OK
+    } else {
+        exit::ITEMS_FAILED
+    })
 }

@@ -15,7 +15,15 @@ use crate::args::{Cli, Command};
 pub fn run(cli: Cli) -> Result<i32> {
     let np = cli.no_progress;
     match cli.command {
-        Command::Export(a) => export::export(&a.source, &a.convert, &a.out, export::Mode::Export, np, export::Formats::ALL, None),
+        Command::Export(a) => export::export(
+            &a.source,
+            &a.convert,
+            &a.out,
+            export::Mode::Export,
+            np,
+            export::Formats::ALL,
+            None,
+        ),
         Command::Assess(a) => export::export(
             &a.source,
             &a.convert,
@@ -36,7 +44,11 @@ pub fn run(cli: Cli) -> Result<i32> {
 
 /// A runtime for the async parts (S3, Kubernetes).
 pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().context("starting the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
 }
 
 /// A new run id (sortable, valid as a label value), shared by the backup and the provenance label.

@@ -16,12 +16,20 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
     if let Some(dir) = &a.jenkins_files {
         let s = match rt.block_on(async {
             let store = backup::store(&a.store).await?;
-            restore_jenkins_files(store.as_ref(), &a.run, key.as_ref(), dir).await.map_err(anyhow::Error::from)
+            restore_jenkins_files(store.as_ref(), &a.run, key.as_ref(), dir)
+                .await
+                .map_err(anyhow::Error::from)
         }) {
             Ok(s) => s,
             Err(e) => return Ok(unusable(&e)),
         };
-        println!("{} Jenkins files ({} bytes) of backup {} written to {}", s.files, s.bytes, s.run_id, s.dir.display());
+        println!(
+            "{} Jenkins files ({} bytes) of backup {} written to {}",
+            s.files,
+            s.bytes,
+            s.run_id,
+            s.dir.display()
+        );
         println!("copy them into JENKINS_HOME (same relative paths) with Jenkins stopped, then start Jenkins");
         return Ok(exit::OK);
     }
@@ -38,20 +46,31 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
     };
     let s = match rt.block_on(async {
         let store = backup::store(&a.store).await?;
-        restore_to_dir(store.as_ref(), &a.run, key.as_ref(), &dir).await.map_err(anyhow::Error::from)
+        restore_to_dir(store.as_ref(), &a.run, key.as_ref(), &dir)
+            .await
+            .map_err(anyhow::Error::from)
     }) {
         Ok(s) => s,
         Err(e) => return Ok(unusable(&e)),
     };
     if a.to_dir.is_some() {
-        println!("{} files ({} bytes) of backup {} unpacked into {}", s.files, s.bytes, s.run_id, dir.display());
+        println!(
+            "{} files ({} bytes) of backup {} unpacked into {}",
+            s.files,
+            s.bytes,
+            s.run_id,
+            dir.display()
+        );
         return Ok(exit::OK);
     }
     let run_id = super::new_run_id();
     let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true)?;
     if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
         return Err(ksdm_run::RunError::Preflight {
-            what: format!("the cluster is not ready; nothing was restored: {}", applied.problems.join("; ")),
+            what: format!(
+                "the cluster is not ready; nothing was restored: {}",
+                applied.problems.join("; ")
+            ),
             source: None,
         }
         .into());
@@ -62,10 +81,18 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
     print!("{}", applied.report.to_markdown());
     println!(
         "{}: {}",
-        if a.dry_run { "restore plan (nothing written)" } else { "restored" },
+        if a.dry_run {
+            "restore plan (nothing written)"
+        } else {
+            "restored"
+        },
         applied.report.summary_line()
     );
-    Ok(if applied.ok() { exit::OK } else { exit::ITEMS_FAILED })
+    Ok(if applied.ok() {
+        exit::OK
+    } else {
+        exit::ITEMS_FAILED
+    })
 }
 
 /// A backup that cannot be opened, read or trusted (wrong key, damaged, incomplete): named on

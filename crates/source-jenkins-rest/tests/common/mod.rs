@@ -20,7 +20,8 @@ pub const PROJECT_C: &str = "project-c";
 
 pub const PIPELINE_XML: &str = "<?xml version=\"1.1\" encoding=\"UTF-8\"?><flow-definition plugin=\"workflow-job\"><description>esc &#x1b; \r\n kept  </description><definition class=\"org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition\"><script>node { echo 'hi' }</script><sandbox>true</sandbox></definition></flow-definition>";
 pub const MULTIBRANCH_XML: &str = "<?xml version='1.1' encoding='UTF-8'?>\n<org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject plugin=\"workflow-multibranch@2.21\">\n  <description></description>\n</org.jenkinsci.plugins.workflow.multibranch.WorkflowMultiBranchProject>\n";
-pub const FREESTYLE_XML: &str = "<?xml version='1.1' encoding='UTF-8'?>\n<project>\n  <builders/>\n</project>";
+pub const FREESTYLE_XML: &str =
+    "<?xml version='1.1' encoding='UTF-8'?>\n<project>\n  <builders/>\n</project>";
 pub const PLAIN_FOLDER_XML: &str = "<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.hudson.plugins.folder.Folder plugin=\"cloudbees-folder@6.9\"><description>nested</description></com.cloudbees.hudson.plugins.folder.Folder>";
 
 pub fn ssh_key() -> String {
@@ -33,31 +34,86 @@ pub fn build_home(dir: &Path) -> HomeBuilder {
     home.folder(
         PROJECT_A,
         &[
-            CredentialSpec::UsernamePassword { id: "github-id".into(), username: "bot".into(), password: "pa$$ wörd".into() },
-            CredentialSpec::SshKey { id: "ssh.Key_1".into(), username: "git".into(), passphrase: Some("pp".into()), private_key: ssh_key() },
-            CredentialSpec::SshKey { id: "ssh-nopass".into(), username: "git".into(), passphrase: None, private_key: "k1\u{c}k2\n".into() },
-            CredentialSpec::SecretText { id: "sonar token".into(), secret: "t0k\n".into() },
-            CredentialSpec::Kubeconfig { id: "kubeconfig".into(), content: "apiVersion: v1\nkind: Config\n".into() },
-            CredentialSpec::SecretFile { id: "a-file".into() },
+            CredentialSpec::UsernamePassword {
+                id: "github-id".into(),
+                username: "bot".into(),
+                password: "pa$$ wörd".into(),
+            },
+            CredentialSpec::SshKey {
+                id: "ssh.Key_1".into(),
+                username: "git".into(),
+                passphrase: Some("pp".into()),
+                private_key: ssh_key(),
+            },
+            CredentialSpec::SshKey {
+                id: "ssh-nopass".into(),
+                username: "git".into(),
+                passphrase: None,
+                private_key: "k1\u{c}k2\n".into(),
+            },
+            CredentialSpec::SecretText {
+                id: "sonar token".into(),
+                secret: "t0k\n".into(),
+            },
+            CredentialSpec::Kubeconfig {
+                id: "kubeconfig".into(),
+                content: "apiVersion: v1\nkind: Config\n".into(),
+            },
+            CredentialSpec::SecretFile {
+                id: "a-file".into(),
+            },
         ],
     )
     .expect("folder A");
-    home.job(PROJECT_A, "pipeline-1", PIPELINE_XML).expect("job");
-    home.job(PROJECT_A, "Multi_Branch", MULTIBRANCH_XML).expect("job");
-    home.job(PROJECT_A, "nested folder", PLAIN_FOLDER_XML).expect("job");
-    home.job(PROJECT_A, "freestyle", FREESTYLE_XML).expect("job");
+    home.job(PROJECT_A, "pipeline-1", PIPELINE_XML)
+        .expect("job");
+    home.job(PROJECT_A, "Multi_Branch", MULTIBRANCH_XML)
+        .expect("job");
+    home.job(PROJECT_A, "nested folder", PLAIN_FOLDER_XML)
+        .expect("job");
+    home.job(PROJECT_A, "freestyle", FREESTYLE_XML)
+        .expect("job");
     // Not children of the project: generated branches, a nested folder's own jobs, a directory
     // without config.xml.
-    home.file(&format!("jobs/{PROJECT_A}/jobs/Multi_Branch/branches/master/config.xml"), PIPELINE_XML.as_bytes()).unwrap();
-    home.file(&format!("jobs/{PROJECT_A}/jobs/nested folder/jobs/deep/config.xml"), PIPELINE_XML.as_bytes()).unwrap();
-    home.file(&format!("jobs/{PROJECT_A}/jobs/not-an-item/nextBuildNumber"), b"1").unwrap();
-    home.file(&format!("jobs/{PROJECT_A}/jobs/pipeline-1/builds/1/log"), b"log").unwrap();
+    home.file(
+        &format!("jobs/{PROJECT_A}/jobs/Multi_Branch/branches/master/config.xml"),
+        PIPELINE_XML.as_bytes(),
+    )
+    .unwrap();
+    home.file(
+        &format!("jobs/{PROJECT_A}/jobs/nested folder/jobs/deep/config.xml"),
+        PIPELINE_XML.as_bytes(),
+    )
+    .unwrap();
+    home.file(
+        &format!("jobs/{PROJECT_A}/jobs/not-an-item/nextBuildNumber"),
+        b"1",
+    )
+    .unwrap();
+    home.file(
+        &format!("jobs/{PROJECT_A}/jobs/pipeline-1/builds/1/log"),
+        b"log",
+    )
+    .unwrap();
 
     home.folder_with_domains(
         PROJECT_B,
         &[
-            (None, &[CredentialSpec::SecretText { id: "token".into(), secret: "ünï-secret".into() }]),
-            (Some("github.com"), &[CredentialSpec::UsernamePassword { id: "gh".into(), username: "u".into(), password: "p2".into() }]),
+            (
+                None,
+                &[CredentialSpec::SecretText {
+                    id: "token".into(),
+                    secret: "ünï-secret".into(),
+                }],
+            ),
+            (
+                Some("github.com"),
+                &[CredentialSpec::UsernamePassword {
+                    id: "gh".into(),
+                    username: "u".into(),
+                    password: "p2".into(),
+                }],
+            ),
         ],
     )
     .expect("folder B");
@@ -65,9 +121,15 @@ pub fn build_home(dir: &Path) -> HomeBuilder {
     home.job(PROJECT_B, "A-upper", PIPELINE_XML).expect("job");
 
     home.folder(PROJECT_C, &[]).expect("folder C");
-    home.top_level_item("init-job", PIPELINE_XML).expect("init-job");
-    home.top_level_item("top-multibranch", MULTIBRANCH_XML).expect("mb");
-    home.file("jobs/top-multibranch/branches/feature%2Fx/config.xml", PIPELINE_XML.as_bytes()).unwrap();
+    home.top_level_item("init-job", PIPELINE_XML)
+        .expect("init-job");
+    home.top_level_item("top-multibranch", MULTIBRANCH_XML)
+        .expect("mb");
+    home.file(
+        "jobs/top-multibranch/branches/feature%2Fx/config.xml",
+        PIPELINE_XML.as_bytes(),
+    )
+    .unwrap();
     home
 }
 
@@ -79,7 +141,9 @@ pub fn start(dir: &Path) -> JenkinsDouble {
 /// Client options for `double` with short timeouts and fast retries.
 pub fn options(double: &JenkinsDouble) -> JenkinsOptions {
     let mut opts = JenkinsOptions::new(&double.url(), double.user()).expect("options");
-    opts.token = Some(ksdm_model::Plaintext::from_string(double.token().to_owned()));
+    opts.token = Some(ksdm_model::Plaintext::from_string(
+        double.token().to_owned(),
+    ));
     opts.timeout = Duration::from_secs(5);
     opts.retries = 2;
     opts.backoff_base = Duration::from_millis(10);
@@ -99,10 +163,16 @@ pub async fn read_all(client: &JenkinsClient) -> Vec<Result<JenkinsFolder, Jenki
 /// What the offline reader yields for `dir`.
 pub fn offline(dir: &Path) -> Vec<JenkinsFolder> {
     let home = ksdm_source::jenkins_home::JenkinsHome::open(dir).expect("open home");
-    home.folders().expect("folders").collect::<Result<Vec<_>, _>>().expect("offline read")
+    home.folders()
+        .expect("folders")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("offline read")
 }
 
 /// Position of top-level item `name` in the (name-ordered) results for `dir`.
 pub fn index_of(dir: &Path, name: &str) -> usize {
-    offline(dir).iter().position(|f| f.name == name).expect("item in home")
+    offline(dir)
+        .iter()
+        .position(|f| f.name == name)
+        .expect("item in home")
 }

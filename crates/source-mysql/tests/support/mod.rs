@@ -21,13 +21,17 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-
 /// The MariaDB/MySQL command-line client (`mariadb`, else `mysql`) from PATH.
 pub fn client_program() -> &'static str {
     static PROGRAM: OnceLock<&'static str> = OnceLock::new();
     PROGRAM.get_or_init(|| {
         for p in ["mariadb", "mysql"] {
-            if Command::new(p).arg("--version").output().map(|o| o.status.success()).unwrap_or(false) {
+            if Command::new(p)
+                .arg("--version")
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+            {
                 return p;
             }
         }
@@ -40,7 +44,12 @@ pub fn dump_program() -> &'static str {
     static PROGRAM: OnceLock<&'static str> = OnceLock::new();
     PROGRAM.get_or_init(|| {
         for p in ["mysqldump", "mariadb-dump"] {
-            if Command::new(p).arg("--version").output().map(|o| o.status.success()).unwrap_or(false) {
+            if Command::new(p)
+                .arg("--version")
+                .output()
+                .map(|o| o.status.success())
+                .unwrap_or(false)
+            {
                 return p;
             }
         }
@@ -51,7 +60,16 @@ pub fn dump_program() -> &'static str {
 /// Runs the client as root over TCP with `args`, feeding `stdin`.
 pub fn client(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(client_program())
-        .args(["--protocol=TCP", "-h", HOST, "-P", &PORT.to_string(), "-u", "root", "--default-character-set=utf8mb4"])
+        .args([
+            "--protocol=TCP",
+            "-h",
+            HOST,
+            "-P",
+            &PORT.to_string(),
+            "-u",
+            "root",
+            "--default-character-set=utf8mb4",
+        ])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -61,7 +79,9 @@ pub fn client(args: &[&str], stdin: &[u8]) -> Output {
     if let Some(mut input) = child.stdin.take() {
         input.write_all(stdin).expect("write to the mariadb client");
     }
-    child.wait_with_output().expect("wait for the mariadb client")
+    child
+        .wait_with_output()
+        .expect("wait for the mariadb client")
 }
 
 /// Runs SQL as root (optionally in database `db`); panics with the client's stderr on failure.
@@ -85,7 +105,11 @@ pub fn query(db: Option<&str>, statement: &str) -> String {
         args.push(d);
     }
     let out = client(&args, statement.as_bytes());
-    assert!(out.status.success(), "query failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "query failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -97,7 +121,10 @@ pub fn ensure_server() {
             return;
         }
         let script = repo().join("scripts/ensure-mariadb.sh");
-        let out = Command::new("bash").arg(&script).output().expect("run ensure-mariadb.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .output()
+            .expect("run ensure-mariadb.sh");
         assert!(
             out.status.success() && client(&["-e", "SELECT 1"], b"").status.success(),
             "MariaDB is not available on {HOST}:{PORT} even after {}: {}",
@@ -138,7 +165,10 @@ impl TestDb {
     /// An empty database (no tables).
     pub fn empty() -> Self {
         ensure_server();
-        let db = TestDb { name: unique_name(), kubesphere: unique_name() };
+        let db = TestDb {
+            name: unique_name(),
+            kubesphere: unique_name(),
+        };
         sql(
             None,
             &format!("CREATE DATABASE `{}` DEFAULT CHARACTER SET utf8mb4 DEFAULT COLLATE utf8mb4_unicode_ci;", db.name),
@@ -150,7 +180,11 @@ impl TestDb {
     /// Flyway order with `devops`/`kubesphere` renamed to the test databases.
     /// `workspace_bindings` rows `(workspace, project_id)` are put into `workspace_dp_bindings`
     /// and `projects_before_v03` SQL runs before V0_3 (so its back-fill is exercised).
-    pub fn with_schema(generation: Generation, before_v03: &str, workspace_bindings: &[(&str, &str)]) -> Self {
+    pub fn with_schema(
+        generation: Generation,
+        before_v03: &str,
+        workspace_bindings: &[(&str, &str)],
+    ) -> Self {
         let db = TestDb::empty();
         sql(
             None,
@@ -204,10 +238,23 @@ impl TestDb {
     /// Dumps the database with the real `mysqldump` into `path`.
     pub fn dump_to(&self, path: &Path) {
         let out = Command::new(dump_program())
-            .args(["--protocol=TCP", "-h", HOST, "-P", &PORT.to_string(), "-u", "root", &self.name])
+            .args([
+                "--protocol=TCP",
+                "-h",
+                HOST,
+                "-P",
+                &PORT.to_string(),
+                "-u",
+                "root",
+                &self.name,
+            ])
             .output()
             .expect("run mysqldump");
-        assert!(out.status.success(), "mysqldump failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "mysqldump failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         std::fs::write(path, &out.stdout).expect("write the dump");
     }
 }
@@ -217,8 +264,11 @@ impl Drop for TestDb {
         // Best effort, also while unwinding: never panic here.
         let _ = client(
             &["--batch"],
-            format!("DROP DATABASE IF EXISTS `{}`; DROP DATABASE IF EXISTS `{}`;", self.name, self.kubesphere)
-                .as_bytes(),
+            format!(
+                "DROP DATABASE IF EXISTS `{}`; DROP DATABASE IF EXISTS `{}`;",
+                self.name, self.kubesphere
+            )
+            .as_bytes(),
         );
     }
 }
@@ -232,7 +282,9 @@ pub struct TestUser {
 impl TestUser {
     /// Creates `<unique>@'%'` and `@'localhost'` with `password`, allowed to read `db`.
     pub fn create(password: &str, db: &TestDb) -> Self {
-        let user = TestUser { name: unique_name() };
+        let user = TestUser {
+            name: unique_name(),
+        };
         for host in ["%", "localhost", "127.0.0.1"] {
             sql(
                 None,
@@ -259,7 +311,8 @@ impl Drop for TestUser {
 
 /// A v2.1 DDL file from `../shared/fixtures/mysql` (tests using it start with `require_shared!`).
 fn read_fixture(name: &str) -> String {
-    let bytes = ksdm_test_fixtures::read(&format!("mysql/{name}")).expect("shared fixtures present");
+    let bytes =
+        ksdm_test_fixtures::read(&format!("mysql/{name}")).expect("shared fixtures present");
     String::from_utf8(bytes).unwrap_or_else(|e| panic!("fixture {name} is not UTF-8: {e}"))
 }
 
