@@ -1,4 +1,4 @@
-//! Jenkins folder credential → v3.0 credential `Secret` (`spec/target-v30.md` §4, §6).
+//! Jenkins folder credential → v3.0 credential `Secret` (`docs/v30-objects.md` §4, §6).
 //!
 //! Values are decrypted offline (`ksdm-secret`). The `credential.devops.kubesphere.io/autosync`
 //! annotation is never written: without it the v3.0 controller never overwrites an existing

@@ -1,4 +1,4 @@
-//! v2.1 `project_membership` row → v3.0 `RoleBinding` (`spec/target-v30.md` §5).
+//! v2.1 `project_membership` row → v3.0 `RoleBinding` (`docs/v30-objects.md` §5).
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! Kubernetes naming rules (DNS-1123) and display-name sanitising (`spec/target-v30.md` §6).
+//! Kubernetes naming rules (DNS-1123) and display-name sanitising (`docs/v30-objects.md` §6).
 
 /// Maximum length of a DNS-1123 label (Namespace names, and so DevOpsProject names).
 pub const DNS1123_LABEL_MAX: usize = 63;

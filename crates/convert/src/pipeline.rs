@@ -1,4 +1,4 @@
-//! Jenkins job `config.xml` → v3.0 `Pipeline` (`spec/target-v30.md` §3, §6, §7).
+//! Jenkins job `config.xml` → v3.0 `Pipeline` (`docs/v30-objects.md` §3, §6, §7).
 //!
 //! The spec is exactly what the v3.0 controller parses out of the same file (the parser lives in
 //! [`crate::v30_parse`]), so the controller finds nothing to rewrite.

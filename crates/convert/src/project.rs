@@ -1,4 +1,4 @@
-//! v2.1 `project` row → v3.0 `DevOpsProject` (`spec/target-v30.md` §2, §6).
+//! v2.1 `project` row → v3.0 `DevOpsProject` (`docs/v30-objects.md` §2, §6).
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
-//! What a v3.0 controller rewrite of a pipeline job would drop (`spec/target-v30.md` §7.2, §7.3;
-//! `spec/migration.md` R7), as findings with stable codes.
+//! What a v3.0 controller rewrite of a pipeline job would drop (`docs/v30-objects.md` §7.2,
+//! §7.3), as findings with stable codes.
 //!
 //! The controller leaves a job alone while the Pipeline spec equals its parse; the losses below
 //! happen on the first rewrite — after any later edit of the Pipeline in KubeSphere, or whenever

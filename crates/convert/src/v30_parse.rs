@@ -1,5 +1,5 @@
 //! Pipeline job `config.xml` → v3.0 [`PipelineSpec`], exactly as the KubeSphere v3.0.0
-//! controller's parser reads it (`spec/target-v30.md` §7.1, §7.3; Go
+//! controller's parser reads it (`docs/v30-objects.md` §7.1, §7.3; Go
 //! `pkg/simple/client/devops/jenkins/pipeline_internal.go`, `github.com/beevik/etree` v1.1.0).
 //!
 //! The spec this module produces is the "no-op" spec: equal to what the controller parses from the

@@ -1,6 +1,6 @@
 //! A project folder's `config.xml` as Jenkins 2.176 (cloudbees-folder 6.9, credentials 2.3.0)
 //! saves it, with the project's credentials in the folder credential store
-//! (`spec/source-v21.md` §4.3). Secret fields are encrypted in the `{…}` new format.
+//! (`docs/v21-sources.md` §4.3). Secret fields are encrypted in the `{…}` new format.
 
 use ksdm_secret::SecretKey;
 use rand::RngCore;

@@ -1,6 +1,6 @@
 //! Other `JENKINS_HOME` files of a KubeSphere v2.1 Jenkins that a migrator meets but does not
 //! migrate: the root `config.xml` with the role-strategy membership mirror
-//! (`spec/source-v21.md` §2.6), the JCasC `init-job`, items created in the Jenkins UI (a freestyle
+//! (`docs/v21-sources.md` §2.5), the JCasC `init-job`, items created in the Jenkins UI (a freestyle
 //! job, a "Pipeline script from SCM" job), Jenkins-generated branch jobs and build records.
 
 use crate::xml::{document, Dialect, El};

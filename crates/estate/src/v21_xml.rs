@@ -1,5 +1,5 @@
 //! The KubeSphere v2.1.1 pipeline `config.xml` generators, `createPipelineConfigXml` and
-//! `createMultiBranchPipelineConfigXml` (`spec/source-v21.md` §3.4–3.5), as the bytes Jenkins
+//! `createMultiBranchPipelineConfigXml` (`docs/v21-sources.md` §3.4–3.5), as the bytes Jenkins
 //! stores for a KubeSphere-created job (dialect 1), plus the Jenkins re-saved form of a plain
 //! pipeline (dialect 2).
 //!

@@ -4,7 +4,7 @@
 //!   Jenkins passed through `XMLUtils.safeTransform` and stored verbatim: double-quoted
 //!   `<?xml version="1.1" encoding="UTF-8"?>` immediately followed by the root, empty elements as
 //!   `<x/>`, text with `&`, `<`, `>` escaped, CR kept raw, other control characters that XML 1.0
-//!   forbids as `&#x..;` references (`spec/source-v21.md` §3.2, dialect 1).
+//!   forbids as `&#x..;` references (`docs/v21-sources.md` §3.2, dialect 1).
 //! * [`Dialect::XStream`] — a file re-saved by Jenkins (XStream `PrettyPrintWriter`, XML 1.1):
 //!   single-quoted declaration and a newline, empty strings as `<x></x>`, empty objects as `<x/>`,
 //!   text with `& < > " '` escaped and CR as `&#xd;` (dialect 2).

@@ -1,4 +1,4 @@
-//! A small owned element tree over `quick-xml` for Jenkins XML (`spec/source-v21.md` §3.3).
+//! A small owned element tree over `quick-xml` for Jenkins XML (`docs/v21-sources.md` §3.3).
 //!
 //! What it accepts and how it reads:
 //! * XML 1.1 declarations (single or double quoted) and a UTF-8 byte-order mark;

@@ -1,6 +1,6 @@
 //! KubeSphere v2.1 records: MySQL rows and what is read from Jenkins.
 //!
-//! Field meanings are in `spec/source-v21.md` §2 (MySQL) and §3–4 (Jenkins).
+//! Field meanings are in `docs/v21-sources.md` §2 (MySQL) and §3–4 (Jenkins).
 
 use serde::{Deserialize, Serialize};
 

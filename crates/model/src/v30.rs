@@ -1,5 +1,5 @@
 //! KubeSphere v3.0 objects with the exact JSON names of `devops.kubesphere.io/v1alpha3`
-//! (`spec/target-v30.md` §3.1).
+//! (`docs/v30-objects.md` §3.1).
 //!
 //! Optional scalars follow Go's `omitempty`: empty strings, `false` and `0` are not serialised,
 //! and sub-objects are `Option`s (present even as `{}` when the XML element exists). Equality of

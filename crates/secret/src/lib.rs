@@ -1,6 +1,6 @@
 //! # ksdm-secret
 //!
-//! Jenkins `hudson.util.Secret` handling, exactly as specified in `spec/source-v21.md` §5:
+//! Jenkins `hudson.util.Secret` handling, as described in `docs/v21-sources.md` §5:
 //!
 //! * [`derive_key`] — `secrets/master.key` + `secrets/hudson.util.Secret` → `K_secret` (§5.2);
 //! * [`decrypt`] / [`decrypt_with_fallback`] — a stored value → the text Jenkins would use, in

@@ -1,5 +1,5 @@
 //! Folder credentials' metadata from the credentials store API
-//! (`GET /job/<p>/credentials/store/folder/domain/_/api/json?depth=2`, source-v21 §4.1).
+//! (`GET /job/<p>/credentials/store/folder/domain/_/api/json?depth=2`, `docs/v21-sources.md` §4.1).
 //!
 //! The API never returns secret values: this is what is left of a folder's credentials when
 //! its `config.xml` cannot be read, and a cross-check of what the `config.xml` holds.

@@ -1,7 +1,7 @@
 //! # ksdm-source-jenkins-rest
 //!
 //! Reads a running KubeSphere v2.1 Jenkins (2.176) over its REST API with results identical to
-//! the offline `ksdm_source::jenkins_home::JenkinsHome` reader (`spec/source-v21.md` §3.1,
+//! the offline `ksdm_source::jenkins_home::JenkinsHome` reader (`docs/v21-sources.md` §3.1,
 //! §4.1, §5.8):
 //!
 //! | what | endpoint |

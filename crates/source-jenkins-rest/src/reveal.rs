@@ -1,4 +1,4 @@
-//! The opt-in script-console path (source-v21 §5.8): a read-only Groovy script posted to
+//! The opt-in script-console path (`docs/v21-sources.md` §5.8): a read-only Groovy script posted to
 //! `/scriptText` that prints every project folder credential's decrypted fields as JSON, and
 //! the parser of its output.
 

@@ -1,6 +1,6 @@
 //! # ksdm-source-mysql
 //!
-//! Reads a **running** KubeSphere v2.1 MySQL `devops` database (spec `source-v21.md` §2) into
+//! Reads a **running** KubeSphere v2.1 MySQL `devops` database (`docs/v21-sources.md` §2) into
 //! [`ksdm_model::v21::MysqlData`], with the same result as the offline reader of a `mysqldump`
 //! of that database (`ksdm_source::mysqldump`):
 //!

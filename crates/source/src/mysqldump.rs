@@ -1,4 +1,4 @@
-//! Reader of a `mysqldump` of the KubeSphere v2.1 `devops` database (spec `source-v21.md` §2).
+//! Reader of a `mysqldump` of the KubeSphere v2.1 `devops` database (`docs/v21-sources.md` §2).
 //!
 //! The dump is read statement by statement with a small lexer that splits on the statement
 //! delimiter (`;`, or whatever a `DELIMITER` line sets) outside `'…'`/`"…"` strings (with
