@@ -176,6 +176,17 @@ async fn unreachable_cluster_garbage_kubeconfig_and_missing_rights_stop_before_a
         show(&o)
     );
 
+    // `verify` (read-only) stops the same way, before reading the estate.
+    let o = h
+        .run(&["verify", "--sample", "--kubeconfig", "dead.yaml"])
+        .await;
+    assert_eq!(o.status.code(), Some(5), "{}", show(&o));
+    assert!(
+        texts(&o).1.contains("dead.yaml") && texts(&o).1.contains("not reachable"),
+        "{}",
+        show(&o)
+    );
+
     std::fs::write(h.path().join("garbage.yaml"), "this: [is not a kubeconfig").expect("write");
     let o = h
         .run(&["migrate", "--sample", "--kubeconfig", "garbage.yaml"])

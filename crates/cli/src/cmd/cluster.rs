@@ -253,6 +253,32 @@ pub fn apply(
 }
 
 /// Verifies the tree under `export_dir` against the cluster; writes `verify.md`/`verify.json`.
+/// Connects and asks the API server for its version, so an unusable cluster stops a read-only
+/// command (`verify`) before the estate is read (exit 5). Unlike [`preflight_cluster`] it asks
+/// for no write permissions.
+pub fn check_reachable(
+    rt: &tokio::runtime::Runtime,
+    c: &ClusterArgs,
+) -> Result<(), ksdm_run::RunError> {
+    use ksdm_run::RunError;
+    let what = match &c.kubeconfig {
+        Some(k) => format!("cluster check (kubeconfig {})", k.display()),
+        None => "cluster check".to_string(),
+    };
+    rt.block_on(async {
+        let client = client(c)
+            .await
+            .map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
+        client.apiserver_version().await.map_err(|e| {
+            RunError::preflight(
+                format!("{what}: the Kubernetes API server is not reachable"),
+                e,
+            )
+        })?;
+        Ok(())
+    })
+}
+
 pub fn verify(
     rt: &tokio::runtime::Runtime,
     c: &ClusterArgs,

@@ -285,6 +285,8 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
     let rt = super::runtime()?;
+    // An unusable cluster stops verify before the estate is read (exit 5).
+    cluster::check_reachable(&rt, &a.cluster)?;
     let inputs = Inputs {
         source: &a.source,
         convert: &a.convert,
