@@ -12,7 +12,9 @@
 //!   autosync annotation is never set. Provenance on every write. Dry run = same traversal, no writes.
 //! * [`Journal`] — JSON-lines progress (+ ConfigMap mirror, read back by a new pod: [`mirror`]) for resume and R16 protection.
 //! * [`verify_plan`] / [`verify_tree`] — missing / different / extra.
-//! * [`job_manifests`] — ServiceAccount, least-privilege RBAC and the (sharded) Job.
+//!
+//! The in-cluster Job manifests (ServiceAccount, RBAC, Job) are written by `ksdm-run`
+//! (`ksdm_run::job_manifests`).
 //!
 //! The library never prints; progress goes to a [`Progress`] channel of [`ApplyEvent`]s.
 //! Build the client with [`connect`] (kube's own retry off; this crate retries with [`RetryPolicy`]).
@@ -24,7 +26,6 @@ pub mod compare;
 pub mod connect;
 pub mod engine;
 pub mod error;
-pub mod job;
 pub mod journal;
 pub mod mirror;
 pub mod object;
@@ -45,7 +46,6 @@ pub use connect::{
 };
 pub use engine::apply_plan;
 pub use error::{ApplyError, ClusterError, JournalError, PlanError};
-pub use job::{job_manifests, JobOptions};
 pub use journal::{running_in_cluster, ConfigMapMirror, Journal, JournalEntry};
 pub use object::{DesiredObject, ObjectKind};
 pub use options::{ApplyOptions, ExistingPolicy, NamespaceWait, SsaMode};

@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 use clap::Parser;
-use ksdm_apply::{job_manifests, JobOptions};
 use ksdm_run::RunError;
+use ksdm_run::{job_manifests, JobOptions};
 
 use crate::args::{Cli, Command, JobArgs, JOB_BACKUP_MOUNT};
 use crate::exit;

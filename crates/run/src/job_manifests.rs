@@ -1,7 +1,7 @@
 //! Manifests to run the migration in the cluster: ServiceAccount, least-privilege ClusterRole +
 //! binding, a Role for the journal ConfigMaps (in the Job's namespace only), and the Job (or Jobs, when sharded).
 //!
-//! Sharding: pod `i` of `N` migrates the projects whose [`crate::shard_of`] is `i`. An Indexed
+//! Sharding: pod `i` of `N` migrates the projects whose [`ksdm_apply::shard_of`] is `i`. An Indexed
 //! Job (`completionMode: Indexed`) needs Kubernetes 1.21+; KubeSphere 3.0 runs on 1.15–1.18, where
 //! the plain per-shard Job list (one Job per shard, `indexed: false`) is the way. Rerunning is a
 //! plain rerun of the same Job(s) (delete and apply again): the journal ConfigMap and the
@@ -31,7 +31,7 @@ pub struct JobOptions {
     /// A Secret whose keys become environment variables (database and Jenkins credentials), if any.
     pub env_from_secret: Option<String>,
     /// Name of the journal ConfigMap (the per-project journal ConfigMaps are named after it; see
-    /// [`crate::mirror`]).
+    /// [`ksdm_apply::mirror`]).
     pub journal_configmap: String,
     /// A PersistentVolumeClaim for a folder backup store: `(claim name, mount path)`.
     pub backup_volume: Option<(String, String)>,

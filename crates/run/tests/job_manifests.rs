@@ -1,6 +1,6 @@
 //! In-cluster Job manifests (snapshots).
 
-use ksdm_apply::{job_manifests, JobOptions};
+use ksdm_run::{job_manifests, JobOptions};
 
 fn opts() -> JobOptions {
     let mut o = JobOptions::new(
