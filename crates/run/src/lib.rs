@@ -14,6 +14,7 @@ pub mod convert;
 pub mod error;
 pub mod exit;
 pub mod job;
+pub mod repair_jenkins;
 pub mod sources;
 pub mod spool;
 
