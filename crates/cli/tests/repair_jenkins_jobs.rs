@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use cluster_support::*;
-use ksdm_test_jenkins::{DoubleConfig, JenkinsDouble};
+use ksdm_test_jenkins::{DoubleConfig, FaultAction, FaultRule, JenkinsDouble};
 
 const PROJECT: &str = "project-W4zNlwJLzgRB";
 const NS: &str = "project-w4znlwjlzgrb";
@@ -182,6 +182,51 @@ async fn repaired_job_is_posted_after_the_backup_and_migrated() {
         std::fs::read_to_string(restored.join(original)).unwrap(),
         NO_DESCRIPTION
     );
+    double.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_post_keeps_only_that_job_held_back() {
+    let (tmp, home, double, h) = setup().await;
+    let other = "refused-job";
+    let dir = home.join(format!("jobs/{PROJECT}/jobs/{other}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.xml"), NO_DESCRIPTION).unwrap();
+    let rule = double.faults().add(
+        FaultRule::path_contains(&format!("{other}/config.xml"), FaultAction::Status(403))
+            .method("POST"),
+    );
+    let o = migrate(&h, tmp.path(), &double, &["--repair-jenkins-jobs"]).await;
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    assert!(double.faults().fired(rule) >= 1);
+    let (stdout, _) = texts(&o);
+    assert!(
+        stdout.contains(&format!(
+            "POST /job/{PROJECT}/job/{other}/config.xml: FAILED"
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!(
+        "POST /job/{PROJECT}/job/{JOB}/config.xml: repaired config.xml posted"
+    )));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(h.server.controller_restarts(), 0);
+    // The accepted one is migrated; the refused one is unchanged in Jenkins and held back.
+    assert!(pipeline(&h).is_some());
+    assert!(h
+        .server
+        .get_object("devops.kubesphere.io/v1alpha3", "Pipeline", Some(NS), other)
+        .is_none());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.xml")).unwrap(),
+        NO_DESCRIPTION
+    );
+    assert!(h
+        .out()
+        .join(format!(
+            "jenkins-repairs/jobs/{PROJECT}/jobs/{other}/config.xml"
+        ))
+        .is_file());
     double.shutdown();
 }
 
