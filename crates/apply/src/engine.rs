@@ -705,16 +705,27 @@ impl Engine<'_> {
                 .rv(&existing);
         }
         let fields = cmp.differing.join(", ");
+        // An object an earlier run created (our run-id label) that no journal here knows (another
+        // --out, another machine, a fresh pod): ours, not someone else's; still not overwritten
+        // without updating existing objects.
+        let origin = match run_id_of(&existing) {
+            Some(id) if self.journal.and_then(|j| j.last_done(key)).is_none() => {
+                format!(
+                    "ours from run {id} (created by an earlier run this journal does not know); "
+                )
+            }
+            _ => String::new(),
+        };
         if obj.kind == ObjectKind::RoleBinding && cmp.differing.iter().any(|f| f == "roleRef") {
             return Step::new(
                 Action::Conflict,
-                format!("differs in {fields}; roleRef cannot be changed in place and this tool never deletes: left alone"),
+                format!("{origin}differs in {fields}; roleRef cannot be changed in place and this tool never deletes: left alone"),
             )
             .diff(cmp.diff)
             .rv(&existing);
         }
         if self.opts.existing == ExistingPolicy::Keep {
-            return Step::new(Action::Conflict, format!("exists and differs in {fields}: left alone (update existing objects to change it)"))
+            return Step::new(Action::Conflict, format!("{origin}exists and differs in {fields}: left alone (update existing objects to change it)"))
                 .diff(cmp.diff)
                 .rv(&existing);
         }

@@ -267,6 +267,12 @@ async fn dry_run_writes_nothing_and_shows_diffs() {
         .find(|o| o.key == "Pipeline/p1/build")
         .unwrap();
     assert_eq!(b.action, Action::Conflict);
+    // No journal knows the object, but it carries our run-id label: ours from run "real".
+    assert!(
+        b.message.starts_with("ours from run real ") && b.message.contains("left alone"),
+        "{}",
+        b.message
+    );
     assert!(
         b.diff
             .as_deref()
@@ -291,6 +297,38 @@ async fn dry_run_writes_nothing_and_shows_diffs() {
     );
     assert_eq!(writes(&server), 0);
     assert!(plan_update.to_markdown().contains("```diff"));
+
+    // The same object without our label is someone else's: a plain conflict.
+    let mut foreign = server
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "Pipeline",
+            Some("p1"),
+            "build",
+        )
+        .unwrap();
+    let meta = foreign["metadata"].as_object_mut().unwrap();
+    meta.remove("resourceVersion");
+    meta.remove("labels");
+    server.delete_object(
+        "devops.kubesphere.io/v1alpha3",
+        "Pipeline",
+        Some("p1"),
+        "build",
+    );
+    server.insert_object(foreign).unwrap();
+    let plan_foreign = bounded(
+        "plan foreign",
+        apply_plan(&client, &plan, &opts, None, &Progress::none()),
+    )
+    .await;
+    let b = plan_foreign
+        .per_object
+        .iter()
+        .find(|o| o.key == "Pipeline/p1/build")
+        .unwrap();
+    assert_eq!(b.action, Action::Conflict);
+    assert!(b.message.starts_with("exists and differs"), "{}", b.message);
     server.shutdown().await;
 }
 

@@ -341,6 +341,11 @@ pub struct MigrateArgs {
     /// Stop after export and backup even when a cluster is configured.
     #[arg(long)]
     pub no_apply: bool,
+    /// With a live Jenkins (--jenkins-url): after the backup is written and verified, post the
+    /// repaired config.xml of every job held back (written to <out>/jenkins-repairs/) to
+    /// Jenkins, then migrate those jobs' Pipelines from the repaired files.
+    #[arg(long)]
+    pub repair_jenkins_jobs: bool,
     /// Running as a Kubernetes Job (set by the manifests of `job`): a run whose items failed
     /// exits 0 so the Job does not repeat it, and writes its totals to the termination message
     /// (/dev/termination-log, or $KSDM_TERMINATION_LOG).

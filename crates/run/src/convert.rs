@@ -41,6 +41,8 @@ pub struct ConvertPlan {
     pub command: String,
     /// Which report files to write.
     pub formats: Formats,
+    /// Notes the caller adds to the report (e.g. the repaired jobs posted to Jenkins).
+    pub extra_notes: Vec<String>,
 }
 
 /// Which report files to write (`credential-usage.csv` is always written).
@@ -179,6 +181,7 @@ pub fn run_conversion(
         .run_errors
         .extend(write_errors.into_inner().expect("lock"));
     report.notes.extend(summary.notes);
+    report.notes.extend(plan.extra_notes.iter().cloned());
     report.ignored_top_level_items = summary.ignored_top_level_items;
     report.finish();
     let layout = tree.layout();

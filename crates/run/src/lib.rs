@@ -17,6 +17,7 @@ pub mod error;
 pub mod exit;
 pub mod job;
 pub mod job_manifests;
+pub mod repair_jenkins;
 pub mod sources;
 pub mod spool;
 

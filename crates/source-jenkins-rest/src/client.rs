@@ -223,6 +223,23 @@ impl JenkinsClient {
         revealed
     }
 
+    /// Replaces the configuration of the job `names` (folder path, then the job) with `xml`:
+    /// `POST /job/<folder>/job/<job>/config.xml` with the raw XML as body, the CSRF crumb and
+    /// the session cookie that came with it. Jenkins keeps the posted file as it is.
+    pub async fn post_job_config(&self, names: &[&str], xml: &[u8]) -> Result<(), JenkinsError> {
+        let headers = self.crumb_headers().await?;
+        let label = names.join("/");
+        let request = Request::PostBody {
+            body: xml,
+            content_type: "application/xml",
+            headers,
+        };
+        self.transport
+            .post_form(&label, &paths::config_xml(names), &request)
+            .await?;
+        Ok(())
+    }
+
     /// Headers for a POST: the crumb (`Jenkins-Crumb: …`) and the session cookie that came with
     /// it, or none when Jenkins has no crumb issuer (404).
     async fn crumb_headers(&self) -> Result<HeaderMap, JenkinsError> {

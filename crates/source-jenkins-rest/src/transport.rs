@@ -40,13 +40,22 @@ pub(crate) enum Request<'a> {
         /// Extra headers (crumb, cookie).
         headers: HeaderMap,
     },
+    /// `POST` of a raw body (an item's `config.xml`) with extra headers.
+    PostBody {
+        /// The bytes sent as they are.
+        body: &'a [u8],
+        /// `Content-Type` of the body.
+        content_type: &'static str,
+        /// Extra headers (crumb, cookie).
+        headers: HeaderMap,
+    },
 }
 
 impl Request<'_> {
     fn method(&self) -> &'static str {
         match self {
             Request::Get => "GET",
-            Request::PostForm { .. } => "POST",
+            Request::PostForm { .. } | Request::PostBody { .. } => "POST",
         }
     }
 }
@@ -154,7 +163,7 @@ impl Transport {
         self.execute(item, &url, &Request::Get, true).await
     }
 
-    /// `POST` of a form that must succeed (2xx).
+    /// `POST` that must succeed (2xx).
     pub async fn post_form(
         &self,
         item: &str,
@@ -244,6 +253,16 @@ impl Transport {
                 .post(url.clone())
                 .headers(headers.clone())
                 .form(form),
+            Request::PostBody {
+                body,
+                content_type,
+                headers,
+            } => self
+                .client
+                .post(url.clone())
+                .headers(headers.clone())
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
+                .body(body.to_vec()),
         };
         if let Some(auth) = &self.auth {
             builder = builder.header(AUTHORIZATION, auth.clone());

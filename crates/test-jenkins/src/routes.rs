@@ -8,6 +8,7 @@
 //! | `GET /job/<p>/credentials/store/folder/domain/<d>/api/json` | `DomainWrapper` JSON (folders only) |
 //! | `GET /crumbIssuer/api/json` | `{"_class","crumb","crumbRequestField":"Jenkins-Crumb"}` + session cookie; 404 when crumbs are off |
 //! | `POST /scriptText` (form `script`) | the reveal script's JSON; 400 for any other script |
+//! | `POST /job/<p>/…/config.xml` (raw XML body) | 200; the file is replaced and served from then on |
 //!
 //! The `tree` and `depth` parameters are accepted and ignored (answers always have the fields
 //! the client asks for). Anything else is 404.
@@ -108,8 +109,16 @@ async fn script_text(State(shared): State<Arc<Shared>>, Form(form): Form<ScriptF
 }
 
 /// `/job/<a>/job/<b>/<tail>`.
-async fn item_endpoint(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
+async fn item_endpoint(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> Response {
     let not_found = || error_page(StatusCode::NOT_FOUND, "Not Found");
+    if method == Method::POST {
+        return post_config(&shared, &uri, &body);
+    }
     if method != Method::GET {
         return error_page(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }
@@ -155,6 +164,38 @@ async fn item_endpoint(State(shared): State<Arc<Shared>>, method: Method, uri: U
             }
         }
         _ => not_found(),
+    }
+}
+
+/// `POST /job/<p>/…/config.xml`: replaces the item's configuration (auth and crumb were
+/// checked by the front layer). Jenkins rejects a body that is not XML with 500; so does the
+/// double, for a body that does not start like an XML document.
+fn post_config(shared: &Shared, uri: &Uri, body: &[u8]) -> Response {
+    let not_found = || error_page(StatusCode::NOT_FOUND, "Not Found");
+    let Some(segments) = crate::server::decode_segments(uri.path()) else {
+        return not_found();
+    };
+    let (names, tail) = split_item_path(&segments);
+    if names.is_empty() || tail != ["config.xml"] {
+        return error_page(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+    }
+    let Some(item) = home::resolve(&shared.config.home, &names) else {
+        return not_found();
+    };
+    let text = String::from_utf8_lossy(body);
+    if !text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('<')
+    {
+        return error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the posted configuration is not XML",
+        );
+    }
+    match std::fs::write(item.config_path(), body) {
+        Ok(()) => StatusCode::OK.into_response(),
+        Err(e) => error_page(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
     }
 }
 

@@ -156,6 +156,7 @@ pub fn apply(
     run_id: &str,
     dry_run: bool,
     no_progress: bool,
+    notes: &[String],
 ) -> Result<Applied> {
     rt.block_on(async {
         let mut problems = Vec::new();
@@ -225,7 +226,7 @@ pub fn apply(
             }
             bar.finish_and_clear();
         });
-        let report = apply_plan(
+        let mut report = apply_plan(
             &client,
             &plan,
             &opts,
@@ -233,6 +234,7 @@ pub fn apply(
             &Progress::channel(tx),
         )
         .await;
+        report.notes.extend(notes.iter().cloned());
         let _ = watcher.await;
         let (md, json) = ksdm_model::OutputLayout::new(export_dir).apply_reports(dry_run);
         let mut text = report.to_markdown();

@@ -53,6 +53,8 @@ pub struct Inputs<'a> {
     pub convert: &'a ConvertArgs,
     /// `(index, shards)`.
     pub shard: Option<(u32, u32)>,
+    /// Notes added to the report.
+    pub extra_notes: Vec<String>,
 }
 
 impl<'a> Inputs<'a> {
@@ -62,6 +64,7 @@ impl<'a> Inputs<'a> {
             source,
             convert,
             shard: None,
+            extra_notes: Vec::new(),
         }
     }
 }
@@ -84,6 +87,7 @@ pub fn run_conversion(
         keep_files,
         command: command.to_string(),
         formats,
+        extra_notes: inputs.extra_notes.clone(),
     };
     let bar = progress::projects(0, no_progress);
     let on_event = |e: ConvertEvent| match e {

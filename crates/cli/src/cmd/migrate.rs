@@ -62,6 +62,12 @@ fn finish_in_job(code: i32, totals: &str) -> i32 {
 
 fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
     // The plan, before any I/O.
+    if a.repair_jenkins_jobs && a.source.jenkins_url.is_none() {
+        return Err(RunError::Usage(
+            "--repair-jenkins-jobs posts the repaired config.xml files to a live Jenkins: give --jenkins-url URL (with a Jenkins home, copy the files from <out>/jenkins-repairs/ yourself)".into(),
+        )
+        .into());
+    }
     a.source.spec()?;
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
@@ -80,6 +86,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         source: &a.source,
         convert: &a.convert,
         shard,
+        extra_notes: Vec::new(),
     };
     let c = run_conversion(
         &inputs,
@@ -159,6 +166,43 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         }
     };
 
+    // With --repair-jenkins-jobs: the originals are in the verified backup; hand Jenkins the
+    // repaired files, then read the estate again so those jobs become Pipelines.
+    let mut c = c;
+    let mut posted_lines = Vec::new();
+    if a.repair_jenkins_jobs {
+        let posted = ksdm_run::repair_jenkins::post_repairs(&c.sources, &a.out)?;
+        if posted.is_empty() {
+            println!(
+                "[4/6] --repair-jenkins-jobs: no job was held back; nothing posted to Jenkins"
+            );
+        } else {
+            let lines: Vec<String> = posted.iter().map(|p| p.line()).collect();
+            for l in &lines {
+                println!("[4/6] {l}");
+            }
+            let again = Inputs {
+                source: &a.source,
+                convert: &a.convert,
+                shard,
+                extra_notes: lines.clone(),
+            };
+            c = run_conversion(
+                &again,
+                &a.out,
+                Mode::Export,
+                no_progress,
+                "migrate --repair-jenkins-jobs",
+                false,
+                Formats::ALL,
+            )?;
+            println!("[4/6] read and converted again after the repairs");
+            print_result(&c.report, &a.out, Mode::Export, Formats::ALL);
+            totals = c.report.summary_line();
+            posted_lines = lines;
+        }
+    }
+
     // Steps 5 and 6: apply, then the role bindings (the engine applies them last per project).
     if !apply {
         if a.source.sample && !a.no_apply {
@@ -181,7 +225,15 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
             totals,
         ));
     }
-    let applied = cluster::apply(&rt, &a.cluster, &a.out, &run_id, false, no_progress)?;
+    let applied = cluster::apply(
+        &rt,
+        &a.cluster,
+        &a.out,
+        &run_id,
+        false,
+        no_progress,
+        &posted_lines,
+    )?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
     }
@@ -247,6 +299,7 @@ fn plan_inner(
             source,
             convert,
             shard,
+            extra_notes: Vec::new(),
         },
         out,
         Mode::Export,
@@ -257,7 +310,7 @@ fn plan_inner(
     )?;
     print_result(&conv.report, out, Mode::Export, Formats::ALL);
     let run_id = super::new_run_id();
-    let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress)?;
+    let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress, &[])?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
     }
@@ -291,6 +344,7 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
         source: &a.source,
         convert: &a.convert,
         shard,
+        extra_notes: Vec::new(),
     };
     let _conv = run_conversion(
         &inputs,

@@ -64,7 +64,7 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
     let run_id = super::new_run_id();
-    let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true)?;
+    let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true, &[])?;
     if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
         return Err(ksdm_run::RunError::Preflight {
             what: format!(
