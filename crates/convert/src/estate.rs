@@ -782,21 +782,11 @@ impl FolderCtx<'_> {
         // Jobs whose config.xml was refused (over a size limit, not a regular file) fail alone.
         for r in &folder.refused {
             if let Some(job) = &r.job {
-                let f = Finding::error(
-                    "pipeline.config-unreadable",
-                    format!(
-                        "pipeline job `{job}`: config.xml was not read: {}",
-                        r.reason
-                    ),
+                let why = format!(
+                    "pipeline job `{job}`: config.xml was not read: {}",
+                    r.reason
                 );
-                out.items.push(item(
-                    ItemKind::Pipeline,
-                    p,
-                    job,
-                    None,
-                    Outcome::Failed,
-                    vec![f],
-                ));
+                out.items.push(unreadable_job(p, job, why));
             }
         }
 
@@ -853,20 +843,17 @@ impl FolderCtx<'_> {
             }
         }
         for (name, reason) in &folder.unreadable_jobs {
-            let f = Finding::error(
-                "pipeline.config-unreadable",
-                format!("the job's config.xml cannot be read: {reason}"),
-            );
-            out.items.push(item(
-                ItemKind::Pipeline,
-                p,
-                name,
-                None,
-                Outcome::Failed,
-                vec![f],
-            ));
+            let why = format!("the job's config.xml cannot be read: {reason}");
+            out.items.push(unreadable_job(p, name, why));
         }
     }
+}
+
+/// A pipeline whose `config.xml` could not be read (an I/O or HTTP error, a size limit, not a
+/// regular file): it fails alone, under one finding code, with `why`.
+fn unreadable_job(p: &Project, job: &str, why: String) -> ItemReport {
+    let f = Finding::error("pipeline.config-unreadable", why);
+    item(ItemKind::Pipeline, p, job, None, Outcome::Failed, vec![f])
 }
 
 /// A credential Jenkins listed without values: to be recreated by hand.

@@ -94,10 +94,7 @@ pub fn preflight_cluster(
     c: &ClusterArgs,
 ) -> Result<(), ksdm_run::RunError> {
     use ksdm_run::RunError;
-    let what = match &c.kubeconfig {
-        Some(k) => format!("cluster preflight (kubeconfig {})", k.display()),
-        None => "cluster preflight".to_string(),
-    };
+    let what = step_label("cluster preflight", c);
     rt.block_on(async {
         let client = client(c)
             .await
@@ -255,6 +252,14 @@ pub fn apply(
 }
 
 /// Verifies the tree under `export_dir` against the cluster; writes `verify.md`/`verify.json`.
+/// `step`, naming the kubeconfig when one was given (for error messages).
+fn step_label(step: &str, c: &ClusterArgs) -> String {
+    match &c.kubeconfig {
+        Some(k) => format!("{step} (kubeconfig {})", k.display()),
+        None => step.to_string(),
+    }
+}
+
 /// Connects and asks the API server for its version, so an unusable cluster stops a read-only
 /// command (`verify`) before the estate is read (exit 5). Unlike [`preflight_cluster`] it asks
 /// for no write permissions.
@@ -263,10 +268,7 @@ pub fn check_reachable(
     c: &ClusterArgs,
 ) -> Result<(), ksdm_run::RunError> {
     use ksdm_run::RunError;
-    let what = match &c.kubeconfig {
-        Some(k) => format!("cluster check (kubeconfig {})", k.display()),
-        None => "cluster check".to_string(),
-    };
+    let what = step_label("cluster check", c);
     rt.block_on(async {
         let client = client(c)
             .await
