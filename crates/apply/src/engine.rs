@@ -11,6 +11,7 @@ use kube::Client;
 use serde_json::Value;
 
 use crate::cluster::Cluster;
+use crate::adopt::{installer_shape, Adoption, AdoptionSummary, Candidate, InstallerShape};
 use crate::compare::{compare, creation_diff};
 use crate::error::ClusterError;
 use crate::journal::{Journal, JournalEntry};
@@ -85,6 +86,16 @@ pub async fn apply_plan(
         ssa: AtomicBool::new(ssa),
         notes: Mutex::new(notes),
         workspaces_served,
+        adoption: Mutex::new(opts.adopt.as_ref().map(|a| AdoptionSummary {
+            backed_up_in: a.backed_up_in.clone(),
+            manual_tasks: a
+                .survey
+                .recreated_deleted
+                .iter()
+                .map(|r| r.task.clone())
+                .collect(),
+            ..AdoptionSummary::default()
+        })),
     };
     progress.emit(ApplyEvent::RunStarted {
         projects: plan.projects.len(),
@@ -130,6 +141,10 @@ pub async fn apply_plan(
         .notes
         .into_inner()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
+    report.adoption = engine
+        .adoption
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     report.recount();
     report
 }
@@ -165,6 +180,8 @@ struct Engine<'a> {
     notes: Mutex<Vec<String>>,
     /// The Workspace API is served, so each project's workspace can be checked.
     workspaces_served: bool,
+    /// What adoption did so far (with `opts.adopt`).
+    adoption: Mutex<Option<AdoptionSummary>>,
 }
 
 /// What reconciling one object produced.
@@ -663,6 +680,13 @@ impl Engine<'_> {
     }
 
     async fn reconcile_existing(&self, obj: &DesiredObject, key: &str, existing: Value) -> Step {
+        if let Some(adopt) = &self.opts.adopt {
+            if let Some(c) = adopt.survey.candidates.get(key) {
+                if installer_shape(obj.kind, &existing).is_some() {
+                    return self.adopt_existing(obj, key, existing, adopt, c).await;
+                }
+            }
+        }
         // The quick path (skip the comparison when neither side changed since a run that left
         // the object in place); never for a Secret, whose digest does not cover its values.
         if let Some(prev) = self
@@ -785,6 +809,146 @@ impl Engine<'_> {
             obj, key, existing, &desired, keep_data, &fields, data_note, cmp.diff,
         )
         .await
+    }
+
+    fn count_adoption(&self, f: impl FnOnce(&mut AdoptionSummary)) {
+        if let Some(a) = self
+            .adoption
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+        {
+            f(a);
+        }
+    }
+
+    /// Leaves an object of the installer's Job alone; `task` (if any) is a manual task.
+    fn leave_alone(&self, existing: &Value, cmp_diff: String, message: String, task: Option<String>) -> Step {
+        self.count_adoption(|a| {
+            a.left_alone += 1;
+            a.manual_tasks.extend(task);
+        });
+        Step::new(Action::Conflict, message).diff(cmp_diff).rv(existing)
+    }
+
+    /// Adopts (and repairs) an object that KubeSphere's migration Job wrote (see [`crate::adopt`]).
+    async fn adopt_existing(
+        &self,
+        obj: &DesiredObject,
+        key: &str,
+        existing: Value,
+        adopt: &Adoption,
+        c: &Candidate,
+    ) -> Step {
+        let cmp = compare(obj, &existing);
+        if cmp.is_equal() {
+            return Step::new(Action::Unchanged, "unchanged (written by KubeSphere's migration Job, equal to the export)").rv(&existing);
+        }
+        let fields = cmp.differing.join(", ");
+        let by_job = "written by KubeSphere's migration Job";
+        if resource_version(&existing).as_deref() != Some(c.resource_version.as_str()) {
+            return self.leave_alone(
+                &existing,
+                cmp.diff,
+                format!("{by_job}, but changed since the pre-repair backup (resourceVersion {} then): not adopted; rerun to back it up and adopt it", c.resource_version),
+                None,
+            );
+        }
+        let verb = if self.opts.dry_run { "would " } else { "" };
+        match c.shape {
+            InstallerShape::RoleBinding => {
+                return self.leave_alone(
+                    &existing,
+                    cmp.diff,
+                    format!("{by_job} and differs in {fields}: RoleBindings are reported, never changed or deleted"),
+                    None,
+                )
+            }
+            InstallerShape::EmptySecret if obj.placeholder_data => {
+                return self.leave_alone(
+                    &existing,
+                    cmp.diff,
+                    format!("{by_job} with empty values, and the snapshot has no values for it either: left alone"),
+                    Some(format!(
+                        "enter the values of credential {key} in the KubeSphere console (neither the installer's Job nor the snapshot has them)"
+                    )),
+                )
+            }
+            InstallerShape::Pipeline => {
+                let ns = obj.namespace.as_deref().unwrap_or_default();
+                let job = c.job.clone().unwrap_or_else(|| obj.name.clone());
+                let Some(jobs) = adopt.jobs.as_ref() else {
+                    return self.leave_alone(
+                        &existing,
+                        cmp.diff,
+                        format!("{by_job}; its Jenkins job must get the snapshot's config.xml back before the spec changes, and no live Jenkins was given: left alone"),
+                        Some(format!(
+                            "Pipeline {key}: rerun with --jenkins-url URL (the live Jenkins) so the snapshot's config.xml of job {ns}/{job} is put back before its spec is repaired"
+                        )),
+                    );
+                };
+                let Some(original) = jobs.original(ns, &job) else {
+                    return self.leave_alone(
+                        &existing,
+                        cmp.diff,
+                        format!("{by_job}; the snapshot has no config.xml for job {ns}/{job}: left alone"),
+                        None,
+                    );
+                };
+                if !c.job_is_original {
+                    let current = match jobs.current(ns, &job).await {
+                        Ok(x) => x,
+                        Err(e) => {
+                            return Step::new(Action::Failed, format!("cannot read job {ns}/{job} from {}: {e}; spec not changed", jobs.describe())).diff(cmp.diff)
+                        }
+                    };
+                    let current_sha = current.as_deref().map(|x| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(x)));
+                    if current.as_deref() == Some(&original[..]) {
+                        // Already back (an earlier, interrupted run): only the spec is left.
+                    } else if current_sha != c.job_sha256 {
+                        return self.leave_alone(
+                            &existing,
+                            cmp.diff,
+                            format!("{by_job}; job {ns}/{job} changed in Jenkins since the pre-repair backup: left alone; rerun to back it up and adopt it"),
+                            None,
+                        );
+                    } else if !self.opts.dry_run {
+                        if let Err(e) = jobs.put(ns, &job, &original).await {
+                            return Step::new(
+                                Action::Failed,
+                                format!("{by_job}; putting the snapshot's config.xml of job {ns}/{job} back into {} failed: {e}; spec not changed", jobs.describe()),
+                            )
+                            .diff(cmp.diff);
+                        }
+                        self.count_adoption(|a| a.jobs_restored += 1);
+                    } else {
+                        self.count_adoption(|a| a.jobs_restored += 1);
+                    }
+                }
+            }
+            InstallerShape::EmptySecret | InstallerShape::Project => {}
+        }
+        let what = match c.shape {
+            InstallerShape::EmptySecret => "filled the empty Secret with the snapshot's values (autosync not added)".to_string(),
+            InstallerShape::Pipeline if c.job_is_original => "the job already has the snapshot's config.xml; set the spec to its v3.0 parse".to_string(),
+            InstallerShape::Pipeline => "put the snapshot's config.xml back into Jenkins, then set the spec to its v3.0 parse".to_string(),
+            _ => format!("set {fields} to the export's"),
+        };
+        let message = format!("adopted from KubeSphere's migration Job: {verb}{what}; before: {}", adopt.backed_up_in);
+        if self.opts.dry_run {
+            self.count_adoption(|a| a.adopted += 1);
+            return Step::new(Action::Update, message).diff(cmp.diff).rv(&existing);
+        }
+        let desired = with_provenance(obj.body.clone(), &self.opts.run_id, &self.opts.tool_version);
+        let step = self
+            .replace_loop(obj, key, existing, &desired, false, &fields, "", cmp.diff)
+            .await;
+        if step.action == Action::Update {
+            self.count_adoption(|a| a.adopted += 1);
+            Step { message, ..step }
+        } else {
+            step
+        }
     }
 
     #[allow(clippy::too_many_arguments)]

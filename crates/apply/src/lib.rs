@@ -21,6 +21,7 @@
 
 #![deny(missing_docs)]
 
+pub mod adopt;
 pub mod cluster;
 pub mod compare;
 pub mod connect;
@@ -39,6 +40,7 @@ pub mod retry;
 pub mod rights;
 pub mod verify;
 
+pub use adopt::{survey, Adoption, AdoptionSummary, JenkinsJobs, Survey};
 pub use compare::{compare, Comparison};
 pub use connect::{
     connect, connect_described, connect_with_kubeconfig_yaml, install_crypto_provider,

@@ -77,6 +77,9 @@ pub struct ApplyOptions {
     pub conflict_retries: u32,
     /// Server-side apply usage.
     pub ssa: SsaMode,
+    /// Adopt and repair what KubeSphere's own migration Job wrote (`--adopt-installer-migration`):
+    /// only the candidates found before the backup ([`crate::adopt`]). `None` = never.
+    pub adopt: Option<crate::adopt::Adoption>,
 }
 
 impl ApplyOptions {
@@ -95,6 +98,7 @@ impl ApplyOptions {
             retry: RetryPolicy::default(),
             conflict_retries: 5,
             ssa: SsaMode::Auto,
+            adopt: None,
         }
     }
 }

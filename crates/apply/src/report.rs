@@ -120,6 +120,9 @@ pub struct ApplyReport {
     pub rights: Vec<RightsChange>,
     /// Run-level notes (e.g. journal or ConfigMap mirror problems, SSA fallback).
     pub notes: Vec<String>,
+    /// What `--adopt-installer-migration` did (absent without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub adoption: Option<crate::adopt::AdoptionSummary>,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -217,6 +220,19 @@ impl ApplyReport {
                     if r.widening { "**widening** " } else { "" },
                     r.message
                 ));
+            }
+        }
+        if let Some(a) = &self.adoption {
+            md.push_str(&format!(
+                "\n## Adopted from KubeSphere's migration Job\n\n{} objects adopted, {} Jenkins jobs restored to the snapshot's \
+                 config.xml, {} left alone; the state before every repair is in {}.\n",
+                a.adopted, a.jobs_restored, a.left_alone, a.backed_up_in
+            ));
+            if !a.manual_tasks.is_empty() {
+                md.push_str("\n### Manual tasks\n\n");
+                for t in &a.manual_tasks {
+                    md.push_str(&format!("- {t}\n"));
+                }
             }
         }
         if !self.notes.is_empty() {

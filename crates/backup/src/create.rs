@@ -147,6 +147,25 @@ pub async fn create_backup_with(
     .await??;
     upload(store, &run_id, name, sealed, encrypted, &mut files).await?;
 
+    // adopt/before.tar.gz[.age]: only when --adopt-installer-migration found something to repair.
+    if input
+        .export_dir
+        .join(layout::EXPORT_ADOPTION_BEFORE_DIR)
+        .is_dir()
+    {
+        let name = layout::adoption_before_archive(encrypted);
+        let recipients = protection.recipients(options.scrypt_work_factor)?;
+        let dir = temp_path.clone();
+        let export_dir = input.export_dir.to_path_buf();
+        let sealed = tokio::task::spawn_blocking(move || -> Result<Sealed, BackupError> {
+            let mut writer = ArchiveWriter::create(&dir, name, recipients.as_deref(), mtime)?;
+            writer.append_tree(&export_dir, layout::EXPORT_ADOPTION_BEFORE_DIR)?;
+            writer.finish()
+        })
+        .await??;
+        upload(store, &run_id, name, sealed, encrypted, &mut files).await?;
+    }
+
     // export/report.json, export/report.md (plain; optional)
     for (local, name) in [
         (layout::EXPORT_REPORT_JSON, layout::REPORT_JSON),

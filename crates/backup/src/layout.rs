@@ -5,6 +5,7 @@
 //! <store root>/<run-id>/source/mysql.json          MySQL rows read (plain: no secrets)
 //! <store root>/<run-id>/source/jenkins.tar.gz.age  Jenkins files read, incl. secrets/ (encrypted)
 //! <store root>/<run-id>/export/resources.tar.gz.age  generated YAML tree (encrypted)
+//! <store root>/<run-id>/adopt/before.tar.gz.age     what --adopt-installer-migration repairs, as it was (encrypted; only then)
 //! <store root>/<run-id>/export/report.json         report (plain)
 //! <store root>/<run-id>/export/report.md           report (plain)
 //! <store root>/<run-id>/run.log                    run log (plain)
@@ -27,6 +28,13 @@ pub const JENKINS_PLAIN: &str = "source/jenkins.tar.gz";
 pub const RESOURCES_ENCRYPTED: &str = "export/resources.tar.gz.age";
 /// The generated YAML tree archive, plaintext (only with an explicit insecure opt-in).
 pub const RESOURCES_PLAIN: &str = "export/resources.tar.gz";
+/// What `--adopt-installer-migration` repairs, as it was before (cluster objects, live Jenkins
+/// `config.xml`s), encrypted.
+pub const ADOPTION_BEFORE_ENCRYPTED: &str = "adopt/before.tar.gz.age";
+/// The same, plaintext (only with an explicit insecure opt-in).
+pub const ADOPTION_BEFORE_PLAIN: &str = "adopt/before.tar.gz";
+/// The folder of the export folder archived as the adoption's "before" state.
+pub const EXPORT_ADOPTION_BEFORE_DIR: &str = ksdm_model::output::ADOPTION_BEFORE;
 /// The JSON report of the export.
 pub const REPORT_JSON: &str = "export/report.json";
 /// The Markdown report of the export.
@@ -60,6 +68,15 @@ pub fn resources_archive(encrypted: bool) -> &'static str {
     }
 }
 
+/// Name of the adoption's "before" archive for the given encryption choice.
+pub fn adoption_before_archive(encrypted: bool) -> &'static str {
+    if encrypted {
+        ADOPTION_BEFORE_ENCRYPTED
+    } else {
+        ADOPTION_BEFORE_PLAIN
+    }
+}
+
 /// True for the names of the Jenkins archive (either form).
 pub fn is_jenkins_archive(name: &str) -> bool {
     name == JENKINS_ENCRYPTED || name == JENKINS_PLAIN
@@ -72,7 +89,10 @@ pub fn is_resources_archive(name: &str) -> bool {
 
 /// True for names that are gzip'd tar archives (checked to the end by verify).
 pub fn is_archive(name: &str) -> bool {
-    is_jenkins_archive(name) || is_resources_archive(name)
+    is_jenkins_archive(name)
+        || is_resources_archive(name)
+        || name == ADOPTION_BEFORE_ENCRYPTED
+        || name == ADOPTION_BEFORE_PLAIN
 }
 
 /// The key of a file of a run, relative to the store root: `<run-id>/<name>`.

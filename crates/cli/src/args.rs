@@ -284,6 +284,14 @@ pub struct ClusterArgs {
     /// … and apply only shard I (0-based; in an Indexed Job: $(JOB_COMPLETION_INDEX)).
     #[arg(long, value_name = "I", env = "JOB_COMPLETION_INDEX")]
     pub shard_index: Option<u32>,
+    /// (migrate, plan) Adopt and repair what KubeSphere's own `ks-devops-migration` Job wrote
+    /// during the upgrade: empty credential Secrets get the snapshot's values; Pipelines get
+    /// their job's original config.xml put back into the live Jenkins (--jenkins-url, with the
+    /// snapshot as the Jenkins source: --from-backup RUN), then the spec of its v3.0 parse;
+    /// DevOpsProjects get the export's labels and annotations. RoleBindings and recreated
+    /// deleted projects are only reported. Everything repaired is backed up first.
+    #[arg(long)]
+    pub adopt_installer_migration: bool,
 }
 
 /// Parses a duration: `90s`, `5m`, `1h`, `1m30s`, `1h 30m` (humantime), or plain seconds.

@@ -44,8 +44,12 @@ pub const JOURNAL: &str = "journal.jsonl";
 /// The age identity made for a `--sample` run.
 pub const BACKUP_IDENTITY: &str = "backup-identity.txt";
 
+/// What `--adopt-installer-migration` is about to repair, as found before the backup (the
+/// cluster objects and the live Jenkins `config.xml`s); archived into the backup.
+pub const ADOPTION_BEFORE: &str = "adoption-before";
+
 /// Every name this tool writes at the top of an output folder.
-pub const OWNED_NAMES: [&str; 14] = [
+pub const OWNED_NAMES: [&str; 15] = [
     RESOURCES,
     REPORT_MD,
     REPORT_JSON,
@@ -60,6 +64,7 @@ pub const OWNED_NAMES: [&str; 14] = [
     VERIFY_JSON,
     JOURNAL,
     BACKUP_IDENTITY,
+    ADOPTION_BEFORE,
 ];
 
 /// Paths inside one output folder.
@@ -95,6 +100,10 @@ impl OutputLayout {
     /// `DIR/report.json`.
     pub fn report_json(&self) -> PathBuf {
         self.file(REPORT_JSON)
+    }
+    /// `DIR/adoption-before/`.
+    pub fn adoption_before(&self) -> PathBuf {
+        self.file(ADOPTION_BEFORE)
     }
     /// `DIR/journal.jsonl`.
     pub fn journal(&self) -> PathBuf {

@@ -87,6 +87,8 @@ pub struct Converted {
     pub sources: Sources,
     /// The Jenkins files read and converted (for the backup), when asked for.
     pub spool: Option<Spool>,
+    /// The projects this run handled (selection and shard).
+    pub scope: Scope,
 }
 
 /// Opens the sources (checked before any work: an unusable input, a rejected Jenkins login or
@@ -207,6 +209,7 @@ pub fn run_conversion(
         report,
         sources: src,
         spool,
+        scope,
     })
 }
 

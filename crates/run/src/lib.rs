@@ -12,6 +12,7 @@
 
 #![deny(missing_docs)]
 
+pub mod adopt;
 pub mod convert;
 pub mod error;
 pub mod exit;

@@ -223,6 +223,17 @@ impl JenkinsClient {
         revealed
     }
 
+    /// The `config.xml` of the job `names` (folder path, then the job), or `None` when Jenkins
+    /// has no such job (404).
+    pub async fn job_config(&self, names: &[&str]) -> Result<Option<Vec<u8>>, JenkinsError> {
+        let label = format!("job `{}`", names.join("/"));
+        Ok(self
+            .transport
+            .get_optional(&label, &paths::config_xml(names))
+            .await?
+            .map(|a| a.body))
+    }
+
     /// Replaces the configuration of the job `names` (folder path, then the job) with `xml`:
     /// `POST /job/<folder>/job/<job>/config.xml` with the raw XML as body, the CSRF crumb and
     /// the session cookie that came with it. Jenkins keeps the posted file as it is.

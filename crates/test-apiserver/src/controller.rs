@@ -27,6 +27,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
+use ksdm_model::v30::PipelineSpec;
+
 use crate::crd::DEVOPS_GROUP;
 use crate::registry::ResourceKind;
 use crate::state::Shared;
@@ -109,15 +111,20 @@ fn record(store: &mut Store, object: String, reason: &str, message: String) {
 
 /// One reconcile pass over all DevOpsProjects (and Pipelines when the pipeline finalizer is on).
 pub fn reconcile_once(shared: &Shared) {
-    let (delay, pipeline_finalizer, jenkins_home, creator_admin) = {
+    let (delay, pipeline_finalizer, jenkins_home, creator_admin, rewrite_jobs) = {
         let settings = shared.settings();
         (
             settings.controller_delay,
             settings.pipeline_finalizer,
             settings.jenkins_home.clone(),
             settings.creator_admin,
+            settings.rewrite_jobs,
         )
     };
+    let jobs = jenkins_home.as_deref().map(|home| Jobs {
+        home,
+        rewrite: rewrite_jobs,
+    });
     let Some(delay) = delay else { return };
     let mut store = shared.store();
     if let Some(kind) = store.kind_for(DEVOPS_GROUP, "v1alpha3", "devopsprojects") {
@@ -136,10 +143,17 @@ pub fn reconcile_once(shared: &Shared) {
                 pipeline,
                 delay,
                 pipeline_finalizer,
-                jenkins_home.as_deref(),
+                jobs,
             );
         }
     }
+}
+
+/// Where the simulated pipeline controller finds jobs, and whether it rewrites them.
+#[derive(Clone, Copy)]
+struct Jobs<'a> {
+    home: &'a Path,
+    rewrite: bool,
 }
 
 fn old_enough(store: &Store, obj: &Value, delay: Duration) -> bool {
@@ -168,7 +182,7 @@ fn reconcile_pipeline(
     pipeline: Value,
     delay: Duration,
     add_finalizer: bool,
-    jenkins_home: Option<&Path>,
+    jobs: Option<Jobs<'_>>,
 ) {
     let object = format!(
         "Pipeline/{}/{}",
@@ -177,7 +191,7 @@ fn reconcile_pipeline(
     );
     let terminating = pipeline.pointer("/metadata/deletionTimestamp").is_some();
     if !terminating && old_enough(store, &pipeline, delay) {
-        parse_pipeline_job(store, &pipeline, &object, jenkins_home);
+        parse_pipeline_job(store, &pipeline, &object, jobs);
     }
     let result = if terminating && has_finalizer(&pipeline, PIPELINE_FINALIZER) {
         update(
@@ -458,6 +472,64 @@ fn job_config(home: &Path, namespace: &str, name: &str) -> Option<PathBuf> {
     Some(job.join("config.xml")).filter(|p| p.is_file())
 }
 
+/// v3.0.0's `UpdateProjectPipeline`: when the spec read back from the job is not deeply equal to
+/// the Pipeline's spec, a freshly generated `config.xml` replaces the job's (everything the
+/// generator does not model is lost). The generator is the v2.1.1 one of `ksdm-estate`, which
+/// v3.0.0's `pipeline_internal.go` carries over unchanged for the fields both model.
+fn rewrite_if_different(
+    store: &mut Store,
+    pipeline: &Value,
+    object: &str,
+    path: &Path,
+    parsed: Option<&PipelineSpec>,
+) {
+    let spec: Option<PipelineSpec> = pipeline
+        .get("spec")
+        .and_then(|s| serde_json::from_value(s.clone()).ok());
+    let Some(spec) = spec else {
+        record(
+            store,
+            object.to_string(),
+            "UpdatePipelineFailed",
+            "the Pipeline's spec cannot be decoded".into(),
+        );
+        return;
+    };
+    if parsed == Some(&spec) {
+        return;
+    }
+    let namespace = text(pipeline, "/metadata/namespace").unwrap_or("");
+    match ksdm_estate::v21_xml::pipeline_config_xml(namespace, &spec) {
+        Ok(xml) => match std::fs::write(path, xml) {
+            Ok(()) => {
+                store.jobs_rewritten += 1;
+                tracing::info!(%object, "simulated pipeline controller rewrote the job's config.xml");
+                record(
+                    store,
+                    object.to_string(),
+                    "JobRewritten",
+                    format!(
+                        "the job's config.xml differed from the spec and was replaced ({} rewrites so far)",
+                        store.jobs_rewritten
+                    ),
+                );
+            }
+            Err(e) => record(
+                store,
+                object.to_string(),
+                "UpdatePipelineFailed",
+                format!("writing {}: {e}", path.display()),
+            ),
+        },
+        Err(e) => record(
+            store,
+            object.to_string(),
+            "UpdatePipelineFailed",
+            e.to_string(),
+        ),
+    }
+}
+
 /// Whether a v3.0 parser failure is a Go error (the decoder refuses the prolog or a character)
 /// rather than a nil-pointer panic.
 fn is_parse_error(message: &str) -> bool {
@@ -469,9 +541,11 @@ fn parse_pipeline_job(
     store: &mut Store,
     pipeline: &Value,
     object: &str,
-    jenkins_home: Option<&Path>,
+    jobs: Option<Jobs<'_>>,
 ) {
-    let Some(home) = jenkins_home else { return };
+    let Some(Jobs { home, rewrite }) = jobs else {
+        return;
+    };
     let version = format!(
         "{}@{}",
         text(pipeline, "/metadata/uid").unwrap_or(""),
@@ -499,6 +573,9 @@ fn parse_pipeline_job(
         Ok(parsed) => {
             let failures: Vec<String> = parsed.v30_failures().map(|f| f.message.clone()).collect();
             if failures.is_empty() {
+                if rewrite {
+                    rewrite_if_different(store, pipeline, object, &path, parsed.spec.as_ref());
+                }
                 return;
             }
             if failures.iter().all(|m| is_parse_error(m)) {

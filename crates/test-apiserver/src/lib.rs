@@ -97,6 +97,7 @@ pub mod crd;
 pub mod crd_schema;
 mod discovery;
 pub mod faults;
+pub mod installer_job;
 pub mod observe;
 pub mod options;
 pub mod patch;

@@ -39,6 +39,10 @@ pub struct ServerOptions {
     /// Whether the simulated namespace controller creates `<creator>-admin` RoleBindings (as
     /// v3.0.0's does on every reconcile). Off by default so object counts stay the export's.
     pub creator_admin: bool,
+    /// Whether the simulated pipeline controller rewrites a job whose parse differs from its
+    /// Pipeline's spec (v3.0.0's `UpdateProjectPipeline`: a freshly generated `config.xml`
+    /// replaces the job's). Needs [`ServerOptions::jenkins_home`]. Off by default.
+    pub rewrite_jobs: bool,
     /// Role-based access control enforced for the token's user (None = allow all not denied).
     pub rbac: Option<RbacPolicy>,
 }
@@ -57,6 +61,7 @@ impl Default for ServerOptions {
             workspaces: None,
             jenkins_home: None,
             creator_admin: false,
+            rewrite_jobs: false,
             rbac: None,
         }
     }
@@ -78,6 +83,13 @@ impl ServerOptions {
     /// Lets the simulated pipeline controller parse jobs from this `JENKINS_HOME`.
     pub fn with_jenkins_home(mut self, home: impl Into<std::path::PathBuf>) -> Self {
         self.jenkins_home = Some(home.into());
+        self
+    }
+
+    /// Makes the simulated pipeline controller rewrite jobs whose parse differs from their
+    /// Pipeline's spec, as v3.0.0 does (see [`ServerOptions::rewrite_jobs`]).
+    pub fn with_job_rewrites(mut self) -> Self {
+        self.rewrite_jobs = true;
         self
     }
 

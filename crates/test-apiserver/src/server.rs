@@ -153,6 +153,12 @@ impl TestApiServer {
         self.shared.store().controller_restarts
     }
 
+    /// How often the simulated pipeline controller replaced a job's `config.xml` (only with
+    /// [`ServerOptions::rewrite_jobs`]).
+    pub fn jobs_rewritten(&self) -> u64 {
+        self.shared.store().jobs_rewritten
+    }
+
     /// Base URL, `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
@@ -190,6 +196,52 @@ impl TestApiServer {
             .store()
             .insert_raw(object)
             .map_err(|e| anyhow::anyhow!("insert_object: {e}"))
+    }
+
+    /// Writes what KubeSphere's own migration Job writes ([`crate::installer_job`]) the way it
+    /// did: cluster-scoped objects first, then — once the simulated controller has created each
+    /// project's namespace (bounded by `timeout`) — the namespaced ones; a RoleBinding that
+    /// exists is deleted and created again. Namespaced objects whose namespace did not appear
+    /// are not written (the Job waited for them forever). Returns how many objects were written.
+    pub async fn apply_installer_job(
+        &self,
+        objects: &[Value],
+        timeout: Duration,
+    ) -> anyhow::Result<usize> {
+        let mut written = 0;
+        for o in objects.iter().filter(|o| o.pointer("/metadata/namespace").is_none()) {
+            self.insert_object(o.clone())?;
+            written += 1;
+        }
+        let deadline = std::time::Instant::now() + timeout;
+        for o in objects.iter().filter(|o| o.pointer("/metadata/namespace").is_some()) {
+            let ns = o
+                .pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            while self.get_object("v1", "Namespace", None, ns).is_none()
+                && std::time::Instant::now() < deadline
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            if self.get_object("v1", "Namespace", None, ns).is_none() {
+                continue;
+            }
+            let api_version = o["apiVersion"].as_str().unwrap_or_default();
+            let kind = o["kind"].as_str().unwrap_or_default();
+            let name = o
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if kind == "RoleBinding" {
+                self.delete_object(api_version, kind, Some(ns), name);
+            }
+            if self.get_object(api_version, kind, Some(ns), name).is_none() {
+                self.insert_object(o.clone())?;
+                written += 1;
+            }
+        }
+        Ok(written)
     }
 
     /// Reads an object directly.

@@ -30,6 +30,8 @@ pub struct Settings {
     pub jenkins_home: Option<std::path::PathBuf>,
     /// The namespace controller creates `<creator>-admin`.
     pub creator_admin: bool,
+    /// The pipeline controller rewrites jobs whose parse differs from the spec.
+    pub rewrite_jobs: bool,
 }
 
 impl Settings {
@@ -45,6 +47,7 @@ impl Settings {
             user: opts.user.clone(),
             jenkins_home: opts.jenkins_home.clone(),
             creator_admin: opts.creator_admin,
+            rewrite_jobs: opts.rewrite_jobs,
         }
     }
 

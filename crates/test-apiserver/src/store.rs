@@ -47,6 +47,8 @@ pub struct Store {
     /// How often the simulated ks-controller-manager "crashed": the v3.0.0 pipeline parser
     /// panicked on a job a Pipeline names (each crash restarts every KubeSphere controller).
     pub controller_restarts: u64,
+    /// How often the simulated pipeline controller replaced a job's `config.xml`.
+    pub jobs_rewritten: u64,
     /// Pipelines (`uid@resourceVersion`) whose job the pipeline controller has already parsed.
     pub parsed_pipelines: std::collections::HashSet<String>,
 }
@@ -129,6 +131,7 @@ impl Store {
             created_at: HashMap::new(),
             events: Vec::new(),
             controller_restarts: 0,
+            jobs_rewritten: 0,
             parsed_pipelines: Default::default(),
         }
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ksdm_apply::{
-    apply_plan, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions,
+    apply_plan, Adoption, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions,
     ApplyReport, ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions,
     Progress, RunId, VerifyOptions, VerifyReport,
 };
@@ -146,6 +146,7 @@ impl Applied {
 
 /// Applies (or with `dry_run`, plans) the tree under `export_dir`. Writes `apply.md`/`apply.json`
 /// (or `plan.md`/`plan.json`) next to it.
+#[allow(clippy::too_many_arguments)]
 pub fn apply(
     rt: &tokio::runtime::Runtime,
     c: &ClusterArgs,
@@ -154,6 +155,7 @@ pub fn apply(
     dry_run: bool,
     no_progress: bool,
     notes: &[String],
+    adopt: Option<Adoption>,
 ) -> Result<Applied> {
     rt.block_on(async {
         let mut problems = Vec::new();
@@ -188,6 +190,7 @@ pub fn apply(
         opts.dry_run = dry_run;
         opts.namespace_wait.timeout = c.namespace_timeout;
         opts.concurrency = c.concurrency.max(1);
+        opts.adopt = adopt;
         if !pre.is_ok() && !dry_run {
             // Nothing is written when the cluster is not ready for it.
             let report = ApplyReport::default();
@@ -248,6 +251,78 @@ pub fn apply(
             false,
         )?;
         Ok(Applied { report, problems })
+    })
+}
+
+/// `--adopt-installer-migration`, before the backup: finds what KubeSphere's migration Job
+/// wrote for the objects of the export tree (and the DevOpsProjects it recreated for deleted v2.1
+/// projects), reads the live `config.xml` of each such Pipeline's job when a live Jenkins is
+/// given next to a snapshot source, and writes all of it into `<out>/adoption-before/`, which
+/// the backup archives. Returns the adoption for the engine (`backed_up_in` names the backup).
+pub fn prepare_adoption(
+    rt: &tokio::runtime::Runtime,
+    c: &ClusterArgs,
+    export_dir: &Path,
+    conv: &ksdm_run::convert::Converted,
+    source: &crate::args::SourceArgs,
+    backed_up_in: String,
+) -> Result<Adoption> {
+    use std::sync::Arc;
+    let before = ksdm_model::OutputLayout::new(export_dir).adoption_before();
+    if before.exists() {
+        std::fs::remove_dir_all(&before)
+            .with_context(|| format!("removing the earlier {}", before.display()))?;
+    }
+    let deleted: Vec<String> = conv
+        .sources
+        .mysql
+        .projects
+        .iter()
+        .filter(|p| !p.is_active())
+        .map(|p| p.project_id.clone())
+        .collect();
+    let live = match (&source.jenkins_url, ksdm_run::adopt::jenkins_is_snapshot(&conv.sources)) {
+        (Some(url), true) => Some(ksdm_run::adopt::live_client(
+            url,
+            &source.jenkins_user,
+            source.jenkins_token_file.as_deref(),
+            source.jenkins_concurrency,
+        )?),
+        _ => None,
+    };
+    let mut plan = Plan::from_tree(export_dir).context("reading the export tree")?;
+    if let (Some(n), Some(i)) = (c.shards, c.shard_index) {
+        plan = filter_shard(&plan, i, n);
+    }
+    let (survey, jobs) = rt.block_on(async {
+        let client = client(c).await?;
+        let mut survey = ksdm_apply::survey(&client, &plan, &deleted)
+            .await
+            .context("finding the objects KubeSphere's migration Job wrote")?;
+        let jobs = ksdm_run::adopt::SnapshotJobs::load(
+            &conv.sources,
+            &conv.scope,
+            &survey.pipeline_jobs(),
+            live,
+        )?;
+        if jobs.has_live() {
+            survey
+                .read_jobs(&jobs)
+                .await
+                .map_err(|e| anyhow::anyhow!(e))?;
+        }
+        anyhow::Ok((survey, jobs))
+    })?;
+    if !survey.candidates.is_empty() || !survey.recreated_deleted.is_empty() {
+        survey
+            .write_to(&before)
+            .with_context(|| format!("writing {}", before.display()))?;
+    }
+    let has_live = jobs.has_live();
+    Ok(Adoption {
+        survey: Arc::new(survey),
+        jobs: has_live.then(|| Arc::new(jobs) as Arc<dyn ksdm_apply::JenkinsJobs>),
+        backed_up_in,
     })
 }
 

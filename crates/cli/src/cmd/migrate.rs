@@ -109,9 +109,35 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         Some(s) => Some(ksdm_run::input_digest(&mysql_json, s, &plan_text)?),
         None => None,
     };
-    let earlier = match (&digest, a.in_job) {
+    // A backup of an earlier attempt is reused only without adoption: adoption backs up the
+    // cluster's and Jenkins' current state, which the digest of the inputs does not cover.
+    let earlier = match (&digest, a.in_job && !a.cluster.adopt_installer_migration) {
         (Some(d), true) => backup::find_same_inputs(&rt, &a.store, d),
         _ => None,
+    };
+    let new_run_id = super::new_run_id();
+    // --adopt-installer-migration: what will be repaired goes into this run's backup.
+    let adoption = if a.cluster.adopt_installer_migration && apply && earlier.is_none() {
+        let adoption = cluster::prepare_adoption(
+            &rt,
+            &a.cluster,
+            &a.out,
+            &c,
+            &a.source,
+            format!(
+                "backup {new_run_id} ({})",
+                ksdm_backup::layout::adoption_before_archive(protection.encrypts())
+            ),
+        )?;
+        println!(
+            "[4/6] KubeSphere's migration Job wrote {} of the export's objects ({} to repair); {} deleted v2.1 projects were recreated by it",
+            adoption.survey.candidates.len(),
+            adoption.survey.repairs(),
+            adoption.survey.recreated_deleted.len()
+        );
+        Some(adoption)
+    } else {
+        None
     };
     let run_id = match earlier {
         Some(m) => {
@@ -122,7 +148,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
             m.run_id
         }
         None => {
-            let run_id = super::new_run_id();
+            let run_id = new_run_id;
             let key = identity
                 .as_deref()
                 .map(ksdm_backup::DecryptionKey::from_identity_file)
@@ -233,6 +259,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         false,
         no_progress,
         &posted_lines,
+        adoption,
     )?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
@@ -310,7 +337,22 @@ fn plan_inner(
     )?;
     print_result(&conv.report, out, Mode::Export, Formats::ALL);
     let run_id = super::new_run_id();
-    let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress, &[])?;
+    let adoption = if c.adopt_installer_migration {
+        Some(cluster::prepare_adoption(
+            &rt,
+            c,
+            out,
+            &conv,
+            source,
+            format!(
+                "nothing yet (a dry run writes nothing; `migrate` backs it up first): {}",
+                ksdm_model::OutputLayout::new(out).adoption_before().display()
+            ),
+        )?)
+    } else {
+        None
+    };
+    let applied = cluster::apply(&rt, c, out, &run_id, true, no_progress, &[], adoption)?;
     for p in &applied.problems {
         eprintln!("ks-devops-migrate: {p}");
     }
@@ -336,6 +378,12 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     }
     a.source.spec()?;
     a.cluster.validate()?;
+    if a.cluster.adopt_installer_migration {
+        return Err(RunError::Usage(
+            "--adopt-installer-migration is for migrate and plan; verify changes nothing".into(),
+        )
+        .into());
+    }
     let shard = a.cluster.shard()?;
     let rt = super::runtime()?;
     // An unusable cluster stops verify before the estate is read (exit 5).

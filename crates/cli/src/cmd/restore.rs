@@ -11,6 +11,12 @@ use crate::exit;
 /// Runs `restore`.
 pub fn restore(a: &RestoreArgs) -> Result<i32> {
     a.cluster.validate()?;
+    if a.cluster.adopt_installer_migration {
+        return Err(ksdm_run::RunError::Usage(
+            "--adopt-installer-migration is for migrate and plan (they read the snapshot); restore re-applies a backup as it is".into(),
+        )
+        .into());
+    }
     let rt = super::runtime()?;
     let key = backup::key(&a.key)?;
     if let Some(dir) = &a.jenkins_files {
@@ -64,7 +70,7 @@ pub fn restore(a: &RestoreArgs) -> Result<i32> {
         return Ok(exit::OK);
     }
     let run_id = super::new_run_id();
-    let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true, &[])?;
+    let applied = cluster::apply(&rt, &a.cluster, &dir, &run_id, a.dry_run, true, &[], None)?;
     if !applied.problems.is_empty() && applied.report.per_object.is_empty() {
         return Err(ksdm_run::RunError::Preflight {
             what: format!(
