@@ -1,0 +1,265 @@
+//! The real 2.1 → 3.0 upgrade, simulated in the test doubles: a snapshot of the live v2.1
+//! estate is taken first; then the "upgrade" writes into the test API server exactly what
+//! KubeSphere's own `ks-devops-migration` Job writes for the sample (empty Secrets, lossy
+//! Pipeline specs, its RoleBindings, a DevOpsProject even for the soft-deleted project), and the
+//! simulated v3.0 pipeline controller rewrites the Jenkins jobs from those lossy specs, as v3.0
+//! does. Then `migrate --adopt-installer-migration` must repair it all from the snapshot —
+//! Jenkins jobs first, then the specs — back everything up first, delete nothing, and change
+//! nothing on a rerun. Without the flag nothing the Job wrote is touched.
+
+mod cluster_support;
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cluster_support::*;
+use ksdm_test_apiserver::installer_job::installer_job_objects;
+use ksdm_test_jenkins::{DoubleConfig, JenkinsDouble};
+use serde_json::Value;
+
+const WORKSPACES: [&str; 2] = ["alpha-workspace", "beta-workspace"];
+/// The sample's job that cannot be read (its run exits 4 for it alone).
+const CORRUPT_JOB: &str = "broken-job";
+/// The sample's soft-deleted project, recreated by the installer's Job.
+const DELETED_NS: &str = "project-r2de5tghy8ui";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Every `jobs/<folder>/jobs/<job>/config.xml` of a Jenkins home, by `(folder, job)`.
+fn job_files(home: &Path) -> BTreeMap<(String, String), Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for folder in std::fs::read_dir(home.join("jobs")).unwrap() {
+        let folder = folder.unwrap();
+        let Ok(jobs) = std::fs::read_dir(folder.path().join("jobs")) else {
+            continue;
+        };
+        for job in jobs {
+            let job = job.unwrap();
+            if let Ok(bytes) = std::fs::read(job.path().join("config.xml")) {
+                out.insert(
+                    (
+                        folder.file_name().to_string_lossy().into_owned(),
+                        job.file_name().to_string_lossy().into_owned(),
+                    ),
+                    bytes,
+                );
+            }
+        }
+    }
+    out
+}
+
+/// A v3.0 cluster right after ks-installer's upgrade: the live Jenkins (served by the double,
+/// and read and rewritten by the simulated pipeline controller), a pre-upgrade copy of its home
+/// (the snapshot an operator would have), and the installer Job's objects in the API server.
+struct Upgraded {
+    tmp: tempfile::TempDir,
+    live_home: PathBuf,
+    snapshot_home: PathBuf,
+    double: JenkinsDouble,
+    h: Harness,
+    /// Keys (snapshot form) of everything the installer's Job wrote.
+    installer_keys: Vec<String>,
+}
+
+impl Upgraded {
+    fn token(&self) -> PathBuf {
+        self.tmp.path().join("token")
+    }
+    fn dump(&self) -> PathBuf {
+        common::repo().join("sample/devops.sql")
+    }
+    /// The installer Job's objects as they are in the cluster now.
+    fn installer_objects(&self) -> BTreeMap<String, Value> {
+        let snap = self.h.server.snapshot();
+        self.installer_keys
+            .iter()
+            .filter_map(|k| snap.get(k).map(|v| (k.clone(), v.clone())))
+            .collect()
+    }
+}
+
+fn snapshot_key(o: &Value) -> String {
+    let kind = o["kind"].as_str().unwrap();
+    let name = o["metadata"]["name"].as_str().unwrap();
+    let ns = o["metadata"]["namespace"].as_str();
+    let resource = match kind {
+        "DevOpsProject" => "devopsprojects.devops.kubesphere.io",
+        "Pipeline" => "pipelines.devops.kubesphere.io",
+        "Secret" => "secrets",
+        "RoleBinding" => "rolebindings.rbac.authorization.k8s.io",
+        other => panic!("unexpected kind {other}"),
+    };
+    match ns {
+        Some(ns) => format!("{resource}/{ns}/{name}"),
+        None => format!("{resource}/{name}"),
+    }
+}
+
+async fn upgraded() -> Upgraded {
+    let tmp = tempfile::tempdir().unwrap();
+    let live_home = tmp.path().join("jenkins_home");
+    copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
+    let snapshot_home = tmp.path().join("snapshot_home");
+    copy_dir(&live_home, &snapshot_home);
+    let double = JenkinsDouble::start(DoubleConfig::new(&live_home)).expect("Jenkins double");
+    std::fs::write(tmp.path().join("token"), format!("{}\n", double.token())).unwrap();
+    let opts = default_options()
+        .with_workspaces(&WORKSPACES)
+        .with_jenkins_home(&live_home)
+        .with_job_rewrites();
+    let h = Harness::start(opts).await;
+
+    // The upgrade: ks-installer runs its migration Job against the v2.1 data.
+    let dump = common::repo().join("sample/devops.sql");
+    let mysql = ksdm_source::mysqldump::read_dump_file(&dump)
+        .expect("sample dump")
+        .data;
+    let objects = installer_job_objects(&mysql, &live_home, &WORKSPACES);
+    let written = h
+        .server
+        .apply_installer_job(&objects, Duration::from_secs(10))
+        .await
+        .expect("installer Job objects");
+    assert_eq!(written, objects.len(), "every namespace appeared");
+    let installer_keys = objects.iter().map(snapshot_key).collect();
+    // The v3.0 pipeline controller rewrites the jobs whose lossy spec differs from their parse.
+    assert!(
+        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0).await,
+        "the simulated controller rewrote no job"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    Upgraded {
+        tmp,
+        live_home,
+        snapshot_home,
+        double,
+        h,
+        installer_keys,
+    }
+}
+
+/// The export tree's object keys of kind `resource` (e.g. `pipelines.devops.kubesphere.io`).
+fn exported(h: &Harness, resource: &str) -> Vec<String> {
+    tree_keys(&h.out().join("resources"))
+        .into_iter()
+        .filter(|k| k.starts_with(resource))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_flag_nothing_the_installer_job_wrote_is_touched() {
+    let u = upgraded().await;
+    let before = u.installer_objects();
+    let jobs_before = job_files(&u.live_home);
+    let dump = u.dump();
+    let kc = u.h.kc();
+    let o = u
+        .h
+        .run(&[
+            "migrate",
+            "--mysql-dump",
+            dump.to_str().unwrap(),
+            "--jenkins-home",
+            u.snapshot_home.to_str().unwrap(),
+            "--insecure-plaintext-backup",
+            "--kubeconfig",
+            &kc,
+        ])
+        .await;
+    // The installer's objects differ from ours: conflicts, left alone (exit 4 = items need a look).
+    assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
+    assert_eq!(u.installer_objects(), before, "an installer object changed");
+    assert_eq!(job_files(&u.live_home), jobs_before, "a Jenkins job changed");
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    assert!(apply["conflicts"].as_u64().unwrap() > 0, "{apply}");
+    assert!(apply.get("adoption").is_none());
+    u.double.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_manual_tasks() {
+    let u = upgraded().await;
+    let jobs_before = job_files(&u.live_home);
+    let pipelines_before: BTreeMap<String, Value> = u
+        .installer_objects()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("pipelines."))
+        .collect();
+    let dump = u.dump();
+    let kc = u.h.kc();
+    let o = u
+        .h
+        .run(&[
+            "migrate",
+            "--mysql-dump",
+            dump.to_str().unwrap(),
+            "--jenkins-home",
+            u.snapshot_home.to_str().unwrap(),
+            "--insecure-plaintext-backup",
+            "--adopt-installer-migration",
+            "--kubeconfig",
+            &kc,
+        ])
+        .await;
+    assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    let adoption = &apply["adoption"];
+    assert!(adoption["adopted"].as_u64().unwrap() > 0, "{apply}");
+    assert_eq!(adoption["jobs_restored"], 0);
+    let tasks: Vec<&str> = adoption["manual_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(
+        tasks.iter().any(|t| t.contains(&format!("kubectl delete devopsproject {DELETED_NS}"))),
+        "{tasks:?}"
+    );
+    let md = std::fs::read_to_string(u.h.out().join("apply.md")).unwrap();
+    assert!(tasks.iter().any(|t| t.contains("--jenkins-url")), "{tasks:?}\n{md}");
+    // Secrets got the snapshot's values (non-empty, no autosync); Pipelines and Jenkins untouched.
+    for key in exported(&u.h, "secrets/") {
+        let s = u.h.server.snapshot()[&key].clone();
+        let data = s["data"].as_object().unwrap();
+        assert!(data.values().any(|v| v.as_str().is_some_and(|v| !v.is_empty())), "{key}: {s}");
+        assert!(s.pointer(&format!("/metadata/annotations/{}", AUTOSYNC.replace('/', "~1"))).is_none());
+    }
+    let pipelines_after: BTreeMap<String, Value> = u
+        .installer_objects()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("pipelines."))
+        .collect();
+    assert_eq!(pipelines_after, pipelines_before);
+    assert_eq!(job_files(&u.live_home), jobs_before);
+    // Nothing deleted.
+    let deletes = u
+        .h
+        .write_requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(deletes, 0);
+    assert!(u
+        .h
+        .server
+        .get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, DELETED_NS)
+        .is_some());
+    u.double.shutdown();
+}
