@@ -21,6 +21,7 @@ pub mod job_manifests;
 pub mod repair_jenkins;
 pub mod sources;
 pub mod spool;
+pub mod verify_jobs;
 
 pub use error::{anyhow_chain_text, chain_text, exit_code_of, RunError};
 pub use job_manifests::{job_manifests, JobOptions};

@@ -394,7 +394,7 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
         shard,
         extra_notes: Vec::new(),
     };
-    let _conv = run_conversion(
+    let conv = run_conversion(
         &inputs,
         &a.out,
         Mode::Export,
@@ -405,8 +405,34 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     )?;
     let (report, md) = cluster::verify(&rt, &a.cluster, &a.out)?;
     println!("verify: {}", report.summary_line());
+    // With a snapshot source and a live Jenkins: every job against the snapshot's config.xml.
+    let mut jobs_clean = true;
+    if let (Some(url), true) = (
+        &a.source.jenkins_url,
+        ksdm_run::adopt::jenkins_is_snapshot(&conv.sources),
+    ) {
+        let live = ksdm_run::adopt::live_client(
+            url,
+            &a.source.jenkins_user,
+            a.source.jenkins_token_file.as_deref(),
+            a.source.jenkins_concurrency,
+        )?;
+        let jobs = ksdm_run::verify_jobs::verify_jobs(&conv.sources, &conv.scope, &a.out, live, &rt)?;
+        println!("verify: Jenkins jobs against the snapshot: {}", jobs.summary_line());
+        let mut text = std::fs::read_to_string(&md).unwrap_or_default();
+        text.push_str(&jobs.to_markdown());
+        ksdm_sink::tree::write_file(&md, text.as_bytes(), false)?;
+        let json_path = ksdm_model::OutputLayout::new(&a.out).verify_reports().1;
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&json_path)?).unwrap_or_default();
+        if let Some(map) = json.as_object_mut() {
+            map.insert("jenkins_jobs".into(), serde_json::to_value(&jobs)?);
+        }
+        ksdm_sink::tree::write_file(&json_path, serde_json::to_string_pretty(&json)?.as_bytes(), false)?;
+        jobs_clean = jobs.is_clean();
+    }
     println!("details: {} (and verify.json)", md.display());
-    Ok(if report.is_clean() {
+    Ok(if report.is_clean() && jobs_clean {
         exit::OK
     } else {
         exit::ITEMS_FAILED
