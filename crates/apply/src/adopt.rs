@@ -322,6 +322,8 @@ pub struct Adoption {
     pub survey: Arc<Survey>,
     /// The Jenkins side; `None` = no live Jenkins (Pipelines are left alone).
     pub jobs: Option<Arc<dyn JenkinsJobs>>,
+    /// Why there is no Jenkins side, with what to do (a manual task per Pipeline).
+    pub no_jobs_reason: String,
     /// Where the pre-repair state is backed up (for messages), e.g. `backup RUN (adopt/…)`.
     pub backed_up_in: String,
 }

@@ -881,10 +881,8 @@ impl Engine<'_> {
                     return self.leave_alone(
                         &existing,
                         cmp.diff,
-                        format!("{by_job}; its Jenkins job must get the snapshot's config.xml back before the spec changes, and no live Jenkins was given: left alone"),
-                        Some(format!(
-                            "Pipeline {key}: rerun with --jenkins-url URL (the live Jenkins) so the snapshot's config.xml of job {ns}/{job} is put back before its spec is repaired"
-                        )),
+                        format!("{by_job}; its Jenkins job must get the snapshot's config.xml back before the spec changes: {}; left alone", adopt.no_jobs_reason),
+                        Some(format!("Pipeline {key} (job {ns}/{job}): {}", adopt.no_jobs_reason)),
                     );
                 };
                 let Some(original) = jobs.original(ns, &job) else {

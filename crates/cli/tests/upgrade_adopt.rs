@@ -263,3 +263,179 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
         .is_some());
     u.double.shutdown();
 }
+
+/// The runbook of the README's "Upgrade" section, step by step, on the simulated upgrade.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let live_home = tmp.path().join("jenkins_home");
+    copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
+    let snapshot_jobs = job_files(&live_home);
+    let double = JenkinsDouble::start(DoubleConfig::new(&live_home)).expect("Jenkins double");
+    let token = tmp.path().join("token");
+    std::fs::write(&token, format!("{}\n", double.token())).unwrap();
+    let pass = tmp.path().join("passphrase");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let dump = common::repo().join("sample/devops.sql");
+    let url = double.url();
+    let live = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "--jenkins-url",
+            url.as_str(),
+            "--jenkins-user",
+            double.user(),
+            "--jenkins-token-file",
+            token.to_str().unwrap(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let opts = default_options()
+        .with_workspaces(&WORKSPACES)
+        .with_jenkins_home(&live_home)
+        .with_job_rewrites();
+    let h = Harness::start(opts).await;
+    let store = h.path().join(STORE);
+    let run = |args: Vec<String>| {
+        let h = &h;
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            h.run(&refs).await
+        }
+    };
+
+    // 1. Before the upgrade: assess, then the snapshot (live MySQL rows from the dump here, the
+    //    live Jenkins with values through the script console).
+    let mut snap = vec!["backup".to_string(), "--mysql-dump".into(), dump.display().to_string()];
+    snap.extend(live(&[
+        "--jenkins-script-console",
+        "--store",
+        store.to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]));
+    let o = run(snap).await;
+    assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
+    let runs = backup_runs(h.path());
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let snapshot = runs[0].clone();
+
+    // 2. The upgrade: KubeSphere's migration Job, and the v3.0 controller rewriting jobs.
+    let mysql = ksdm_source::mysqldump::read_dump_file(&dump).unwrap().data;
+    let objects = installer_job_objects(&mysql, &live_home, &WORKSPACES);
+    h.server
+        .apply_installer_job(&objects, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert!(wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0).await);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let rewritten = h.server.jobs_rewritten();
+    let damaged: Vec<_> = job_files(&live_home)
+        .into_iter()
+        .filter(|(k, v)| snapshot_jobs.get(k) != Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(damaged.len() as u64, rewritten, "{damaged:?}");
+    let installer_keys: Vec<String> = objects.iter().map(snapshot_key).collect();
+
+    // 3. After the upgrade: migrate from the snapshot, adopting the Job's objects.
+    let from = |cmd: &str, extra: &[&str]| -> Vec<String> {
+        let mut v = vec![
+            cmd.to_string(),
+            "--from-backup".into(),
+            snapshot.clone(),
+            "--store".into(),
+            store.display().to_string(),
+            "--passphrase-file".into(),
+            pass.display().to_string(),
+            "--kubeconfig".into(),
+            h.kc(),
+        ];
+        v.extend(live(extra));
+        v
+    };
+    let o = run(from("plan", &["--adopt-installer-migration"])).await;
+    assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
+    assert_eq!(job_files(&live_home).len(), snapshot_jobs.len());
+    assert_ne!(job_files(&live_home), snapshot_jobs, "plan wrote to Jenkins");
+
+    let o = run(from("migrate", &["--adopt-installer-migration"])).await;
+    // The sample's unreadable job fails alone (exit 4); everything else must be repaired.
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    let adoption = &apply["adoption"];
+    let md = std::fs::read_to_string(h.out().join("apply.md")).unwrap();
+    assert_eq!(apply["failed"], 0, "{md}");
+    assert_eq!(adoption["jobs_restored"].as_u64().unwrap(), rewritten, "{md}");
+    eprintln!(
+        "sample: {} objects adopted, {} jobs restored, {} left alone, {} manual tasks",
+        adoption["adopted"], adoption["jobs_restored"], adoption["left_alone"],
+        adoption["manual_tasks"].as_array().unwrap().len()
+    );
+    // Jenkins: every job byte-equal to the snapshot (except the one our run could not read,
+    // which nobody touched either).
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(job_files(&live_home), snapshot_jobs, "{md}");
+    assert_eq!(h.server.jobs_rewritten(), rewritten, "the controller rewrote a job again");
+    assert_eq!(h.server.controller_restarts(), 0);
+    // Every repair was backed up first: the new backup holds the state before.
+    let runs = backup_runs(h.path());
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let new_run = runs.iter().find(|r| **r != snapshot).unwrap();
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(store.join(new_run).join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        manifest["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["name"] == "adopt/before.tar.gz.age"),
+        "{manifest}"
+    );
+    let before = h.out().join("adoption-before");
+    for (folder, job) in &damaged {
+        let ns = folder.to_ascii_lowercase();
+        assert!(
+            before.join(format!("jenkins/{ns}/{job}/config.xml")).is_file(),
+            "{ns}/{job} not backed up"
+        );
+    }
+    // Nothing deleted; the installer's objects all still there.
+    assert!(h.write_requests().iter().all(|r| r.method != "DELETE"));
+    let snap = h.server.snapshot();
+    for k in &installer_keys {
+        assert!(snap.get(k).is_some(), "{k} was deleted");
+    }
+    assert!(md.contains(&format!("kubectl delete devopsproject {DELETED_NS}")), "{md}");
+
+    // 4. verify from the snapshot: cluster objects equal to a clean migration's, jobs equal.
+    let o = run(from("verify", &[])).await;
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let (stdout, _) = texts(&o);
+    assert!(stdout.contains("0 different"), "{stdout}");
+    assert!(stdout.contains("0 different, 0 missing, 0 errors"), "{stdout}");
+
+    // 5. A rerun changes nothing.
+    let writes_before = h.write_requests().len();
+    let o = run(from("migrate", &["--adopt-installer-migration"])).await;
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    assert_eq!((apply["created"].as_u64(), apply["updated"].as_u64()), (Some(0), Some(0)), "{apply}");
+    assert_eq!(job_files(&live_home), snapshot_jobs);
+    let object_writes = h
+        .write_requests()
+        .iter()
+        .skip(writes_before)
+        .filter(|r| !r.path.contains("configmaps"))
+        .count();
+    assert_eq!(object_writes, 0);
+    let _ = CORRUPT_JOB;
+    double.shutdown();
+}

@@ -281,14 +281,27 @@ pub fn prepare_adoption(
         .filter(|p| !p.is_active())
         .map(|p| p.project_id.clone())
         .collect();
-    let live = match (&source.jenkins_url, ksdm_run::adopt::jenkins_is_snapshot(&conv.sources)) {
-        (Some(url), true) => Some(ksdm_run::adopt::live_client(
-            url,
-            &source.jenkins_user,
-            source.jenkins_token_file.as_deref(),
-            source.jenkins_concurrency,
-        )?),
-        _ => None,
+    let snapshot = ksdm_run::adopt::jenkins_is_snapshot(&conv.sources);
+    let (live, no_jobs_reason) = match (&source.jenkins_url, snapshot) {
+        (Some(url), true) => (
+            Some(ksdm_run::adopt::live_client(
+                url,
+                &source.jenkins_user,
+                source.jenkins_token_file.as_deref(),
+                source.jenkins_concurrency,
+            )?),
+            String::new(),
+        ),
+        (None, true) => (
+            None,
+            "no live Jenkins was given: rerun with --jenkins-url URL (the v3.0 Jenkins) next to the snapshot source".into(),
+        ),
+        (_, false) => (
+            None,
+            "the Jenkins source is the live Jenkins, whose jobs v3.0 has already rewritten: rerun with the snapshot \
+             (--from-backup RUN, or --jenkins-home with a pre-upgrade copy of the Jenkins volume) and --jenkins-url URL"
+                .into(),
+        ),
     };
     let mut plan = Plan::from_tree(export_dir).context("reading the export tree")?;
     if let (Some(n), Some(i)) = (c.shards, c.shard_index) {
@@ -322,6 +335,7 @@ pub fn prepare_adoption(
     Ok(Adoption {
         survey: Arc::new(survey),
         jobs: has_live.then(|| Arc::new(jobs) as Arc<dyn ksdm_apply::JenkinsJobs>),
+        no_jobs_reason,
         backed_up_in,
     })
 }
