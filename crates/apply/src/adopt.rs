@@ -168,10 +168,14 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// The job name of a Pipeline body (the spec's `name`, else `metadata.name`).
 pub fn job_name(body: &Value) -> Option<String> {
-    ["/spec/pipeline/name", "/spec/multi_branch_pipeline/name", "/metadata/name"]
-        .iter()
-        .find_map(|p| body.pointer(p).and_then(Value::as_str))
-        .map(str::to_string)
+    [
+        "/spec/pipeline/name",
+        "/spec/multi_branch_pipeline/name",
+        "/metadata/name",
+    ]
+    .iter()
+    .find_map(|p| body.pointer(p).and_then(Value::as_str))
+    .map(str::to_string)
 }
 
 impl Survey {
@@ -179,9 +183,7 @@ impl Survey {
     pub fn pipeline_jobs(&self) -> Vec<(String, String)> {
         self.candidates
             .values()
-            .filter_map(|c| {
-                Some((c.namespace.clone()?, c.job.clone()?))
-            })
+            .filter_map(|c| Some((c.namespace.clone()?, c.job.clone()?)))
             .collect()
     }
 
@@ -373,7 +375,8 @@ mod tests {
         let ours = json!({"metadata": {"name": "p", "annotations": {"kubesphere.io/creator": "bob"},
             "labels": {crate::provenance::RUN_ID_LABEL: "20260101-000000-abcd"}}});
         assert_eq!(installer_shape(ObjectKind::Pipeline, &ours), None);
-        let theirs = json!({"metadata": {"name": "p", "annotations": {"kubesphere.io/creator": "bob"}}});
+        let theirs =
+            json!({"metadata": {"name": "p", "annotations": {"kubesphere.io/creator": "bob"}}});
         assert_eq!(
             installer_shape(ObjectKind::Pipeline, &theirs),
             Some(InstallerShape::Pipeline)

@@ -10,8 +10,8 @@ use futures::StreamExt as _;
 use kube::Client;
 use serde_json::Value;
 
-use crate::cluster::Cluster;
 use crate::adopt::{installer_shape, Adoption, AdoptionSummary, Candidate, InstallerShape};
+use crate::cluster::Cluster;
 use crate::compare::{compare, creation_diff};
 use crate::error::ClusterError;
 use crate::journal::{Journal, JournalEntry};
@@ -86,15 +86,17 @@ pub async fn apply_plan(
         ssa: AtomicBool::new(ssa),
         notes: Mutex::new(notes),
         workspaces_served,
-        adoption: Mutex::new(opts.adopt.as_ref().map(|a| AdoptionSummary {
-            backed_up_in: a.backed_up_in.clone(),
-            manual_tasks: a
-                .survey
-                .recreated_deleted
-                .iter()
-                .map(|r| r.task.clone())
-                .collect(),
-            ..AdoptionSummary::default()
+        adoption: Mutex::new(opts.adopt.as_ref().map(|a| {
+            AdoptionSummary {
+                backed_up_in: a.backed_up_in.clone(),
+                manual_tasks: a
+                    .survey
+                    .recreated_deleted
+                    .iter()
+                    .map(|r| r.task.clone())
+                    .collect(),
+                ..AdoptionSummary::default()
+            }
         })),
     };
     progress.emit(ApplyEvent::RunStarted {
@@ -823,12 +825,20 @@ impl Engine<'_> {
     }
 
     /// Leaves an object of the installer's Job alone; `task` (if any) is a manual task.
-    fn leave_alone(&self, existing: &Value, cmp_diff: String, message: String, task: Option<String>) -> Step {
+    fn leave_alone(
+        &self,
+        existing: &Value,
+        cmp_diff: String,
+        message: String,
+        task: Option<String>,
+    ) -> Step {
         self.count_adoption(|a| {
             a.left_alone += 1;
             a.manual_tasks.extend(task);
         });
-        Step::new(Action::Conflict, message).diff(cmp_diff).rv(existing)
+        Step::new(Action::Conflict, message)
+            .diff(cmp_diff)
+            .rv(existing)
     }
 
     /// Adopts (and repairs) an object that KubeSphere's migration Job wrote (see [`crate::adopt`]).
@@ -842,7 +852,11 @@ impl Engine<'_> {
     ) -> Step {
         let cmp = compare(obj, &existing);
         if cmp.is_equal() {
-            return Step::new(Action::Unchanged, "unchanged (written by KubeSphere's migration Job, equal to the export)").rv(&existing);
+            return Step::new(
+                Action::Unchanged,
+                "unchanged (written by KubeSphere's migration Job, equal to the export)",
+            )
+            .rv(&existing);
         }
         let fields = cmp.differing.join(", ");
         let by_job = "written by KubeSphere's migration Job";
@@ -932,10 +946,15 @@ impl Engine<'_> {
             InstallerShape::Pipeline => "put the snapshot's config.xml back into Jenkins, then set the spec to its v3.0 parse".to_string(),
             _ => format!("set {fields} to the export's"),
         };
-        let message = format!("adopted from KubeSphere's migration Job: {verb}{what}; before: {}", adopt.backed_up_in);
+        let message = format!(
+            "adopted from KubeSphere's migration Job: {verb}{what}; before: {}",
+            adopt.backed_up_in
+        );
         if self.opts.dry_run {
             self.count_adoption(|a| a.adopted += 1);
-            return Step::new(Action::Update, message).diff(cmp.diff).rv(&existing);
+            return Step::new(Action::Update, message)
+                .diff(cmp.diff)
+                .rv(&existing);
         }
         let desired = with_provenance(obj.body.clone(), &self.opts.run_id, &self.opts.tool_version);
         let step = self

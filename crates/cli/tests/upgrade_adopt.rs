@@ -66,7 +66,8 @@ fn job_files(home: &Path) -> BTreeMap<(String, String), Vec<u8>> {
 /// and read and rewritten by the simulated pipeline controller), a pre-upgrade copy of its home
 /// (the snapshot an operator would have), and the installer Job's objects in the API server.
 struct Upgraded {
-    tmp: tempfile::TempDir,
+    /// Keeps the homes alive.
+    _tmp: tempfile::TempDir,
     live_home: PathBuf,
     snapshot_home: PathBuf,
     double: JenkinsDouble,
@@ -76,9 +77,6 @@ struct Upgraded {
 }
 
 impl Upgraded {
-    fn token(&self) -> PathBuf {
-        self.tmp.path().join("token")
-    }
     fn dump(&self) -> PathBuf {
         common::repo().join("sample/devops.sql")
     }
@@ -143,7 +141,7 @@ async fn upgraded() -> Upgraded {
     );
     tokio::time::sleep(Duration::from_millis(400)).await;
     Upgraded {
-        tmp,
+        _tmp: tmp,
         live_home,
         snapshot_home,
         double,
@@ -167,9 +165,8 @@ async fn without_the_flag_nothing_the_installer_job_wrote_is_touched() {
     let jobs_before = job_files(&u.live_home);
     let dump = u.dump();
     let kc = u.h.kc();
-    let o = u
-        .h
-        .run(&[
+    let o =
+        u.h.run(&[
             "migrate",
             "--mysql-dump",
             dump.to_str().unwrap(),
@@ -183,7 +180,11 @@ async fn without_the_flag_nothing_the_installer_job_wrote_is_touched() {
     // The installer's objects differ from ours: conflicts, left alone (exit 4 = items need a look).
     assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
     assert_eq!(u.installer_objects(), before, "an installer object changed");
-    assert_eq!(job_files(&u.live_home), jobs_before, "a Jenkins job changed");
+    assert_eq!(
+        job_files(&u.live_home),
+        jobs_before,
+        "a Jenkins job changed"
+    );
     let apply: Value =
         serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
     assert!(apply["conflicts"].as_u64().unwrap() > 0, "{apply}");
@@ -202,9 +203,8 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
         .collect();
     let dump = u.dump();
     let kc = u.h.kc();
-    let o = u
-        .h
-        .run(&[
+    let o =
+        u.h.run(&[
             "migrate",
             "--mysql-dump",
             dump.to_str().unwrap(),
@@ -229,17 +229,31 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
         .filter_map(Value::as_str)
         .collect();
     assert!(
-        tasks.iter().any(|t| t.contains(&format!("kubectl delete devopsproject {DELETED_NS}"))),
+        tasks
+            .iter()
+            .any(|t| t.contains(&format!("kubectl delete devopsproject {DELETED_NS}"))),
         "{tasks:?}"
     );
     let md = std::fs::read_to_string(u.h.out().join("apply.md")).unwrap();
-    assert!(tasks.iter().any(|t| t.contains("--jenkins-url")), "{tasks:?}\n{md}");
+    assert!(
+        tasks.iter().any(|t| t.contains("--jenkins-url")),
+        "{tasks:?}\n{md}"
+    );
     // Secrets got the snapshot's values (non-empty, no autosync); Pipelines and Jenkins untouched.
     for key in exported(&u.h, "secrets/") {
         let s = u.h.server.snapshot()[&key].clone();
         let data = s["data"].as_object().unwrap();
-        assert!(data.values().any(|v| v.as_str().is_some_and(|v| !v.is_empty())), "{key}: {s}");
-        assert!(s.pointer(&format!("/metadata/annotations/{}", AUTOSYNC.replace('/', "~1"))).is_none());
+        assert!(
+            data.values()
+                .any(|v| v.as_str().is_some_and(|v| !v.is_empty())),
+            "{key}: {s}"
+        );
+        assert!(s
+            .pointer(&format!(
+                "/metadata/annotations/{}",
+                AUTOSYNC.replace('/', "~1")
+            ))
+            .is_none());
     }
     let pipelines_after: BTreeMap<String, Value> = u
         .installer_objects()
@@ -249,17 +263,21 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
     assert_eq!(pipelines_after, pipelines_before);
     assert_eq!(job_files(&u.live_home), jobs_before);
     // Nothing deleted.
-    let deletes = u
-        .h
-        .write_requests()
-        .iter()
-        .filter(|r| r.method == "DELETE")
-        .count();
+    let deletes =
+        u.h.write_requests()
+            .iter()
+            .filter(|r| r.method == "DELETE")
+            .count();
     assert_eq!(deletes, 0);
     assert!(u
         .h
         .server
-        .get_object("devops.kubesphere.io/v1alpha3", "DevOpsProject", None, DELETED_NS)
+        .get_object(
+            "devops.kubesphere.io/v1alpha3",
+            "DevOpsProject",
+            None,
+            DELETED_NS
+        )
         .is_some());
     u.double.shutdown();
 }
@@ -309,7 +327,11 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
 
     // 1. Before the upgrade: assess, then the snapshot (live MySQL rows from the dump here, the
     //    live Jenkins with values through the script console).
-    let mut snap = vec!["backup".to_string(), "--mysql-dump".into(), dump.display().to_string()];
+    let mut snap = vec![
+        "backup".to_string(),
+        "--mysql-dump".into(),
+        dump.display().to_string(),
+    ];
     snap.extend(live(&[
         "--jenkins-script-console",
         "--store",
@@ -360,7 +382,11 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let o = run(from("plan", &["--adopt-installer-migration"])).await;
     assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
     assert_eq!(job_files(&live_home).len(), snapshot_jobs.len());
-    assert_ne!(job_files(&live_home), snapshot_jobs, "plan wrote to Jenkins");
+    assert_ne!(
+        job_files(&live_home),
+        snapshot_jobs,
+        "plan wrote to Jenkins"
+    );
 
     let o = run(from("migrate", &["--adopt-installer-migration"])).await;
     // The sample's unreadable job fails alone (exit 4); everything else must be repaired.
@@ -370,26 +396,35 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let adoption = &apply["adoption"];
     let md = std::fs::read_to_string(h.out().join("apply.md")).unwrap();
     assert_eq!(apply["failed"], 0, "{md}");
-    assert_eq!(adoption["jobs_restored"].as_u64().unwrap(), rewritten, "{md}");
+    assert_eq!(
+        adoption["jobs_restored"].as_u64().unwrap(),
+        rewritten,
+        "{md}"
+    );
     eprintln!(
         "sample: {} objects adopted, {} jobs restored, {} left alone, {} manual tasks",
-        adoption["adopted"], adoption["jobs_restored"], adoption["left_alone"],
+        adoption["adopted"],
+        adoption["jobs_restored"],
+        adoption["left_alone"],
         adoption["manual_tasks"].as_array().unwrap().len()
     );
     // Jenkins: every job byte-equal to the snapshot (except the one our run could not read,
     // which nobody touched either).
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(job_files(&live_home), snapshot_jobs, "{md}");
-    assert_eq!(h.server.jobs_rewritten(), rewritten, "the controller rewrote a job again");
+    assert_eq!(
+        h.server.jobs_rewritten(),
+        rewritten,
+        "the controller rewrote a job again"
+    );
     assert_eq!(h.server.controller_restarts(), 0);
     // Every repair was backed up first: the new backup holds the state before.
     let runs = backup_runs(h.path());
     assert_eq!(runs.len(), 2, "{runs:?}");
     let new_run = runs.iter().find(|r| **r != snapshot).unwrap();
-    let manifest: Value = serde_json::from_slice(
-        &std::fs::read(store.join(new_run).join("manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(store.join(new_run).join("manifest.json")).unwrap())
+            .unwrap();
     assert!(
         manifest["files"]
             .as_array()
@@ -402,7 +437,9 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     for (folder, job) in &damaged {
         let ns = folder.to_ascii_lowercase();
         assert!(
-            before.join(format!("jenkins/{ns}/{job}/config.xml")).is_file(),
+            before
+                .join(format!("jenkins/{ns}/{job}/config.xml"))
+                .is_file(),
             "{ns}/{job} not backed up"
         );
     }
@@ -412,14 +449,20 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     for k in &installer_keys {
         assert!(snap.get(k).is_some(), "{k} was deleted");
     }
-    assert!(md.contains(&format!("kubectl delete devopsproject {DELETED_NS}")), "{md}");
+    assert!(
+        md.contains(&format!("kubectl delete devopsproject {DELETED_NS}")),
+        "{md}"
+    );
 
     // 4. verify from the snapshot: cluster objects equal to a clean migration's, jobs equal.
     let o = run(from("verify", &[])).await;
     assert_eq!(o.status.code(), Some(0), "{}", show(&o));
     let (stdout, _) = texts(&o);
     assert!(stdout.contains("0 different"), "{stdout}");
-    assert!(stdout.contains("0 different, 0 missing, 0 errors"), "{stdout}");
+    assert!(
+        stdout.contains("0 different, 0 missing, 0 errors"),
+        "{stdout}"
+    );
 
     // 5. A rerun changes nothing.
     let writes_before = h.write_requests().len();
@@ -427,7 +470,11 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     assert_eq!(o.status.code(), Some(4), "{}", show(&o));
     let apply: Value =
         serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
-    assert_eq!((apply["created"].as_u64(), apply["updated"].as_u64()), (Some(0), Some(0)), "{apply}");
+    assert_eq!(
+        (apply["created"].as_u64(), apply["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "{apply}"
+    );
     assert_eq!(job_files(&live_home), snapshot_jobs);
     let object_writes = h
         .write_requests()

@@ -102,17 +102,22 @@ pub fn verify_jobs(
     live: ksdm_source_jenkins_rest::JenkinsClient,
     rt: &tokio::runtime::Runtime,
 ) -> Result<JobsReport, RunError> {
-    let plan = Plan::from_tree(export_dir)
-        .map_err(|e| RunError::input("reading the export tree", e))?;
+    let plan =
+        Plan::from_tree(export_dir).map_err(|e| RunError::input("reading the export tree", e))?;
     let mut wanted = Vec::new();
     for pp in &plan.projects {
         for p in &pp.pipelines {
-            if let (Some(ns), Some(job)) = (p.namespace.clone(), ksdm_apply::adopt::job_name(&p.body)) {
+            if let (Some(ns), Some(job)) =
+                (p.namespace.clone(), ksdm_apply::adopt::job_name(&p.body))
+            {
                 wanted.push((ns, job, p.body.get("spec").cloned()));
             }
         }
     }
-    let pairs: Vec<(String, String)> = wanted.iter().map(|(n, j, _)| (n.clone(), j.clone())).collect();
+    let pairs: Vec<(String, String)> = wanted
+        .iter()
+        .map(|(n, j, _)| (n.clone(), j.clone()))
+        .collect();
     let jobs = SnapshotJobs::load(sources, scope, &pairs, Some(live))?;
     let mut report = JobsReport {
         jenkins: jobs.describe(),
@@ -124,7 +129,9 @@ pub fn verify_jobs(
         let (state, detail) = match rt.block_on(jobs.current(&ns, &job)) {
             Err(e) => (JobState::Error, e),
             Ok(None) => (JobState::Missing, "the live Jenkins has no such job".into()),
-            Ok(Some(live)) if original.as_deref() == Some(&live[..]) => (JobState::Equal, String::new()),
+            Ok(Some(live)) if original.as_deref() == Some(&live[..]) => {
+                (JobState::Equal, String::new())
+            }
             Ok(Some(live)) => {
                 let want: Option<PipelineSpec> = spec.and_then(|s| serde_json::from_value(s).ok());
                 match ksdm_convert::v30_parse::parse_job(&job, &live) {

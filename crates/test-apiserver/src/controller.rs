@@ -137,14 +137,7 @@ pub fn reconcile_once(shared: &Shared) {
     }
     if let Some(kind) = store.kind_for(DEVOPS_GROUP, "v1alpha3", "pipelines") {
         for pipeline in store.list_objects(&kind, None, |_| true) {
-            reconcile_pipeline(
-                &mut store,
-                &kind,
-                pipeline,
-                delay,
-                pipeline_finalizer,
-                jobs,
-            );
+            reconcile_pipeline(&mut store, &kind, pipeline, delay, pipeline_finalizer, jobs);
         }
     }
 }
@@ -537,12 +530,7 @@ fn is_parse_error(message: &str) -> bool {
 }
 
 /// `GetProjectPipelineConfig` + parse, once per Pipeline version.
-fn parse_pipeline_job(
-    store: &mut Store,
-    pipeline: &Value,
-    object: &str,
-    jobs: Option<Jobs<'_>>,
-) {
+fn parse_pipeline_job(store: &mut Store, pipeline: &Value, object: &str, jobs: Option<Jobs<'_>>) {
     let Some(Jobs { home, rewrite }) = jobs else {
         return;
     };

@@ -209,12 +209,18 @@ impl TestApiServer {
         timeout: Duration,
     ) -> anyhow::Result<usize> {
         let mut written = 0;
-        for o in objects.iter().filter(|o| o.pointer("/metadata/namespace").is_none()) {
+        for o in objects
+            .iter()
+            .filter(|o| o.pointer("/metadata/namespace").is_none())
+        {
             self.insert_object(o.clone())?;
             written += 1;
         }
         let deadline = std::time::Instant::now() + timeout;
-        for o in objects.iter().filter(|o| o.pointer("/metadata/namespace").is_some()) {
+        for o in objects
+            .iter()
+            .filter(|o| o.pointer("/metadata/namespace").is_some())
+        {
             let ns = o
                 .pointer("/metadata/namespace")
                 .and_then(Value::as_str)

@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use ksdm_apply::{
-    apply_plan, Adoption, connect_described, filter_shard, preflight, verify_tree, ApplyEvent, ApplyOptions,
-    ApplyReport, ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan, PreflightOptions,
-    Progress, RunId, VerifyOptions, VerifyReport,
+    apply_plan, connect_described, filter_shard, preflight, verify_tree, Adoption, ApplyEvent,
+    ApplyOptions, ApplyReport, ConfigMapMirror, ConnectOptions, ExistingPolicy, Journal, Plan,
+    PreflightOptions, Progress, RunId, VerifyOptions, VerifyReport,
 };
 use ksdm_sink::tree::write_file;
 

@@ -346,7 +346,9 @@ fn plan_inner(
             source,
             format!(
                 "nothing yet (a dry run writes nothing; `migrate` backs it up first): {}",
-                ksdm_model::OutputLayout::new(out).adoption_before().display()
+                ksdm_model::OutputLayout::new(out)
+                    .adoption_before()
+                    .display()
             ),
         )?)
     } else {
@@ -417,8 +419,12 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
             a.source.jenkins_token_file.as_deref(),
             a.source.jenkins_concurrency,
         )?;
-        let jobs = ksdm_run::verify_jobs::verify_jobs(&conv.sources, &conv.scope, &a.out, live, &rt)?;
-        println!("verify: Jenkins jobs against the snapshot: {}", jobs.summary_line());
+        let jobs =
+            ksdm_run::verify_jobs::verify_jobs(&conv.sources, &conv.scope, &a.out, live, &rt)?;
+        println!(
+            "verify: Jenkins jobs against the snapshot: {}",
+            jobs.summary_line()
+        );
         let mut text = std::fs::read_to_string(&md).unwrap_or_default();
         text.push_str(&jobs.to_markdown());
         ksdm_sink::tree::write_file(&md, text.as_bytes(), false)?;
@@ -428,7 +434,11 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
         if let Some(map) = json.as_object_mut() {
             map.insert("jenkins_jobs".into(), serde_json::to_value(&jobs)?);
         }
-        ksdm_sink::tree::write_file(&json_path, serde_json::to_string_pretty(&json)?.as_bytes(), false)?;
+        ksdm_sink::tree::write_file(
+            &json_path,
+            serde_json::to_string_pretty(&json)?.as_bytes(),
+            false,
+        )?;
         jobs_clean = jobs.is_clean();
     }
     println!("details: {} (and verify.json)", md.display());
