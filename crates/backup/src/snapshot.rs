@@ -156,6 +156,24 @@ impl RunSources {
         &self.jenkins_archive
     }
 
+    /// True when the Jenkins files archive holds no entry at all (a backup of a live Jenkins
+    /// whose shard or selection had no item: there are no key files either). Reads up to the
+    /// first entry only.
+    pub fn jenkins_archive_is_empty(&self) -> Result<bool, BackupError> {
+        let path = &self.jenkins_archive;
+        let file = std::fs::File::open(path).map_err(|e| BackupError::io("opening", path, e))?;
+        let gz = flate2::read::GzDecoder::new(BufReader::new(file));
+        let mut archive = tar::Archive::new(gz);
+        let mut entries = archive
+            .entries()
+            .map_err(|e| damaged(&self.manifest.run_id, &self.jenkins_name, e))?;
+        match entries.next() {
+            None => Ok(true),
+            Some(Ok(_)) => Ok(false),
+            Some(Err(e)) => Err(damaged(&self.manifest.run_id, &self.jenkins_name, e)),
+        }
+    }
+
     /// The name of the Jenkins files archive in the run (for messages).
     pub fn jenkins_name(&self) -> &str {
         &self.jenkins_name

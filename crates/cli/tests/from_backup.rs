@@ -616,3 +616,100 @@ async fn assess_plan_migrate_and_verify_read_from_a_backup() {
     assert!(h.path().join(OUT).join("verify.json").is_file());
     assert!(h.path().join(STORE).is_dir());
 }
+
+/// Runs the binary in `dir` with the tool's environment variables cleared.
+fn run_clean(dir: &Path, args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    cluster_support::run_blocking(dir, &args, &[])
+}
+
+#[test]
+fn a_shard_backup_of_a_live_jenkins_holds_only_its_shard_and_reads_back() {
+    // Shard 3 of 4 holds one active project, `project-Zx3Kd9PwQn7T`, whose Jenkins folder was
+    // removed, a soft-deleted one, and no Jenkins item: its backup of a live Jenkins has an
+    // empty Jenkins archive (no key files either), which reads back as an empty Jenkins home.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let double = JenkinsDouble::start(DoubleConfig::new(
+        common::repo().join("sample/jenkins_home"),
+    ))
+    .expect("start the Jenkins test double");
+    let token = t.join("jenkins-token");
+    std::fs::write(&token, format!("{}\n", double.token())).expect("token");
+    let (id, public) = identity(t, "id.txt");
+    let dump = common::repo().join("sample/devops.sql");
+    let url = double.url();
+    let m = run_clean(
+        t,
+        &[
+            "migrate",
+            "--mysql-dump",
+            s(&dump),
+            "--jenkins-url",
+            &url,
+            "--jenkins-user",
+            double.user(),
+            "--jenkins-token-file",
+            s(&token),
+            "--shards",
+            "4",
+            "--shard-index",
+            "3",
+            "--no-apply",
+            "--recipient",
+            &public,
+            "--out",
+            "shard",
+        ],
+    );
+    assert!(matches!(m.status.code(), Some(0 | 4)), "{}", show(&m));
+    let runs = cluster_support::backup_runs(t);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    let run = &runs[0];
+    let from = run_clean(
+        t,
+        &[
+            "export",
+            "--from-backup",
+            run,
+            "--identity-file",
+            s(&id),
+            "--out",
+            "from",
+        ],
+    );
+    assert_eq!(from.status.code(), m.status.code(), "{}", show(&from));
+    let (a, b) = (t.join("shard/resources"), t.join("from/resources"));
+    assert_eq!(common::files(&a), common::files(&b));
+    let (ra, rb) = (
+        report_without_inputs(&t.join("shard")),
+        report_without_inputs(&t.join("from")),
+    );
+    assert_eq!(ra["totals"], rb["totals"]);
+    assert_eq!(ra["items"], rb["items"]);
+    let projects: Vec<&str> = rb["projects"]
+        .as_array()
+        .expect("projects")
+        .iter()
+        .filter_map(|p| p["id"].as_str())
+        .collect();
+    assert_eq!(
+        projects,
+        ["project-R2dE5tGhY8uI", "project-Zx3Kd9PwQn7T"],
+        "only the shard's rows (the second one is soft-deleted)"
+    );
+    // The backup's Jenkins archive is indeed empty.
+    let jf = run_clean(
+        t,
+        &[
+            "restore",
+            run,
+            "--identity-file",
+            s(&id),
+            "--jenkins-files",
+            "jf",
+        ],
+    );
+    assert_eq!(jf.status.code(), Some(0), "{}", show(&jf));
+    assert!(texts(&jf).0.starts_with("0 Jenkins files"), "{}", show(&jf));
+}

@@ -467,12 +467,22 @@ fn open_backup(from: &FromBackup) -> Result<Sources, RunError> {
             ksdm_backup::open_run_sources(store.as_ref(), &from.run_id, from.key.as_ref()).await
         })
         .map_err(|e| RunError::input(what.clone(), e))?;
-    let home = JenkinsHome::open(snap.jenkins_archive()).map_err(|e| {
-        RunError::input(
-            format!("{what}: opening its Jenkins files {}", snap.jenkins_name()),
-            e,
-        )
-    })?;
+    let opening = || format!("{what}: opening its Jenkins files {}", snap.jenkins_name());
+    let (home, empty_home) = match JenkinsHome::open(snap.jenkins_archive()) {
+        Ok(home) => (home, None),
+        // A backup of a live Jenkins whose shard or selection had no item holds no file at
+        // all: an empty Jenkins home, not a damaged one.
+        Err(e) if !snap.jenkins_archive_is_empty().unwrap_or(false) => {
+            return Err(RunError::input(opening(), e))
+        }
+        Err(_) => {
+            let dir = tempfile::tempdir().map_err(|e| RunError::input(opening(), e))?;
+            std::fs::create_dir(dir.path().join("jobs"))
+                .map_err(|e| RunError::input(opening(), e))?;
+            let home = JenkinsHome::open(dir.path()).map_err(|e| RunError::input(opening(), e))?;
+            (home, Some(dir))
+        }
+    };
     let taken_from = snap.taken_from();
     let description = if taken_from.is_empty() {
         format!("backup {} in {}", from.run_id, snap.store)
@@ -493,7 +503,7 @@ fn open_backup(from: &FromBackup) -> Result<Sources, RunError> {
         jenkins: Jenkins::Home(home),
         revealed,
         descriptions: vec![description],
-        _tmp: Some(Box::new(snap)),
+        _tmp: Some(Box::new((snap, empty_home))),
     })
 }
 
