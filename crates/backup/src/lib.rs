@@ -16,9 +16,9 @@
 //!   the size and SHA-256 of every other file.
 //! * [`BackupStore`] is the storage trait, with [`LocalStore`] and [`S3Store`]; [`open_store`]
 //!   picks one from `s3://bucket/prefix` or a path.
-//! * Secret-bearing files (the Jenkins files with `secrets/`, the YAML tree with credential
-//!   Secrets) are age-encrypted client-side ([`Protection`]); plaintext only on explicit
-//!   [`Protection::InsecurePlaintext`].
+//! * Secret-bearing files (the Jenkins files with `secrets/`, the credential values read
+//!   through the script console, the YAML tree with credential Secrets) are age-encrypted
+//!   client-side ([`Protection`]); plaintext only on explicit [`Protection::InsecurePlaintext`].
 //! * A run without manifest is incomplete: listed as such, never verified or restored. A file
 //!   whose size or SHA-256 differs is named in the error or [`VerifyReport`]; restores check
 //!   every file before writing anything and never overwrite.

@@ -246,6 +246,17 @@ fn export_from_a_backup_equals_the_export_of_its_sources_and_failures_are_named(
         2,
         &["--from-backup", "--mysql-dump"],
     );
+    for other in [
+        &["--jenkins-home", "home"][..],
+        &["--sample"][..],
+        &["--mysql", "mysql://x@127.0.0.1/devops"][..],
+    ] {
+        fails(
+            &[&["export", "--from-backup", &run, "--out", out][..], other].concat(),
+            2,
+            &["--from-backup", other[0]],
+        );
+    }
     // A run without manifest (its upload never finished).
     let incomplete = "20200101T000001Z-00000001";
     let copy = store.join(incomplete);
