@@ -174,6 +174,35 @@ fn export_from_a_backup_equals_the_export_of_its_sources_and_failures_are_named(
         report_without_inputs(&t.join("sample"))["totals"]
     );
 
+    // A backup of the backup (same --store: read from and written to), read back once more.
+    let again = common::run(&[
+        "backup",
+        "--from-backup",
+        &run,
+        "--store",
+        s(&store),
+        "--identity-file",
+        s(&id),
+        "--recipient",
+        &public,
+        "--out",
+        s(&t.join("again-backup")),
+    ]);
+    assert_eq!(again.status.code(), Some(4), "{}", show(&again));
+    let second = run_of(&again);
+    assert_ne!(second, run);
+    let mut args = vec!["export".to_string()];
+    args.extend(from_args("second"));
+    args[2] = second.clone();
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let from_second = common::run(&refs);
+    assert_eq!(from_second.status.code(), Some(4), "{}", show(&from_second));
+    assert_same_resources(&t.join("sample"), &t.join("second"));
+    assert_eq!(
+        report_without_inputs(&t.join("second")),
+        report_without_inputs(&t.join("sample"))
+    );
+
     // Failures: each exit 3 (the input cannot be used) with the run, the file and the reason.
     let fails = |args: &[&str], code: i32, wants: &[&str]| {
         let o = common::run(args);
