@@ -290,6 +290,7 @@ impl SnapshotArgs {
             store: &self.store,
             passphrase_file: self.key.passphrase_file.as_deref(),
             identity_file: self.key.identity.identity_file.as_deref(),
+            only_for_snapshot: true,
         }
     }
 }
@@ -305,6 +306,30 @@ pub struct SnapshotFlags<'a> {
     pub passphrase_file: Option<&'a std::path::Path>,
     /// `--identity-file`.
     pub identity_file: Option<&'a std::path::Path>,
+    /// True when these flags serve nothing but `--from-backup` (so giving them without it is
+    /// a mistake worth saying).
+    pub only_for_snapshot: bool,
+}
+
+impl SnapshotFlags<'_> {
+    /// The flags given on the command line that only `--from-backup` uses, by name.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        if self.only_for_snapshot {
+            for (flag, set) in [
+                ("--identity-file", self.identity_file.is_some()),
+                ("--passphrase-file", self.passphrase_file.is_some()),
+                ("--s3-endpoint", self.store.s3_endpoint.is_some()),
+                ("--s3-region", self.store.s3_region.is_some()),
+                ("--s3-profile", self.store.s3_profile.is_some()),
+            ] {
+                if set {
+                    given.push(flag);
+                }
+            }
+        }
+        given
+    }
 }
 
 /// Which cluster and how to apply.
@@ -557,6 +582,7 @@ impl MigrateArgs {
             store: &self.store,
             passphrase_file: self.protection.passphrase_file.as_deref(),
             identity_file: self.identity.identity_file.as_deref(),
+            only_for_snapshot: false,
         }
     }
 }
@@ -568,6 +594,7 @@ impl BackupCmdArgs {
             store: &self.store,
             passphrase_file: self.protection.passphrase_file.as_deref(),
             identity_file: self.identity.identity_file.as_deref(),
+            only_for_snapshot: false,
         }
     }
 }

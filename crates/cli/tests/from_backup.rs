@@ -286,6 +286,19 @@ fn export_from_a_backup_equals_the_export_of_its_sources_and_failures_are_named(
             &["--from-backup", other[0]],
         );
     }
+    // The key and S3 flags of export/assess/plan/verify mean nothing without --from-backup.
+    fails(
+        &[
+            "export",
+            "--sample",
+            "--identity-file",
+            s(&id),
+            "--out",
+            out,
+        ],
+        2,
+        &["--identity-file is used only with --from-backup"],
+    );
     // A run without manifest (its upload never finished).
     let incomplete = "20200101T000001Z-00000001";
     let copy = store.join(incomplete);

@@ -55,6 +55,14 @@ pub fn source_spec(
     snapshot: &SnapshotFlags<'_>,
 ) -> Result<ksdm_run::SourceSpec, ksdm_run::RunError> {
     let mut spec = source.spec()?;
+    let given = snapshot.given();
+    if source.from_backup.is_none() && !given.is_empty() {
+        return Err(ksdm_run::RunError::Usage(format!(
+            "{} {} used only with --from-backup RUN (to read the estate from that backup)",
+            given.join(", "),
+            if given.len() == 1 { "is" } else { "are" }
+        )));
+    }
     if let Some(run) = &source.from_backup {
         let key = super::backup::key_from(snapshot.passphrase_file, snapshot.identity_file)
             .map_err(|e| {
