@@ -92,6 +92,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         jenkins_files: Box::new(jenkins),
         export_dir: &export,
         log: Vec::new(),
+        revealed: None,
+        mysql_issues: MysqlIssues::default(),
     };
 
     let start = Instant::now();

@@ -237,14 +237,24 @@ impl ArchiveWriter {
 }
 
 /// Copies `reader` into a new temporary file in `temp_dir`, hashing it (no encryption).
-pub(crate) fn seal_plain(temp_dir: &Path, mut reader: impl Read) -> Result<Sealed, BackupError> {
+pub(crate) fn seal_plain(temp_dir: &Path, reader: impl Read) -> Result<Sealed, BackupError> {
+    seal(temp_dir, reader, None)
+}
+
+/// Copies `reader` into a new temporary file in `temp_dir`, age-encrypted to `recipients` when
+/// given, hashing the stored bytes.
+pub(crate) fn seal(
+    temp_dir: &Path,
+    mut reader: impl Read,
+    recipients: Option<&[BoxedRecipient]>,
+) -> Result<Sealed, BackupError> {
     let temp = NamedTempFile::new_in(temp_dir)
         .map_err(|e| BackupError::io("creating a temporary file in", temp_dir, e))?;
     let file = temp
         .reopen()
         .map_err(|e| BackupError::io("opening", temp.path(), e))?;
     let mut sink =
-        SealSink::open(file, None).map_err(|e| BackupError::io("writing", temp.path(), e))?;
+        SealSink::open(file, recipients).map_err(|e| BackupError::io("writing", temp.path(), e))?;
     io::copy(&mut reader, &mut sink).map_err(|e| BackupError::io("writing", temp.path(), e))?;
     let (size, sha256) = sink
         .finish()
@@ -267,18 +277,18 @@ pub(crate) fn hash_file(path: &Path) -> Result<(u64, String), BackupError> {
     Ok((size, sha))
 }
 
-/// Opens a stored archive for reading its tar stream: decrypts when `encrypted`.
-/// `run_id`/`name` label errors.
-fn open_tar_stream(
+/// Opens a stored file for reading its content: decrypts when `encrypted` (age authenticates
+/// each chunk as it is read, so damage shows as a read error). `run_id`/`name` label errors.
+pub(crate) fn open_stored(
     run_id: &str,
     name: &str,
     path: &Path,
     encrypted: bool,
     key: Option<&DecryptionKey>,
-) -> Result<Box<dyn Read>, BackupError> {
+) -> Result<Box<dyn Read + Send>, BackupError> {
     let file = File::open(path).map_err(|e| BackupError::io("opening", path, e))?;
     let reader = BufReader::with_capacity(256 * 1024, file);
-    let plain: Box<dyn Read> = if encrypted {
+    Ok(if encrypted {
         let key = key.ok_or_else(|| BackupError::KeyRequired {
             run_id: run_id.to_string(),
             name: name.to_string(),
@@ -291,8 +301,33 @@ fn open_tar_stream(
         Box::new(stream)
     } else {
         Box::new(reader)
-    };
+    })
+}
+
+/// Opens a stored archive for reading its tar stream: decrypts when `encrypted`.
+/// `run_id`/`name` label errors.
+fn open_tar_stream(
+    run_id: &str,
+    name: &str,
+    path: &Path,
+    encrypted: bool,
+    key: Option<&DecryptionKey>,
+) -> Result<Box<dyn Read>, BackupError> {
+    let plain = open_stored(run_id, name, path, encrypted, key)?;
     Ok(Box::new(GzDecoder::new(plain)))
+}
+
+/// Reads a stored file that is not an archive to its end, decrypting it when `encrypted`
+/// (age authenticates every chunk). Returns the plaintext size.
+pub(crate) fn check_sealed(
+    run_id: &str,
+    name: &str,
+    path: &Path,
+    encrypted: bool,
+    key: Option<&DecryptionKey>,
+) -> Result<u64, BackupError> {
+    let mut stream = open_stored(run_id, name, path, encrypted, key)?;
+    io::copy(&mut stream, &mut io::sink()).map_err(|e| damaged(run_id, name, e))
 }
 
 /// Reads a stored archive to its very end (decrypting if needed), checking every layer:
@@ -356,7 +391,7 @@ pub(crate) fn unpack_archive(
     Ok((files, bytes))
 }
 
-fn create_private_file(path: &Path) -> Result<File, BackupError> {
+pub(crate) fn create_private_file(path: &Path) -> Result<File, BackupError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -422,7 +457,7 @@ fn archive_err(name: &str, e: io::Error) -> BackupError {
     }
 }
 
-fn damaged(run_id: &str, name: &str, e: io::Error) -> BackupError {
+pub(crate) fn damaged(run_id: &str, name: &str, e: io::Error) -> BackupError {
     BackupError::Corrupt {
         run_id: run_id.to_string(),
         name: name.to_string(),

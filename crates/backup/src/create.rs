@@ -3,14 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use ksdm_model::v21::JenkinsFile;
+use ksdm_model::v21::{JenkinsFile, RevealedValues};
 use time::format_description::well_known::Rfc3339;
 
-use crate::archive::{seal_plain, ArchiveWriter, Sealed};
+use crate::archive::{seal, seal_plain, ArchiveWriter, Sealed};
 use crate::crypto::Protection;
 use crate::error::BackupError;
 use crate::layout;
 use crate::manifest::{Encryption, FileEntry, Manifest, FORMAT_VERSION};
+use crate::snapshot::{credential_values_json, MysqlIssues};
 use crate::store::BackupStore;
 
 /// Everything one backup run holds.
@@ -30,6 +31,12 @@ pub struct BackupInput<'a> {
     pub export_dir: &'a Path,
     /// The run log so far.
     pub log: Vec<u8>,
+    /// Credential values read through Jenkins' script console, if any: stored with the same
+    /// protection as the Jenkins files ([`layout::CREDENTIAL_VALUES_ENCRYPTED`]), so a run from
+    /// the backup has them too.
+    pub revealed: Option<&'a RevealedValues>,
+    /// Problems found while reading MySQL (stored when there are any).
+    pub mysql_issues: MysqlIssues,
 }
 
 /// Tuning of [`create_backup_with`].
@@ -133,6 +140,41 @@ pub async fn create_backup_with(
         return Err(BackupError::JenkinsSource { reason });
     }
     upload(store, &run_id, name, sealed, encrypted, &mut files).await?;
+
+    // source/mysql-issues.json (plain; only when there are any)
+    if !input.mysql_issues.is_empty() {
+        let json =
+            serde_json::to_vec_pretty(&input.mysql_issues).map_err(|e| BackupError::Archive {
+                name: layout::MYSQL_ISSUES.into(),
+                reason: e.to_string(),
+            })?;
+        let dir = temp_path.clone();
+        let sealed = tokio::task::spawn_blocking(move || seal_plain(&dir, &json[..])).await??;
+        upload(
+            store,
+            &run_id,
+            layout::MYSQL_ISSUES,
+            sealed,
+            false,
+            &mut files,
+        )
+        .await?;
+    }
+
+    // source/credential-values.json[.age] (only when values were read)
+    if let Some(values) = input.revealed {
+        let name = layout::credential_values(encrypted);
+        let json = credential_values_json(values).map_err(|reason| BackupError::Archive {
+            name: name.into(),
+            reason,
+        })?;
+        let recipients = protection.recipients(options.scrypt_work_factor)?;
+        let dir = temp_path.clone();
+        let sealed =
+            tokio::task::spawn_blocking(move || seal(&dir, json.expose(), recipients.as_deref()))
+                .await??;
+        upload(store, &run_id, name, sealed, encrypted, &mut files).await?;
+    }
 
     // export/resources.tar.gz[.age]
     let name = layout::resources_archive(encrypted);

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use tempfile::NamedTempFile;
 
-use crate::archive::{check_archive, hash_file};
+use crate::archive::{check_archive, check_sealed, hash_file};
 use crate::crypto::DecryptionKey;
 use crate::error::{BackupError, StoreError};
 use crate::layout;
@@ -198,7 +198,8 @@ async fn check_content(
     if entry.encrypted && key.is_none() {
         return Ok(FileStatus::NotDecrypted);
     }
-    if !layout::is_archive(&entry.name) {
+    let archive = layout::is_archive(&entry.name);
+    if !archive && !entry.encrypted {
         return Ok(FileStatus::Ok);
     }
     let (run, name, encrypted, key) = (
@@ -208,7 +209,12 @@ async fn check_content(
         key.cloned(),
     );
     let result = tokio::task::spawn_blocking(move || {
-        check_archive(&run, &name, file.path(), encrypted, key.as_ref())
+        if archive {
+            check_archive(&run, &name, file.path(), encrypted, key.as_ref())
+        } else {
+            // An encrypted file that is no archive (the credential values): decrypt to the end.
+            check_sealed(&run, &name, file.path(), encrypted, key.as_ref())
+        }
     })
     .await?;
     Ok(match result {

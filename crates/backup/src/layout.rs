@@ -4,6 +4,9 @@
 //! <store root>/<run-id>/manifest.json              written last; a run without it is incomplete
 //! <store root>/<run-id>/source/mysql.json          MySQL rows read (plain: no secrets)
 //! <store root>/<run-id>/source/jenkins.tar.gz.age  Jenkins files read, incl. secrets/ (encrypted)
+//! <store root>/<run-id>/source/credential-values.json.age  credential values read through the
+//!                                                  script console (encrypted; only when read)
+//! <store root>/<run-id>/source/mysql-issues.json   problems found reading MySQL (only when any)
 //! <store root>/<run-id>/export/resources.tar.gz.age  generated YAML tree (encrypted)
 //! <store root>/<run-id>/adopt/before.tar.gz.age     what --adopt-installer-migration repairs, as it was (encrypted; only then)
 //! <store root>/<run-id>/export/report.json         report (plain)
@@ -11,7 +14,8 @@
 //! <store root>/<run-id>/run.log                    run log (plain)
 //! ```
 //!
-//! With [`crate::Protection::InsecurePlaintext`] the archives drop the `.age` suffix. The store
+//! With [`crate::Protection::InsecurePlaintext`] the archives and the credential values drop
+//! the `.age` suffix. The store
 //! root is a local folder or `s3://bucket/prefix`; stores join their own root to these keys.
 
 use crate::error::BackupError;
@@ -24,6 +28,13 @@ pub const MYSQL: &str = "source/mysql.json";
 pub const JENKINS_ENCRYPTED: &str = "source/jenkins.tar.gz.age";
 /// The Jenkins files archive, plaintext (only with an explicit insecure opt-in).
 pub const JENKINS_PLAIN: &str = "source/jenkins.tar.gz";
+/// The credential values read through Jenkins' script console (folder → id → field → value),
+/// as JSON, encrypted.
+pub const CREDENTIAL_VALUES_ENCRYPTED: &str = "source/credential-values.json.age";
+/// The credential values, plaintext (only with an explicit insecure opt-in).
+pub const CREDENTIAL_VALUES_PLAIN: &str = "source/credential-values.json";
+/// The problems found while reading MySQL (`{"errors": [...], "warnings": [...]}`), plain.
+pub const MYSQL_ISSUES: &str = "source/mysql-issues.json";
 /// The generated YAML tree archive, encrypted.
 pub const RESOURCES_ENCRYPTED: &str = "export/resources.tar.gz.age";
 /// The generated YAML tree archive, plaintext (only with an explicit insecure opt-in).
@@ -41,6 +52,10 @@ pub const REPORT_JSON: &str = "export/report.json";
 pub const REPORT_MD: &str = "export/report.md";
 /// The run log.
 pub const RUN_LOG: &str = "run.log";
+
+/// The prefix of the manifest `sources` line that records the digest of a run's inputs (a
+/// retried Job finds the backup of the same inputs by it).
+pub const INPUT_DIGEST_PREFIX: &str = "inputs sha256:";
 
 /// The folder of the export tree that goes into the resources archive (relative to the export
 /// folder, and the top folder inside the archive).
@@ -75,6 +90,20 @@ pub fn adoption_before_archive(encrypted: bool) -> &'static str {
     } else {
         ADOPTION_BEFORE_PLAIN
     }
+}
+
+/// Name of the credential values file for the given encryption choice.
+pub fn credential_values(encrypted: bool) -> &'static str {
+    if encrypted {
+        CREDENTIAL_VALUES_ENCRYPTED
+    } else {
+        CREDENTIAL_VALUES_PLAIN
+    }
+}
+
+/// True for the names of the credential values file (either form).
+pub fn is_credential_values(name: &str) -> bool {
+    name == CREDENTIAL_VALUES_ENCRYPTED || name == CREDENTIAL_VALUES_PLAIN
 }
 
 /// True for the names of the Jenkins archive (either form).

@@ -8,16 +8,17 @@
 //! (`ksdm-convert`) and writes the YAML tree and reports (`ksdm-sink`); before the first write to
 //! a cluster it calls [`create_backup`] with what was read and generated, and stops if that
 //! fails. `restore` unpacks a run with [`restore_to_dir`] and re-applies the tree through the
-//! same apply path; [`restore_jenkins_files`] gives an operator the saved Jenkins files.
+//! same apply path; [`restore_jenkins_files`] gives an operator the saved Jenkins files;
+//! [`open_run_sources`] opens a run as the v2.1 sources of a new run (`--from-backup`).
 //!
 //! * [`layout`] owns every name: one folder / key prefix per run, `manifest.json` written last.
 //! * [`Manifest`] lists the format version, run id, tool version, time, sources, encryption and
 //!   the size and SHA-256 of every other file.
 //! * [`BackupStore`] is the storage trait, with [`LocalStore`] and [`S3Store`]; [`open_store`]
 //!   picks one from `s3://bucket/prefix` or a path.
-//! * Secret-bearing files (the Jenkins files with `secrets/`, the YAML tree with credential
-//!   Secrets) are age-encrypted client-side ([`Protection`]); plaintext only on explicit
-//!   [`Protection::InsecurePlaintext`].
+//! * Secret-bearing files (the Jenkins files with `secrets/`, the credential values read
+//!   through the script console, the YAML tree with credential Secrets) are age-encrypted
+//!   client-side ([`Protection`]); plaintext only on explicit [`Protection::InsecurePlaintext`].
 //! * A run without manifest is incomplete: listed as such, never verified or restored. A file
 //!   whose size or SHA-256 differs is named in the error or [`VerifyReport`]; restores check
 //!   every file before writing anything and never overwrite.
@@ -38,6 +39,8 @@
 //!     jenkins_files: Box::new(std::iter::empty()),
 //!     export_dir,
 //!     log: Vec::new(),
+//!     revealed: None,
+//!     mysql_issues: MysqlIssues::default(),
 //! };
 //! let protection = Protection::Passphrase(SecretString::from("correct horse"));
 //! let manifest = create_backup(store.as_ref(), input, &protection).await?;
@@ -58,6 +61,7 @@ mod local;
 mod manifest;
 mod restore;
 mod s3;
+mod snapshot;
 mod store;
 
 pub use age::secrecy::{ExposeSecret, SecretString};
@@ -71,6 +75,7 @@ pub use local::LocalStore;
 pub use manifest::{Encryption, EncryptionKind, FileEntry, Manifest, FORMAT_VERSION};
 pub use restore::{restore_jenkins_files, restore_to_dir, RestoreSummary};
 pub use s3::S3Store;
+pub use snapshot::{open_run_sources, MysqlIssues, RunSources};
 pub use store::{
     open_store, BackupStore, ObjectInfo, S3Options, DEFAULT_LOCAL_STORE, DEFAULT_PART_SIZE,
 };

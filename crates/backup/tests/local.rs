@@ -383,3 +383,95 @@ async fn open_store_picks_local_or_s3() {
         puts: AtomicUsize::new(0),
     };
 }
+
+#[tokio::test]
+async fn run_sources_give_back_rows_jenkins_files_values_and_issues() {
+    use ksdm_model::v21::{MysqlData, RevealedValues};
+    use ksdm_model::Plaintext;
+    let (id, public) = generate_identity();
+    let mut values = RevealedValues::new();
+    values
+        .entry("project-a1b2c3".into())
+        .or_default()
+        .entry("git".into())
+        .or_default()
+        .insert(
+            "password".into(),
+            Plaintext::from_string(SECRET_MARKER.into()),
+        );
+    let rows = MysqlData {
+        has_workspace_column: true,
+        ..MysqlData::default()
+    };
+    let issues = MysqlIssues {
+        errors: Vec::new(),
+        warnings: vec!["MySQL dump x: a warning".into()],
+    };
+    for (n, (protection, key, values_name)) in [
+        (
+            Protection::Recipients(vec![public]),
+            Some(DecryptionKey::Identities(vec![id])),
+            layout::CREDENTIAL_VALUES_ENCRYPTED,
+        ),
+        (
+            Protection::InsecurePlaintext,
+            None,
+            layout::CREDENTIAL_VALUES_PLAIN,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let root = tempfile::tempdir().unwrap();
+        let store = store_in(root.path());
+        let export = export_dir(root.path());
+        let run_id = format!("20261123T121314Z-0000fff{n}");
+        let mut input = input(&run_id, &export);
+        input.mysql_json = serde_json::to_vec(&rows).unwrap();
+        input.revealed = Some(&values);
+        input.mysql_issues = issues.clone();
+        let manifest = create_backup_with(&store, input, &protection, &fast())
+            .await
+            .unwrap();
+        assert!(manifest.file(values_name).is_some(), "{manifest:?}");
+        assert!(manifest.file(layout::MYSQL_ISSUES).is_some());
+        let stored = std::fs::read(
+            root.path()
+                .join("ks-devops-backups")
+                .join(&run_id)
+                .join(values_name),
+        )
+        .unwrap();
+        let marker_at_rest = stored
+            .windows(SECRET_MARKER.len())
+            .any(|w| w == SECRET_MARKER.as_bytes());
+        assert_eq!(marker_at_rest, !protection.encrypts(), "{values_name}");
+        // backup verify decrypts the values file too.
+        let report = verify(&store, &run_id, key.as_ref()).await.unwrap();
+        assert!(report.is_ok(), "{report:?}");
+
+        let opened = open_run_sources(&store, &run_id, key.as_ref())
+            .await
+            .unwrap();
+        assert_eq!(opened.mysql, rows);
+        assert_eq!(opened.mysql_issues, issues);
+        assert_eq!(opened.revealed.as_ref(), Some(&values));
+        assert!(!format!("{opened:?}").contains(SECRET_MARKER));
+        let home = opened.jenkins_archive().to_path_buf();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode =
+                |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&home), 0o600);
+            assert_eq!(mode(home.parent().unwrap()), 0o700);
+        }
+        let tar = std::fs::read(&home).unwrap();
+        assert_eq!(&tar[..2], &[0x1f, 0x8b], "a gzip'd tar");
+        drop(opened);
+        assert!(
+            !home.exists(),
+            "the decrypted files are removed with the sources"
+        );
+    }
+}

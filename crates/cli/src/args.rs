@@ -41,10 +41,15 @@ pub enum Command {
     Job(JobArgs),
 }
 
-/// Where the v2.1 data comes from: a dump or a live MySQL, and a Jenkins home or a live Jenkins.
+/// Where the v2.1 data comes from: a dump or a live MySQL, and a Jenkins home or a live Jenkins;
+/// or a backup run (`--from-backup`) holding both.
+///
+/// `jenkins_source` allows several of its flags at once so that `--jenkins-url` may stand next
+/// to `--from-backup` (Jenkins is then still read from the backup); the flags that exclude each
+/// other say so themselves.
 #[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("mysql_source").args(["mysql_dump", "mysql", "sample"]).required(true)))]
-#[command(group(clap::ArgGroup::new("jenkins_source").args(["jenkins_home", "jenkins_url", "sample"]).required(true)))]
+#[command(group(clap::ArgGroup::new("mysql_source").args(["mysql_dump", "mysql", "sample", "from_backup"]).required(true)))]
+#[command(group(clap::ArgGroup::new("jenkins_source").args(["jenkins_home", "jenkins_url", "sample", "from_backup"]).required(true).multiple(true)))]
 pub struct SourceArgs {
     /// A mysqldump of the v2.1 `devops` database.
     #[arg(long, value_name = "FILE", conflicts_with = "mysql")]
@@ -91,6 +96,11 @@ pub struct SourceArgs {
     /// Use the bundled sample v2.1 estate instead of the flags above.
     #[arg(long, conflicts_with_all = ["mysql_dump", "mysql", "jenkins_home", "jenkins_url"])]
     pub sample: bool,
+    /// Read the v2.1 estate from backup run RUN (taken by `backup` or `migrate`) in --store,
+    /// opened with --identity-file or --passphrase-file: the MySQL rows, Jenkins files and
+    /// credential values as they were read then. Replaces the MySQL and Jenkins source flags.
+    #[arg(long, value_name = "RUN", conflicts_with_all = ["sample", "mysql_dump", "mysql", "jenkins_home"])]
+    pub from_backup: Option<String>,
 }
 
 /// Secret value policy.
@@ -135,6 +145,9 @@ pub struct ExportArgs {
     /// Inputs.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Store and key of --from-backup.
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
     /// Conversion.
     #[command(flatten)]
     pub convert: ConvertArgs,
@@ -149,6 +162,9 @@ pub struct AssessArgs {
     /// Inputs.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Store and key of --from-backup.
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
     /// Conversion.
     #[command(flatten)]
     pub convert: ConvertArgs,
@@ -243,9 +259,77 @@ pub struct KeyArgs {
     /// File holding the backup passphrase; else the KSDM_BACKUP_PASSPHRASE variable.
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// The identity.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// An age identity that opens an existing backup.
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
     /// age identity file (AGE-SECRET-KEY-…) matching a recipient of the backup.
     #[arg(long, value_name = "FILE")]
     pub identity_file: Option<PathBuf>,
+}
+
+/// The backup store and key of `--from-backup` (commands that take no backup themselves).
+#[derive(Debug, Clone, Args)]
+pub struct SnapshotArgs {
+    /// Store of the --from-backup run.
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Key of the --from-backup run.
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
+
+impl SnapshotArgs {
+    /// The flags as [`SnapshotFlags`].
+    pub fn flags(&self) -> SnapshotFlags<'_> {
+        SnapshotFlags {
+            store: &self.store,
+            passphrase_file: self.key.passphrase_file.as_deref(),
+            identity_file: self.key.identity.identity_file.as_deref(),
+            only_for_snapshot: true,
+        }
+    }
+}
+
+/// Where a command finds the store and key of a `--from-backup` run. `migrate` and `backup`
+/// have no flags of their own for it: their `--store` and `--passphrase-file` (which also
+/// name and protect the backup they take) serve both, with `--identity-file` added.
+#[derive(Debug, Clone, Copy)]
+pub struct SnapshotFlags<'a> {
+    /// The store.
+    pub store: &'a StoreArgs,
+    /// `--passphrase-file`.
+    pub passphrase_file: Option<&'a std::path::Path>,
+    /// `--identity-file`.
+    pub identity_file: Option<&'a std::path::Path>,
+    /// True when these flags serve nothing but `--from-backup` (so giving them without it is
+    /// a mistake worth saying).
+    pub only_for_snapshot: bool,
+}
+
+impl SnapshotFlags<'_> {
+    /// The flags given on the command line that only `--from-backup` uses, by name.
+    pub fn given(&self) -> Vec<&'static str> {
+        let mut given = Vec::new();
+        if self.only_for_snapshot {
+            for (flag, set) in [
+                ("--identity-file", self.identity_file.is_some()),
+                ("--passphrase-file", self.passphrase_file.is_some()),
+                ("--s3-endpoint", self.store.s3_endpoint.is_some()),
+                ("--s3-region", self.store.s3_region.is_some()),
+                ("--s3-profile", self.store.s3_profile.is_some()),
+            ] {
+                if set {
+                    given.push(flag);
+                }
+            }
+        }
+        given
+    }
 }
 
 /// Which cluster and how to apply.
@@ -340,6 +424,9 @@ pub struct MigrateArgs {
     /// Backup encryption.
     #[command(flatten)]
     pub protection: ProtectionArgs,
+    /// Key of a --from-backup run (its store is --store; --passphrase-file also opens it).
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// Cluster.
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -367,6 +454,9 @@ pub struct ClusterRunArgs {
     /// Inputs.
     #[command(flatten)]
     pub source: SourceArgs,
+    /// Store and key of --from-backup.
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
     /// Conversion.
     #[command(flatten)]
     pub convert: ConvertArgs,
@@ -401,6 +491,9 @@ pub struct BackupCmdArgs {
     /// Encryption.
     #[command(flatten)]
     pub protection: ProtectionArgs,
+    /// Key of a --from-backup run (its store is --store; --passphrase-file also opens it).
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 }
 
 /// Backup subcommands.
@@ -489,8 +582,34 @@ pub struct JobArgs {
 /// Where a Job mounts the `--backup-pvc` volume.
 pub const JOB_BACKUP_MOUNT: &str = "/backups";
 
+impl MigrateArgs {
+    /// Store and key of --from-backup: the same --store and --passphrase-file as the backup
+    /// this run takes, plus --identity-file.
+    pub fn snapshot(&self) -> SnapshotFlags<'_> {
+        SnapshotFlags {
+            store: &self.store,
+            passphrase_file: self.protection.passphrase_file.as_deref(),
+            identity_file: self.identity.identity_file.as_deref(),
+            only_for_snapshot: false,
+        }
+    }
+}
+
+impl BackupCmdArgs {
+    /// Store and key of --from-backup (as for `migrate`).
+    pub fn snapshot(&self) -> SnapshotFlags<'_> {
+        SnapshotFlags {
+            store: &self.store,
+            passphrase_file: self.protection.passphrase_file.as_deref(),
+            identity_file: self.identity.identity_file.as_deref(),
+            only_for_snapshot: false,
+        }
+    }
+}
+
 impl SourceArgs {
-    /// The validated source plan (no I/O): the MySQL TLS mode is parsed here.
+    /// The validated source plan (no I/O): the MySQL TLS mode is parsed here. A
+    /// `--from-backup` run is filled in by the command, which holds the store and key flags.
     pub fn spec(&self) -> Result<ksdm_run::SourceSpec, ksdm_run::RunError> {
         let mysql_tls = match &self.mysql {
             Some(_) => Some(self.mysql_tls.parse().map_err(|e| {
@@ -510,6 +629,7 @@ impl SourceArgs {
             jenkins_token_file: self.jenkins_token_file.clone(),
             jenkins_concurrency: self.jenkins_concurrency,
             jenkins_script_console: self.jenkins_script_console,
+            from_backup: None,
         })
     }
 }
@@ -519,13 +639,14 @@ impl SourceArgs {
     /// kind of source, and whether values come through the script console. Never a secret.
     pub fn secret_plan(&self) -> String {
         format!(
-            "sample={} dump={} mysql={} home={} url={} script-console={}",
+            "sample={} dump={} mysql={} home={} url={} script-console={} from-backup={}",
             self.sample,
             self.mysql_dump.is_some(),
             self.mysql.is_some(),
             self.jenkins_home.is_some(),
             self.jenkins_url.is_some(),
-            self.jenkins_script_console
+            self.jenkins_script_console,
+            self.from_backup.is_some()
         )
     }
 }

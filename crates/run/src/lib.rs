@@ -25,5 +25,5 @@ pub mod verify_jobs;
 
 pub use error::{anyhow_chain_text, chain_text, exit_code_of, RunError};
 pub use job_manifests::{job_manifests, JobOptions};
-pub use sources::{open, Jenkins, Scope, SourceSpec, Sources};
+pub use sources::{open, FromBackup, Jenkins, Scope, SourceSpec, Sources};
 pub use spool::{input_digest, Spool};

@@ -49,6 +49,23 @@ pub struct SourceSpec {
     pub jenkins_concurrency: usize,
     /// Read credential values through the script console.
     pub jenkins_script_console: bool,
+    /// Read the whole v2.1 estate (MySQL rows, Jenkins files, credential values) from a backup
+    /// run instead. `jenkins_url` may still be set next to it (it then names a live Jenkins for
+    /// other purposes); Jenkins is read from the backup, never from that URL.
+    pub from_backup: Option<FromBackup>,
+}
+
+/// A backup run to read the v2.1 estate from (`--from-backup RUN`).
+#[derive(Debug, Clone)]
+pub struct FromBackup {
+    /// The run id.
+    pub run_id: String,
+    /// The store as given (`PATH` or `s3://bucket/prefix`).
+    pub store: String,
+    /// S3 connection settings (for an `s3://` store).
+    pub s3: ksdm_backup::S3Options,
+    /// The key that opens the run's encrypted files (`None` for a plaintext backup).
+    pub key: Option<ksdm_backup::DecryptionKey>,
 }
 
 /// Which projects this run handles: the selection and, in a sharded run, one shard.
@@ -97,8 +114,8 @@ pub struct Sources {
     pub revealed: Option<Arc<RevealedValues>>,
     /// Descriptions for the report (never with passwords or tokens).
     pub descriptions: Vec<String>,
-    /// Kept alive while the run lasts (a generated sample).
-    _tmp: Option<tempfile::TempDir>,
+    /// Kept alive while the run lasts (a generated sample, or a backup's decrypted files).
+    _tmp: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 /// Lower-cased name: a project's namespace and the key by which folders match projects.
@@ -295,6 +312,9 @@ fn folder_error(name: &str, e: JenkinsError) -> FolderReadError {
 /// or logs in to Jenkins and lists its items. Every failure here is [`RunError::Input`] (exit 3)
 /// and happens before any conversion.
 pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
+    if let Some(from) = &spec.from_backup {
+        return open_backup(from);
+    }
     let mut descriptions = Vec::new();
     let (dump, home, tmp) = if spec.sample {
         let (dir, tmp) = sample_dir()?;
@@ -427,7 +447,63 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
         jenkins,
         revealed,
         descriptions,
-        _tmp: tmp,
+        _tmp: tmp.map(|t| Box::new(t) as Box<dyn std::any::Any + Send + Sync>),
+    })
+}
+
+/// Opens the v2.1 sources held by a backup run: the MySQL rows (and the problems found
+/// reading them) as they were read, the Jenkins files (checked, decrypted into a private
+/// temporary tarball), the credential values read through the script console. Every failure
+/// is [`RunError::Input`] naming the run, the file and the reason.
+fn open_backup(from: &FromBackup) -> Result<Sources, RunError> {
+    let what = format!("reading backup {} in {}", from.run_id, from.store);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::input("starting the async runtime", e))?;
+    let mut snap = runtime
+        .block_on(async {
+            let store = ksdm_backup::open_store(&from.store, &from.s3).await?;
+            ksdm_backup::open_run_sources(store.as_ref(), &from.run_id, from.key.as_ref()).await
+        })
+        .map_err(|e| RunError::input(what.clone(), e))?;
+    let opening = || format!("{what}: opening its Jenkins files {}", snap.jenkins_name());
+    let (home, empty_home) = match JenkinsHome::open(snap.jenkins_archive()) {
+        Ok(home) => (home, None),
+        // A backup of a live Jenkins whose shard or selection had no item holds no file at
+        // all: an empty Jenkins home, not a damaged one.
+        Err(e) if !snap.jenkins_archive_is_empty().unwrap_or(false) => {
+            return Err(RunError::input(opening(), e))
+        }
+        Err(_) => {
+            let dir = tempfile::tempdir().map_err(|e| RunError::input(opening(), e))?;
+            std::fs::create_dir(dir.path().join("jobs"))
+                .map_err(|e| RunError::input(opening(), e))?;
+            let home = JenkinsHome::open(dir.path()).map_err(|e| RunError::input(opening(), e))?;
+            (home, Some(dir))
+        }
+    };
+    let taken_from = snap.taken_from();
+    let description = if taken_from.is_empty() {
+        format!("backup {} in {}", from.run_id, snap.store)
+    } else {
+        format!(
+            "backup {} in {} (taken from: {})",
+            from.run_id,
+            snap.store,
+            taken_from.join("; ")
+        )
+    };
+    let revealed = snap.revealed.take().map(Arc::new);
+    let issues = std::mem::take(&mut snap.mysql_issues);
+    Ok(Sources {
+        mysql: std::mem::take(&mut snap.mysql),
+        mysql_errors: issues.errors,
+        mysql_warnings: issues.warnings,
+        jenkins: Jenkins::Home(home),
+        revealed,
+        descriptions: vec![description],
+        _tmp: Some(Box::new((snap, empty_home))),
     })
 }
 

@@ -83,6 +83,8 @@ pub fn input<'a>(run_id: &str, export: &'a Path) -> BackupInput<'a> {
         jenkins_files: Box::new(jenkins_files().into_iter().map(Ok)),
         export_dir: export,
         log: b"INFO read 1 project\n".to_vec(),
+        revealed: None,
+        mysql_issues: MysqlIssues::default(),
     }
 }
 

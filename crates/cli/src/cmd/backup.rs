@@ -5,11 +5,11 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use ksdm_backup::{
     create_backup_with, describe, list_backups, open_store, verify, BackupInput, BackupOptions,
-    BackupStore, DecryptionKey, Manifest, Protection, S3Options, SecretString,
+    BackupStore, DecryptionKey, Manifest, MysqlIssues, Protection, S3Options, SecretString,
 };
 
 use crate::args::{BackupCmdArgs, BackupCommand, KeyArgs, ProtectionArgs, StoreArgs};
-use crate::cmd::export::{run_conversion, Converted, Formats, Inputs, Mode};
+use crate::cmd::export::{run_conversion, source_spec, Converted, Formats, Inputs, Mode};
 use crate::exit;
 use ksdm_run::RunError;
 
@@ -92,24 +92,39 @@ pub fn protection(
 
 /// The key to open an existing backup, if one was given.
 pub fn key(a: &KeyArgs) -> Result<Option<DecryptionKey>> {
-    if let Some(f) = &a.identity_file {
+    key_from(
+        a.passphrase_file.as_deref(),
+        a.identity.identity_file.as_deref(),
+    )
+}
+
+/// The key from `--identity-file`, else `--passphrase-file`, else `KSDM_BACKUP_PASSPHRASE`.
+pub fn key_from(
+    passphrase_file: Option<&Path>,
+    identity_file: Option<&Path>,
+) -> Result<Option<DecryptionKey>> {
+    if let Some(f) = identity_file {
         return Ok(Some(DecryptionKey::from_identity_file(f)?));
     }
-    if let Some(f) = &a.passphrase_file {
+    if let Some(f) = passphrase_file {
         return Ok(Some(DecryptionKey::Passphrase(first_line(f)?)));
     }
     Ok(env_passphrase().map(DecryptionKey::Passphrase))
 }
 
-/// Opens the store.
-pub async fn store(a: &StoreArgs) -> Result<Box<dyn BackupStore>> {
-    let s3 = S3Options {
+/// The S3 settings of the store flags.
+pub fn s3_options(a: &StoreArgs) -> S3Options {
+    S3Options {
         endpoint: a.s3_endpoint.clone(),
         region: a.s3_region.clone(),
         profile: a.s3_profile.clone(),
         ..S3Options::default()
-    };
-    open_store(&a.store, &s3)
+    }
+}
+
+/// Opens the store.
+pub async fn store(a: &StoreArgs) -> Result<Box<dyn BackupStore>> {
+    open_store(&a.store, &s3_options(a))
         .await
         .with_context(|| format!("opening backup store {}", a.store))
 }
@@ -169,6 +184,11 @@ pub fn take(
         jenkins_files: Box::new(files),
         export_dir,
         log: log.into_bytes(),
+        revealed: c.sources.revealed.as_deref(),
+        mysql_issues: MysqlIssues {
+            errors: c.sources.mysql_errors.clone(),
+            warnings: c.sources.mysql_warnings.clone(),
+        },
     };
     rt.block_on(async {
         let store = store(store_args)
@@ -202,10 +222,8 @@ pub fn take(
 
 /// The `sources` line that records the digest of a run's inputs in its backup manifest.
 pub fn digest_line(digest: &str) -> String {
-    format!("{INPUT_DIGEST_PREFIX}{digest}")
+    format!("{}{digest}", ksdm_backup::layout::INPUT_DIGEST_PREFIX)
 }
-
-const INPUT_DIGEST_PREFIX: &str = "inputs sha256:";
 
 /// A complete backup in the store whose manifest records the same input digest (a crashed
 /// run of the same Job took it), if any.
@@ -314,16 +332,16 @@ pub fn backup(a: &BackupCmdArgs, no_progress: bool) -> Result<i32> {
                 (&a.source, &a.convert, &a.store, &a.protection)
             else {
                 return Err(RunError::Usage(
-                    "backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, or --sample)"
+                    "backup needs source flags (--mysql-dump/--mysql and --jenkins-home/--jenkins-url, --sample, or --from-backup RUN)"
                         .into(),
                 )
                 .into());
             };
-            source.spec()?;
+            source_spec(source, &a.snapshot())?;
             let (protection, identity) = protection(prot, source.sample, &a.out)?;
             preflight_store(&rt, store_args)?;
             let c = run_conversion(
-                &Inputs::new(source, convert),
+                &Inputs::new(source, convert, a.snapshot()),
                 &a.out,
                 Mode::Export,
                 no_progress,

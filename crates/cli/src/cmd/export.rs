@@ -11,7 +11,9 @@ use ksdm_run::convert::{ConvertEvent, ConvertPlan};
 pub use ksdm_run::convert::{Converted, Formats, Mode};
 use ksdm_sink::Report;
 
-use crate::args::{ConvertArgs, FailOnArg, ReportFormatArg, SecretValuesArg, SourceArgs};
+use crate::args::{
+    ConvertArgs, FailOnArg, ReportFormatArg, SecretValuesArg, SnapshotFlags, SourceArgs,
+};
 use crate::{exit, progress};
 
 pub fn convert_options(a: &ConvertArgs) -> ConvertOptions {
@@ -45,10 +47,46 @@ pub fn formats_from_args(values: &[ReportFormatArg]) -> Formats {
     }
 }
 
+/// The source plan of the source flags (no I/O but reading the key of a `--from-backup` run,
+/// which is part of checking the command line): `--from-backup` takes its store and key from
+/// `snapshot`.
+pub fn source_spec(
+    source: &SourceArgs,
+    snapshot: &SnapshotFlags<'_>,
+) -> Result<ksdm_run::SourceSpec, ksdm_run::RunError> {
+    let mut spec = source.spec()?;
+    let given = snapshot.given();
+    if source.from_backup.is_none() && !given.is_empty() {
+        return Err(ksdm_run::RunError::Usage(format!(
+            "{} {} used only with --from-backup RUN (to read the estate from that backup)",
+            given.join(", "),
+            if given.len() == 1 { "is" } else { "are" }
+        )));
+    }
+    if let Some(run) = &source.from_backup {
+        let key = super::backup::key_from(snapshot.passphrase_file, snapshot.identity_file)
+            .map_err(|e| {
+                ksdm_run::RunError::input(
+                    format!("the key for backup {run}"),
+                    e.into_boxed_dyn_error(),
+                )
+            })?;
+        spec.from_backup = Some(ksdm_run::FromBackup {
+            run_id: run.clone(),
+            store: snapshot.store.store.clone(),
+            s3: super::backup::s3_options(snapshot.store),
+            key,
+        });
+    }
+    Ok(spec)
+}
+
 /// What to convert: the sources, the conversion options, and the shard of a sharded run.
 pub struct Inputs<'a> {
     /// Sources.
     pub source: &'a SourceArgs,
+    /// Store and key of `--from-backup`.
+    pub snapshot: SnapshotFlags<'a>,
     /// Conversion.
     pub convert: &'a ConvertArgs,
     /// `(index, shards)`.
@@ -59,9 +97,14 @@ pub struct Inputs<'a> {
 
 impl<'a> Inputs<'a> {
     /// Unsharded.
-    pub fn new(source: &'a SourceArgs, convert: &'a ConvertArgs) -> Self {
+    pub fn new(
+        source: &'a SourceArgs,
+        convert: &'a ConvertArgs,
+        snapshot: SnapshotFlags<'a>,
+    ) -> Self {
         Inputs {
             source,
+            snapshot,
             convert,
             shard: None,
             extra_notes: Vec::new(),
@@ -79,7 +122,7 @@ pub fn run_conversion(
     keep_files: bool,
     formats: Formats,
 ) -> Result<Converted> {
-    let spec = inputs.source.spec()?;
+    let spec = source_spec(inputs.source, &inputs.snapshot)?;
     let plan = ConvertPlan {
         options: convert_options(inputs.convert),
         shard: inputs.shard,
@@ -102,8 +145,10 @@ pub fn run_conversion(
 
 /// `export` / `assess`. With `fail_on`, an item at or above that outcome makes the exit status
 /// [`exit::THRESHOLD`] (unless items failed, which is [`exit::ITEMS_FAILED`]).
+#[allow(clippy::too_many_arguments)]
 pub fn export(
     source: &SourceArgs,
+    snapshot: SnapshotFlags<'_>,
     convert: &ConvertArgs,
     out: &Path,
     mode: Mode,
@@ -117,7 +162,7 @@ pub fn export(
         "assess"
     };
     let c = run_conversion(
-        &Inputs::new(source, convert),
+        &Inputs::new(source, convert, snapshot),
         out,
         mode,
         no_progress,

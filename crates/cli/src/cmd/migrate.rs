@@ -8,8 +8,8 @@
 use anyhow::Result;
 use ksdm_run::RunError;
 
-use crate::args::{ClusterRunArgs, MigrateArgs};
-use crate::cmd::export::{print_result, run_conversion, Formats, Inputs, Mode};
+use crate::args::{ClusterRunArgs, MigrateArgs, SnapshotFlags};
+use crate::cmd::export::{print_result, run_conversion, source_spec, Formats, Inputs, Mode};
 use crate::cmd::{backup, cluster};
 use crate::exit;
 
@@ -21,6 +21,7 @@ pub fn migrate(a: &MigrateArgs, no_progress: bool) -> Result<i32> {
         }
         return plan_inner(
             &a.source,
+            a.snapshot(),
             &a.convert,
             &a.out,
             &a.cluster,
@@ -68,7 +69,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         )
         .into());
     }
-    a.source.spec()?;
+    source_spec(&a.source, &a.snapshot())?;
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
     let apply = !a.no_apply && cluster::configured(&a.cluster, a.source.sample);
@@ -84,6 +85,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
     let started = std::time::Instant::now();
     let inputs = Inputs {
         source: &a.source,
+        snapshot: a.snapshot(),
         convert: &a.convert,
         shard,
         extra_notes: Vec::new(),
@@ -209,6 +211,7 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
             }
             let again = Inputs {
                 source: &a.source,
+                snapshot: a.snapshot(),
                 convert: &a.convert,
                 shard,
                 extra_notes: lines.clone(),
@@ -300,6 +303,7 @@ pub fn plan(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     }
     plan_inner(
         &a.source,
+        a.snapshot.flags(),
         &a.convert,
         &a.out,
         &a.cluster,
@@ -310,13 +314,14 @@ pub fn plan(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
 
 fn plan_inner(
     source: &crate::args::SourceArgs,
+    snapshot: SnapshotFlags<'_>,
     convert: &crate::args::ConvertArgs,
     out: &std::path::Path,
     c: &crate::args::ClusterArgs,
     no_progress: bool,
     command: &str,
 ) -> Result<i32> {
-    source.spec()?;
+    source_spec(source, &snapshot)?;
     c.validate()?;
     let shard = c.shard()?;
     let rt = super::runtime()?;
@@ -324,6 +329,7 @@ fn plan_inner(
     let conv = run_conversion(
         &Inputs {
             source,
+            snapshot,
             convert,
             shard,
             extra_notes: Vec::new(),
@@ -378,7 +384,7 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     if cluster::sample_without_kubeconfig(&a.cluster, a.source.sample, "verify") {
         return Ok(exit::USAGE);
     }
-    a.source.spec()?;
+    source_spec(&a.source, &a.snapshot.flags())?;
     a.cluster.validate()?;
     if a.cluster.adopt_installer_migration {
         return Err(RunError::Usage(
@@ -392,6 +398,7 @@ pub fn verify(a: &ClusterRunArgs, no_progress: bool) -> Result<i32> {
     cluster::check_reachable(&rt, &a.cluster)?;
     let inputs = Inputs {
         source: &a.source,
+        snapshot: a.snapshot.flags(),
         convert: &a.convert,
         shard,
         extra_notes: Vec::new(),

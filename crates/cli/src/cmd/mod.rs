@@ -17,6 +17,7 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Export(a) => export::export(
             &a.source,
+            a.snapshot.flags(),
             &a.convert,
             &a.out,
             export::Mode::Export,
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         ),
         Command::Assess(a) => export::export(
             &a.source,
+            a.snapshot.flags(),
             &a.convert,
             &a.out,
             export::Mode::Assess,
