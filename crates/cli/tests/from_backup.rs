@@ -766,3 +766,66 @@ fn a_shard_backup_of_a_live_jenkins_holds_only_its_shard_and_reads_back() {
     assert_eq!(jf.status.code(), Some(0), "{}", show(&jf));
     assert!(texts(&jf).0.starts_with("0 Jenkins files"), "{}", show(&jf));
 }
+
+#[test]
+fn problems_found_reading_mysql_are_reported_again_from_the_backup() {
+    // A dump cut inside its last statement: the reader reports an error (rows may be missing).
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let text = std::fs::read_to_string(common::repo().join("sample/devops.sql")).expect("dump");
+    let cut = text.rfind("INSERT INTO").expect("an INSERT") + 40;
+    let dump = t.join("cut.sql");
+    std::fs::write(&dump, &text[..cut]).expect("cut dump");
+    let home = common::repo().join("sample/jenkins_home");
+    let (id, public) = identity(t, "id.txt");
+    let store = t.join("store");
+    let sources = ["--mysql-dump", s(&dump), "--jenkins-home", s(&home)];
+    let direct = common::run(&[&["export", "--out", s(&t.join("direct"))][..], &sources].concat());
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(t.join("direct/report.json")).expect("report"),
+    )
+    .expect("json");
+    let errors = report["run_errors"].as_array().cloned().unwrap_or_default();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.as_str().unwrap_or_default().contains("MySQL dump")),
+        "the cut dump is reported: {}",
+        report["run_errors"]
+    );
+    let b = common::run(
+        &[
+            &[
+                "backup",
+                "--store",
+                s(&store),
+                "--recipient",
+                &public,
+                "--out",
+                s(&t.join("b")),
+            ][..],
+            &sources,
+        ]
+        .concat(),
+    );
+    assert_eq!(b.status.code(), direct.status.code(), "{}", show(&b));
+    let run = run_of(&b);
+    assert!(store.join(&run).join("source/mysql-issues.json").is_file());
+    let from = common::run(&[
+        "export",
+        "--from-backup",
+        &run,
+        "--store",
+        s(&store),
+        "--identity-file",
+        s(&id),
+        "--out",
+        s(&t.join("from")),
+    ]);
+    assert_eq!(from.status.code(), direct.status.code(), "{}", show(&from));
+    assert_same_resources(&t.join("direct"), &t.join("from"));
+    assert_eq!(
+        report_without_inputs(&t.join("from")),
+        report_without_inputs(&t.join("direct"))
+    );
+}
