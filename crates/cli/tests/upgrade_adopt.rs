@@ -379,6 +379,14 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
         v.extend(live(extra));
         v
     };
+    // verify sees the damage on both sides before anything is repaired.
+    let o = run(from("verify", &[])).await;
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let (stdout, _) = texts(&o);
+    assert!(
+        stdout.contains(&format!("{rewritten} different, 0 missing, 0 errors")),
+        "{stdout}"
+    );
     let o = run(from("plan", &["--adopt-installer-migration"])).await;
     assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
     assert_eq!(job_files(&live_home).len(), snapshot_jobs.len());
@@ -485,4 +493,23 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     assert_eq!(object_writes, 0);
     let _ = CORRUPT_JOB;
     double.shutdown();
+}
+
+#[test]
+fn repairing_held_back_jobs_needs_the_live_jenkins_as_the_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_ks-devops-migrate"))
+        .current_dir(dir.path())
+        .args([
+            "migrate",
+            "--from-backup",
+            "20260101T000000Z-00000000",
+            "--jenkins-url",
+            "http://127.0.0.1:9/",
+            "--repair-jenkins-jobs",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", show(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--repair-jenkins-jobs"));
 }

@@ -69,6 +69,13 @@ fn migrate_run(a: &MigrateArgs, no_progress: bool) -> Result<(i32, String)> {
         )
         .into());
     }
+    if a.repair_jenkins_jobs && a.source.from_backup.is_some() {
+        return Err(RunError::Usage(
+            "--repair-jenkins-jobs reads the repaired jobs back from the live Jenkins, but with --from-backup Jenkins is read \
+             from the backup: run the repair from the live sources (--mysql/--mysql-dump with --jenkins-url) instead".into(),
+        )
+        .into());
+    }
     source_spec(&a.source, &a.snapshot())?;
     a.cluster.validate()?;
     let shard = a.cluster.shard()?;
