@@ -5,19 +5,6 @@ mod common;
 
 use std::path::Path;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 fn sample() -> std::path::PathBuf {
     common::repo().join("sample")
 }
@@ -56,7 +43,7 @@ fn missing_inputs_exit_3_with_a_named_path() {
 fn wrong_master_key_fails_credentials_but_not_the_rest() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
-    copy_dir(&sample().join("jenkins_home"), &home);
+    common::copy_dir(&sample().join("jenkins_home"), &home);
     std::fs::write(home.join("secrets/master.key"), "00".repeat(128)).unwrap();
     let out = tmp.path().join("o");
     let o = common::run(&[
@@ -100,7 +87,7 @@ fn wrong_master_key_fails_credentials_but_not_the_rest() {
 fn missing_key_files_give_placeholders_and_manual_tasks() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
-    copy_dir(&sample().join("jenkins_home"), &home);
+    common::copy_dir(&sample().join("jenkins_home"), &home);
     std::fs::remove_dir_all(home.join("secrets")).unwrap();
     let out = tmp.path().join("o");
     common::run(&[

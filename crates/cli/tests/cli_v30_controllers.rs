@@ -8,26 +8,12 @@
 mod cluster_support;
 mod common;
 
-use std::path::Path;
 use std::time::Duration;
 
 use cluster_support::*;
 use serde_json::json;
 
 const NO_DESCRIPTION: &str = "<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job@2.40\">\n  <actions/>\n  <keepDependencies>false</keepDependencies>\n  <properties/>\n  <definition class=\"org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition\" plugin=\"workflow-cps@2.80\">\n    <script>node { echo 'hi' }</script>\n    <sandbox>true</sandbox>\n  </definition>\n  <triggers/>\n  <disabled>false</disabled>\n</flow-definition>";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 fn project_status<'a>(apply: &'a serde_json::Value, project: &str) -> &'a serde_json::Value {
     apply["per_project"]
@@ -42,7 +28,7 @@ fn project_status<'a>(apply: &'a serde_json::Value, project: &str) -> &'a serde_
 async fn migration_never_crashes_the_v30_controllers_and_checks_workspaces_and_namespaces() {
     let home_dir = tempfile::tempdir().unwrap();
     let home = home_dir.path().join("jenkins_home");
-    copy_dir(&common::repo().join("sample/jenkins_home"), &home);
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &home);
     let job = home.join("jobs/project-W4zNlwJLzgRB/jobs/no-description");
     std::fs::create_dir_all(&job).unwrap();
     std::fs::write(job.join("config.xml"), NO_DESCRIPTION).unwrap();

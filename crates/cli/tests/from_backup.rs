@@ -407,28 +407,6 @@ async fn export_from_a_backup_in_s3() {
     );
 }
 
-/// Loads `sample/devops.sql` into a fresh database (as `mysql_live.rs` does).
-fn load_sample() -> support::TestDb {
-    let db = support::TestDb::empty();
-    let text =
-        std::fs::read_to_string(common::repo().join("sample/devops.sql")).expect("sample dump");
-    let sql: String = text
-        .lines()
-        .filter(|l| {
-            let u = l.trim_start().to_ascii_uppercase();
-            !(u.starts_with("USE ") || u.starts_with("CREATE DATABASE"))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let out = support::client(&["--batch", &db.name], sql.as_bytes());
-    assert!(
-        out.status.success(),
-        "loading the sample failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
-}
-
 /// Every Secret of an export: (file, its `data` map).
 fn secret_data(out: &Path) -> Vec<(PathBuf, serde_json::Map<String, Value>)> {
     let secrets = out.join("resources/secrets");
@@ -445,7 +423,7 @@ fn secret_data(out: &Path) -> Vec<(PathBuf, serde_json::Map<String, Value>)> {
 
 #[test]
 fn a_backup_of_live_sources_with_script_console_values_exports_like_the_live_sources() {
-    let db = load_sample();
+    let db = support::TestDb::with_sample();
     let tmp = tempfile::tempdir().expect("tempdir");
     let t = tmp.path();
     let double = JenkinsDouble::start(DoubleConfig::new(

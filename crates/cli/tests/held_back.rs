@@ -9,19 +9,6 @@ use std::path::Path;
 const PROJECT: &str = "project-W4zNlwJLzgRB";
 const NS: &str = "project-w4znlwjlzgrb";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 fn report(out: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json")).unwrap()
 }
@@ -62,7 +49,7 @@ const NO_DESCRIPTION: &str = "<?xml version='1.1' encoding='UTF-8'?>\n<flow-defi
 fn unreadable_job_is_held_back_with_a_repair_and_migrates_after_it() {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
-    copy_dir(&common::repo().join("sample/jenkins_home"), &home);
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &home);
     add_job(&home, "no-description", NO_DESCRIPTION.as_bytes());
     let forbidden = NO_DESCRIPTION
         .replace("<actions/>", "<description>colour \u{1b}</description>")
@@ -156,7 +143,7 @@ fn jenkins_wild_corpus_held_back_repaired_migrated() {
     let wild = ksdm_test_fixtures::require_shared!("jenkins-wild");
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
-    copy_dir(&common::repo().join("sample/jenkins_home"), &home);
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &home);
     let mut panics = Vec::new();
     for e in std::fs::read_dir(&wild).unwrap().filter_map(Result::ok) {
         let p = e.path();

@@ -11,28 +11,6 @@ use std::path::Path;
 use serde_json::Value;
 use support::TestDb;
 
-/// Loads `sample/devops.sql` into a fresh database (dropping any `USE`/`CREATE DATABASE`).
-fn load_sample() -> TestDb {
-    let db = TestDb::empty();
-    let text =
-        std::fs::read_to_string(common::repo().join("sample/devops.sql")).expect("sample dump");
-    let sql: String = text
-        .lines()
-        .filter(|l| {
-            let u = l.trim_start().to_ascii_uppercase();
-            !(u.starts_with("USE ") || u.starts_with("CREATE DATABASE"))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let out = support::client(&["--batch", &db.name], sql.as_bytes());
-    assert!(
-        out.status.success(),
-        "loading the sample failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
-}
-
 fn report_without_inputs(out: &Path) -> Value {
     let text = std::fs::read_to_string(out.join("report.json")).expect("report.json");
     let mut v: Value = serde_json::from_str(&text).expect("report json");
@@ -45,7 +23,7 @@ fn report_without_inputs(out: &Path) -> Value {
 
 #[test]
 fn live_mysql_and_its_dump_export_the_same_tree() {
-    let db = load_sample();
+    let db = TestDb::with_sample();
     let tmp = tempfile::tempdir().expect("tempdir");
     let dump = tmp.path().join("devops.sql");
     db.dump_to(&dump);

@@ -40,28 +40,6 @@ const VARIANTS: &[&[&str]] = &[
     ],
 ];
 
-/// Loads `sample/devops.sql` into a fresh database (dropping any `USE`/`CREATE DATABASE`).
-fn load_sample() -> TestDb {
-    let db = TestDb::empty();
-    let text =
-        std::fs::read_to_string(common::repo().join("sample/devops.sql")).expect("sample dump");
-    let sql: String = text
-        .lines()
-        .filter(|l| {
-            let u = l.trim_start().to_ascii_uppercase();
-            !(u.starts_with("USE ") || u.starts_with("CREATE DATABASE"))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let out = support::client(&["--batch", &db.name], sql.as_bytes());
-    assert!(
-        out.status.success(),
-        "loading the sample failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    db
-}
-
 fn dump(db: &TestDb, options: &[&str], path: &Path) {
     let out = Command::new(support::dump_program())
         .args([
@@ -115,7 +93,7 @@ fn tree(out: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 
 #[test]
 fn every_dump_variant_gives_the_objects_of_the_default_dump() {
-    let db = load_sample();
+    let db = TestDb::with_sample();
     let tmp = tempfile::tempdir().expect("tempdir");
     let reference = tmp.path().join("default.sql");
     dump(&db, &[], &reference);
@@ -174,7 +152,7 @@ fn every_dump_variant_gives_the_objects_of_the_default_dump() {
 
 #[test]
 fn xml_dump_is_refused_naming_the_format() {
-    let db = load_sample();
+    let db = TestDb::with_sample();
     let tmp = tempfile::tempdir().expect("tempdir");
     let path = tmp.path().join("devops.xml");
     dump(&db, &["--xml"], &path);
@@ -195,7 +173,7 @@ fn xml_dump_is_refused_naming_the_format() {
 
 #[test]
 fn plain_ansi_dump_is_read_and_its_lost_characters_are_named() {
-    let db = load_sample();
+    let db = TestDb::with_sample();
     let tmp = tempfile::tempdir().expect("tempdir");
     let path = tmp.path().join("ansi.sql");
     dump(&db, &["--compatible=ansi"], &path);

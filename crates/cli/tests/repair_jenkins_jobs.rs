@@ -21,19 +21,6 @@ const JOB: &str = "no-description";
 /// panics on it.
 const NO_DESCRIPTION: &str = "<?xml version='1.1' encoding='UTF-8'?>\n<flow-definition plugin=\"workflow-job@2.40\">\n  <actions/>\n  <keepDependencies>false</keepDependencies>\n  <properties/>\n  <definition class=\"org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition\" plugin=\"workflow-cps@2.80\">\n    <script>node { echo 'hi' }</script>\n    <sandbox>true</sandbox>\n  </definition>\n  <triggers/>\n  <disabled>false</disabled>\n</flow-definition>";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// A Jenkins home (the sample plus the job v3.0 cannot parse) served by the double, and an API
 /// server whose pipeline controller parses jobs from that same home.
 async fn setup() -> (
@@ -44,7 +31,7 @@ async fn setup() -> (
 ) {
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("jenkins_home");
-    copy_dir(&common::repo().join("sample/jenkins_home"), &home);
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &home);
     let job = home.join(format!("jobs/{PROJECT}/jobs/{JOB}"));
     std::fs::create_dir_all(&job).unwrap();
     std::fs::write(job.join("config.xml"), NO_DESCRIPTION).unwrap();

@@ -25,19 +25,6 @@ const CORRUPT_JOB: &str = "broken-job";
 /// The sample's soft-deleted project, recreated by the installer's Job.
 const DELETED_NS: &str = "project-r2de5tghy8ui";
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// Every `jobs/<folder>/jobs/<job>/config.xml` of a Jenkins home, by `(folder, job)`.
 fn job_files(home: &Path) -> BTreeMap<(String, String), Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -110,9 +97,9 @@ fn snapshot_key(o: &Value) -> String {
 async fn upgraded() -> Upgraded {
     let tmp = tempfile::tempdir().unwrap();
     let live_home = tmp.path().join("jenkins_home");
-    copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
     let snapshot_home = tmp.path().join("snapshot_home");
-    copy_dir(&live_home, &snapshot_home);
+    common::copy_dir(&live_home, &snapshot_home);
     let double = JenkinsDouble::start(DoubleConfig::new(&live_home)).expect("Jenkins double");
     std::fs::write(tmp.path().join("token"), format!("{}\n", double.token())).unwrap();
     let opts = default_options()
@@ -287,7 +274,7 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
 async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let tmp = tempfile::tempdir().unwrap();
     let live_home = tmp.path().join("jenkins_home");
-    copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
     let snapshot_jobs = job_files(&live_home);
     let double = JenkinsDouble::start(DoubleConfig::new(&live_home)).expect("Jenkins double");
     let token = tmp.path().join("token");

@@ -225,6 +225,28 @@ impl TestDb {
             .replace("devops.", &format!("`{}`.", self.name))
     }
 
+    /// A fresh database holding the bundled sample (`sample/devops.sql`, without its `USE` /
+    /// `CREATE DATABASE` lines).
+    pub fn with_sample() -> Self {
+        let db = TestDb::empty();
+        let text = std::fs::read_to_string(repo().join("sample/devops.sql")).expect("sample dump");
+        let sql: String = text
+            .lines()
+            .filter(|l| {
+                let u = l.trim_start().to_ascii_uppercase();
+                !(u.starts_with("USE ") || u.starts_with("CREATE DATABASE"))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let out = client(&["--batch", &db.name], sql.as_bytes());
+        assert!(
+            out.status.success(),
+            "loading the sample failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        db
+    }
+
     /// Runs SQL in this database.
     pub fn exec(&self, statements: &str) {
         sql(Some(&self.name), statements);
