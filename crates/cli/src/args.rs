@@ -93,6 +93,12 @@ pub struct SourceArgs {
     /// read-only Groovy script, needs Overall/RunScripts; see the README for the script).
     #[arg(long, requires = "jenkins_url")]
     pub jenkins_script_console: bool,
+    /// With --jenkins-url: a folder holding Jenkins' key files `master.key` and
+    /// `hudson.util.Secret` (e.g. `kubectl cp <jenkins-pod>:/var/jenkins_home/secrets DIR`), so
+    /// credential values are decrypted offline instead of read through the script console. They
+    /// go into the backup's Jenkins archive like a Jenkins home's.
+    #[arg(long, value_name = "DIR", requires = "jenkins_url")]
+    pub jenkins_key_files: Option<PathBuf>,
     /// Use the bundled sample v2.1 estate instead of the flags above.
     #[arg(long, conflicts_with_all = ["mysql_dump", "mysql", "jenkins_home", "jenkins_url"])]
     pub sample: bool,
@@ -629,6 +635,7 @@ impl SourceArgs {
             jenkins_token_file: self.jenkins_token_file.clone(),
             jenkins_concurrency: self.jenkins_concurrency,
             jenkins_script_console: self.jenkins_script_console,
+            jenkins_key_files: self.jenkins_key_files.clone(),
             from_backup: None,
         })
     }
@@ -639,13 +646,14 @@ impl SourceArgs {
     /// kind of source, and whether values come through the script console. Never a secret.
     pub fn secret_plan(&self) -> String {
         format!(
-            "sample={} dump={} mysql={} home={} url={} script-console={} from-backup={}",
+            "sample={} dump={} mysql={} home={} url={} script-console={} key-files={} from-backup={}",
             self.sample,
             self.mysql_dump.is_some(),
             self.mysql.is_some(),
             self.jenkins_home.is_some(),
             self.jenkins_url.is_some(),
             self.jenkins_script_console,
+            self.jenkins_key_files.is_some(),
             self.from_backup.is_some()
         )
     }

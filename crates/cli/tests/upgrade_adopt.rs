@@ -500,3 +500,121 @@ fn repairing_held_back_jobs_needs_the_live_jenkins_as_the_source() {
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--repair-jenkins-jobs"));
 }
+
+/// The snapshot without the script console: the key files copied from the Jenkins volume
+/// (`--jenkins-key-files`) decrypt the credentials read over REST, go into the backup, and a run
+/// from that backup equals a run on the sample's Jenkins home (values included).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snapshot_with_key_files_from_the_jenkins_volume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = common::repo().join("sample/jenkins_home");
+    let double = JenkinsDouble::start(DoubleConfig::new(&home)).expect("Jenkins double");
+    let token = tmp.path().join("token");
+    std::fs::write(&token, format!("{}\n", double.token())).unwrap();
+    let pass = tmp.path().join("pass");
+    std::fs::write(&pass, "correct horse battery staple\n").unwrap();
+    let dump = common::repo().join("sample/devops.sql");
+    let secrets = home.join("secrets");
+    let url = double.url();
+    let store = tmp.path().join("store");
+    let run = |args: Vec<&str>| {
+        std::process::Command::new(common::bin())
+            .current_dir(tmp.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let live = [
+        "--mysql-dump",
+        dump.to_str().unwrap(),
+        "--jenkins-url",
+        &url,
+        "--jenkins-user",
+        double.user(),
+        "--jenkins-token-file",
+        token.to_str().unwrap(),
+        "--jenkins-key-files",
+        secrets.to_str().unwrap(),
+    ];
+    let mut args = vec!["backup"];
+    args.extend(live);
+    args.extend([
+        "--store",
+        store.to_str().unwrap(),
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ]);
+    let o = tokio::task::block_in_place(|| run(args));
+    assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
+    let runs: Vec<String> = std::fs::read_dir(&store)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(runs.len(), 1);
+    double.shutdown();
+
+    // Jenkins is gone: the snapshot alone is read.
+    let out_backup = tmp.path().join("from-backup");
+    let o = tokio::task::block_in_place(|| {
+        run(vec![
+            "export",
+            "--from-backup",
+            &runs[0],
+            "--store",
+            store.to_str().unwrap(),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+            "--out",
+            out_backup.to_str().unwrap(),
+        ])
+    });
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let out_home = tmp.path().join("from-home");
+    let o = tokio::task::block_in_place(|| {
+        run(vec![
+            "export",
+            "--mysql-dump",
+            dump.to_str().unwrap(),
+            "--jenkins-home",
+            home.to_str().unwrap(),
+            "--out",
+            out_home.to_str().unwrap(),
+        ])
+    });
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let (a, b) = (out_backup.join("resources"), out_home.join("resources"));
+    let names = common::files(&a);
+    assert_eq!(names, common::files(&b));
+    assert!(names.iter().any(|n| n.starts_with("secrets")));
+    for n in &names {
+        assert_eq!(
+            std::fs::read(a.join(n)).unwrap(),
+            std::fs::read(b.join(n)).unwrap(),
+            "{}",
+            n.display()
+        );
+    }
+
+    // A key files folder without the key files is an input error before any request.
+    let empty = tmp.path().join("no-keys");
+    std::fs::create_dir_all(&empty).unwrap();
+    let o = tokio::task::block_in_place(|| {
+        run(vec![
+            "export",
+            "--mysql-dump",
+            dump.to_str().unwrap(),
+            "--jenkins-url",
+            "http://127.0.0.1:9/",
+            "--jenkins-key-files",
+            empty.to_str().unwrap(),
+            "--out",
+            tmp.path().join("x").to_str().unwrap(),
+        ])
+    });
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("master.key"),
+        "{}",
+        show(&o)
+    );
+}

@@ -49,6 +49,9 @@ pub struct SourceSpec {
     pub jenkins_concurrency: usize,
     /// Read credential values through the script console.
     pub jenkins_script_console: bool,
+    /// With a live Jenkins: the folder holding its key files (`master.key`,
+    /// `hudson.util.Secret`).
+    pub jenkins_key_files: Option<PathBuf>,
     /// Read the whole v2.1 estate (MySQL rows, Jenkins files, credential values) from a backup
     /// run instead. `jenkins_url` may still be set next to it (it then names a live Jenkins for
     /// other purposes); Jenkins is read from the backup, never from that URL.
@@ -97,6 +100,8 @@ pub enum Jenkins {
         items: Vec<ItemRef>,
         /// Runtime the client's requests run on.
         runtime: tokio::runtime::Runtime,
+        /// Key files given with `--jenkins-key-files` (else none).
+        keys: JenkinsKeys,
     },
 }
 
@@ -130,7 +135,7 @@ impl Sources {
             Jenkins::Home(h) => h
                 .keys()
                 .map_err(|e| RunError::input("reading the Jenkins key files", e)),
-            Jenkins::Rest { .. } => Ok(JenkinsKeys::default()),
+            Jenkins::Rest { keys, .. } => Ok(keys.clone()),
         }
     }
 
@@ -246,7 +251,20 @@ impl Sources {
                     client,
                     items,
                     runtime,
+                    keys,
                 } => {
+                    // The key files given with --jenkins-key-files go into the backup's
+                    // Jenkins archive where a Jenkins home keeps them.
+                    if let Some(spool) = spool {
+                        for (rel, bytes) in [
+                            (KEY_FILES[0].1, &keys.master_key),
+                            (KEY_FILES[1].1, &keys.hudson_util_secret),
+                        ] {
+                            if let Some(bytes) = bytes {
+                                spool.add(rel, bytes);
+                            }
+                        }
+                    }
                     let items: Vec<ItemRef> =
                         items.iter().filter(|i| keep(&i.name)).cloned().collect();
                     Box::new(rest_folders(client.clone(), items, runtime.handle()))
@@ -389,6 +407,11 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
             })?)
         }
         (None, Some(url)) => {
+            // Key files first: a missing or oversized file is an input error before any request.
+            let keys = match &spec.jenkins_key_files {
+                Some(dir) => key_files(dir)?,
+                None => JenkinsKeys::default(),
+            };
             let mut opts = JenkinsOptions::from_env_and_file(
                 url,
                 &spec.jenkins_user,
@@ -422,16 +445,17 @@ pub fn open(spec: &SourceSpec) -> Result<Sources, RunError> {
                 "Jenkins {} as {}{}",
                 client.url(),
                 spec.jenkins_user,
-                if spec.jenkins_script_console {
-                    " (values through the script console)"
-                } else {
-                    ""
+                match (spec.jenkins_script_console, &spec.jenkins_key_files) {
+                    (true, _) => " (values through the script console)".to_string(),
+                    (false, Some(dir)) => format!(" (key files from {})", dir.display()),
+                    (false, None) => String::new(),
                 }
             ));
             Jenkins::Rest {
                 client,
                 items,
                 runtime,
+                keys,
             }
         }
         (None, None) => {
@@ -504,6 +528,42 @@ fn open_backup(from: &FromBackup) -> Result<Sources, RunError> {
         revealed,
         descriptions: vec![description],
         _tmp: Some(Box::new((snap, empty_home))),
+    })
+}
+
+/// Jenkins' key files: the name in a `secrets` folder and the path inside a Jenkins home.
+const KEY_FILES: [(&str, &str); 2] = [
+    ("master.key", "secrets/master.key"),
+    ("hudson.util.Secret", "secrets/hudson.util.Secret"),
+];
+
+/// Reads both key files from `dir` (each must exist, at most the key-file size limit).
+fn key_files(dir: &Path) -> Result<JenkinsKeys, RunError> {
+    let read = |name: &str| -> Result<Vec<u8>, RunError> {
+        let path = dir.join(name);
+        let what = || {
+            format!(
+                "reading Jenkins key file {} (--jenkins-key-files)",
+                path.display()
+            )
+        };
+        let len = std::fs::metadata(&path)
+            .map_err(|e| RunError::input(what(), e))?
+            .len();
+        if len > ksdm_model::limits::MAX_KEY_FILE_BYTES {
+            return Err(RunError::input(
+                what(),
+                std::io::Error::other(format!(
+                    "{len} bytes: more than a key file can be ({})",
+                    ksdm_model::limits::human_size(ksdm_model::limits::MAX_KEY_FILE_BYTES)
+                )),
+            ));
+        }
+        std::fs::read(&path).map_err(|e| RunError::input(what(), e))
+    };
+    Ok(JenkinsKeys {
+        master_key: Some(read(KEY_FILES[0].0)?),
+        hudson_util_secret: Some(read(KEY_FILES[1].0)?),
     })
 }
 
