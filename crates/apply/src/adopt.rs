@@ -27,13 +27,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use futures::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::cluster::Cluster;
 use crate::error::ClusterError;
-use crate::object::ObjectKind;
+use crate::object::{DesiredObject, ObjectKind};
 use crate::plan::Plan;
 use crate::provenance::run_id_of;
 
@@ -43,6 +44,8 @@ const CREATOR_ANNOTATION: &str = "kubesphere.io/creator";
 const WORKSPACE_ANNOTATION: &str = "kubesphere.io/workspace";
 const USER_REF_LABEL: &str = "iam.kubesphere.io/user-ref";
 const CREDENTIAL_TYPE_PREFIX: &str = "credential.devops.kubesphere.io/";
+/// Projects surveyed at the same time.
+const SURVEY_CONCURRENCY: usize = 8;
 
 /// Which of the installer Job's shapes an object has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,14 +259,52 @@ pub async fn survey(
         crate::provenance::FIELD_MANAGER,
     );
     let mut out = Survey::default();
-    for pp in &plan.projects {
-        for obj in pp.project.iter().chain(pp.children()) {
-            let Some(existing) = cluster
-                .get(obj.kind, obj.namespace.as_deref(), &obj.name)
-                .await?
-            else {
-                continue;
-            };
+    // Per project: one GET of the DevOpsProject and one LIST per kind in its namespace, projects
+    // in parallel (bounded), so that a large estate is surveyed in a few requests per project.
+    let found: Vec<Result<Vec<(&DesiredObject, Value)>, ClusterError>> =
+        futures::stream::iter(&plan.projects)
+            .map(|pp| async move {
+                let mut existing: Vec<(&DesiredObject, Value)> = Vec::new();
+                if let Some(dp) = &pp.project {
+                    if let Some(o) = cluster.get(dp.kind, None, &dp.name).await? {
+                        existing.push((dp, o));
+                    }
+                }
+                if !cluster.namespace_exists(&pp.name).await? {
+                    return Ok(existing);
+                }
+                for kind in [
+                    ObjectKind::Secret,
+                    ObjectKind::Pipeline,
+                    ObjectKind::RoleBinding,
+                ] {
+                    let wanted: Vec<&DesiredObject> =
+                        pp.children().filter(|o| o.kind == kind).collect();
+                    if wanted.is_empty() {
+                        continue;
+                    }
+                    let listed: BTreeMap<String, Value> = cluster
+                        .list(kind, Some(&pp.name), "")
+                        .await?
+                        .into_iter()
+                        .filter_map(|o| {
+                            let name = o.pointer("/metadata/name")?.as_str()?.to_string();
+                            Some((name, o))
+                        })
+                        .collect();
+                    for obj in wanted {
+                        if let Some(o) = listed.get(&obj.name) {
+                            existing.push((obj, o.clone()));
+                        }
+                    }
+                }
+                Ok(existing)
+            })
+            .buffer_unordered(SURVEY_CONCURRENCY)
+            .collect()
+            .await;
+    for project in found {
+        for (obj, existing) in project? {
             let Some(shape) = installer_shape(obj.kind, &existing) else {
                 continue;
             };

@@ -60,11 +60,13 @@ fn labels(o: &JobOptions) -> Value {
     json!({"app.kubernetes.io/name": "ks-devops-migrate", "app.kubernetes.io/instance": o.name})
 }
 
-/// Whether the migrate arguments ask to update existing objects (`--existing update`), which needs
-/// `patch` (server-side apply) and `update` (get + replace on Kubernetes 1.15).
+/// Whether the migrate arguments ask to update existing objects (`--existing update`, or
+/// `--adopt-installer-migration`, which replaces the objects it adopts), which needs `patch`
+/// (server-side apply) and `update` (get + replace on Kubernetes 1.15).
 fn updates_existing(args: &[String]) -> bool {
     args.iter().enumerate().any(|(i, a)| {
         a == "--existing=update"
+            || a == "--adopt-installer-migration"
             || (a == "--existing" && args.get(i + 1).is_some_and(|v| v == "update"))
     })
 }
@@ -282,5 +284,13 @@ mod tests {
             vec!["migrate".into(), "--existing".into(), "keep".into()],
         );
         assert_eq!(verbs_on(&keep, "pipelines"), ["get", "list", "create"]);
+        let adopt = JobOptions {
+            args: vec!["--adopt-installer-migration".into()],
+            ..keep.clone()
+        };
+        assert_eq!(
+            verbs_on(&adopt, "secrets"),
+            ["get", "list", "create", "patch", "update"]
+        );
     }
 }

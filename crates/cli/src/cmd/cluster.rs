@@ -99,7 +99,8 @@ pub fn preflight_cluster(
         let client = client(c)
             .await
             .map_err(|e| RunError::preflight(what.clone(), e.into_boxed_dyn_error()))?;
-        let existing = if c.existing == "update" {
+        // Adoption replaces the objects it adopts: check the update permissions too.
+        let existing = if c.existing == "update" || c.adopt_installer_migration {
             ExistingPolicy::Update
         } else {
             ExistingPolicy::Keep
