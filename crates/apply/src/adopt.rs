@@ -159,6 +159,10 @@ pub struct Survey {
     pub candidates: BTreeMap<String, Candidate>,
     /// Soft-deleted v2.1 projects recreated by the installer's Job.
     pub recreated_deleted: Vec<RecreatedProject>,
+    /// RoleBindings of the installer's Job that the export does not have, granting a user a
+    /// role the export does not give them (e.g. developer → operator where the export maps
+    /// developers to viewer): what to do about each.
+    pub other_bindings: Vec<String>,
     /// Files of the pre-repair backup: relative path → bytes (the cluster objects as JSON, the
     /// live Jenkins `config.xml`s).
     #[serde(skip)]
@@ -261,50 +265,56 @@ pub async fn survey(
     let mut out = Survey::default();
     // Per project: one GET of the DevOpsProject and one LIST per kind in its namespace, projects
     // in parallel (bounded), so that a large estate is surveyed in a few requests per project.
-    let found: Vec<Result<Vec<(&DesiredObject, Value)>, ClusterError>> =
-        futures::stream::iter(&plan.projects)
-            .map(|pp| async move {
-                let mut existing: Vec<(&DesiredObject, Value)> = Vec::new();
-                if let Some(dp) = &pp.project {
-                    if let Some(o) = cluster.get(dp.kind, None, &dp.name).await? {
-                        existing.push((dp, o));
+    type Found<'p> = (Vec<(&'p DesiredObject, Value)>, Vec<String>);
+    let found: Vec<Result<Found<'_>, ClusterError>> = futures::stream::iter(&plan.projects)
+        .map(|pp| async move {
+            let mut existing: Vec<(&DesiredObject, Value)> = Vec::new();
+            let mut tasks = Vec::new();
+            if let Some(dp) = &pp.project {
+                if let Some(o) = cluster.get(dp.kind, None, &dp.name).await? {
+                    existing.push((dp, o));
+                }
+            }
+            if !cluster.namespace_exists(&pp.name).await? {
+                return Ok((existing, tasks));
+            }
+            for kind in [
+                ObjectKind::Secret,
+                ObjectKind::Pipeline,
+                ObjectKind::RoleBinding,
+            ] {
+                let wanted: Vec<&DesiredObject> =
+                    pp.children().filter(|o| o.kind == kind).collect();
+                if wanted.is_empty() {
+                    continue;
+                }
+                let listed: BTreeMap<String, Value> = cluster
+                    .list(kind, Some(&pp.name), "")
+                    .await?
+                    .into_iter()
+                    .filter_map(|o| {
+                        let name = o.pointer("/metadata/name")?.as_str()?.to_string();
+                        Some((name, o))
+                    })
+                    .collect();
+                for obj in wanted.iter().copied() {
+                    if let Some(o) = listed.get(&obj.name) {
+                        existing.push((obj, o.clone()));
                     }
                 }
-                if !cluster.namespace_exists(&pp.name).await? {
-                    return Ok(existing);
+                if kind == ObjectKind::RoleBinding {
+                    tasks.extend(other_bindings(&pp.name, &wanted, &listed));
                 }
-                for kind in [
-                    ObjectKind::Secret,
-                    ObjectKind::Pipeline,
-                    ObjectKind::RoleBinding,
-                ] {
-                    let wanted: Vec<&DesiredObject> =
-                        pp.children().filter(|o| o.kind == kind).collect();
-                    if wanted.is_empty() {
-                        continue;
-                    }
-                    let listed: BTreeMap<String, Value> = cluster
-                        .list(kind, Some(&pp.name), "")
-                        .await?
-                        .into_iter()
-                        .filter_map(|o| {
-                            let name = o.pointer("/metadata/name")?.as_str()?.to_string();
-                            Some((name, o))
-                        })
-                        .collect();
-                    for obj in wanted {
-                        if let Some(o) = listed.get(&obj.name) {
-                            existing.push((obj, o.clone()));
-                        }
-                    }
-                }
-                Ok(existing)
-            })
-            .buffer_unordered(SURVEY_CONCURRENCY)
-            .collect()
-            .await;
+            }
+            Ok((existing, tasks))
+        })
+        .buffer_unordered(SURVEY_CONCURRENCY)
+        .collect()
+        .await;
     for project in found {
-        for (obj, existing) in project? {
+        let (objects, tasks) = project?;
+        out.other_bindings.extend(tasks);
+        for (obj, existing) in objects {
             let Some(shape) = installer_shape(obj.kind, &existing) else {
                 continue;
             };
@@ -356,6 +366,51 @@ pub async fn survey(
         }
     }
     Ok(out)
+}
+
+fn binding_user_role(b: &Value) -> Option<(String, String)> {
+    let user = b
+        .pointer("/metadata/labels")
+        .and_then(|l| l.get(USER_REF_LABEL))
+        .and_then(Value::as_str)?;
+    let role = b.pointer("/roleRef/name").and_then(Value::as_str)?;
+    Some((user.to_string(), role.to_string()))
+}
+
+/// The installer Job's RoleBindings in `namespace` (no provenance, user-ref label) that the
+/// export does not have and that give their user a role the export does not: manual tasks.
+fn other_bindings(
+    namespace: &str,
+    wanted: &[&DesiredObject],
+    listed: &BTreeMap<String, Value>,
+) -> Vec<String> {
+    let ours: Vec<(String, String)> = wanted
+        .iter()
+        .filter_map(|o| binding_user_role(&o.body))
+        .collect();
+    listed
+        .iter()
+        .filter(|(name, b)| {
+            run_id_of(b).is_none() && !wanted.iter().any(|o| &o.name == *name)
+        })
+        .filter_map(|(name, b)| {
+            let (user, role) = binding_user_role(b)?;
+            let export: Vec<&str> = ours
+                .iter()
+                .filter(|(u, _)| *u == user)
+                .map(|(_, r)| r.as_str())
+                .collect();
+            if export.is_empty() || export.contains(&role.as_str()) {
+                return None;
+            }
+            Some(format!(
+                "RoleBinding {namespace}/{name} (written by KubeSphere's migration Job) gives {user} role {role}, the export \
+                 gives {}: if the export's role is meant, remove it with `kubectl -n {namespace} delete rolebinding {name}`; \
+                 this tool deletes nothing",
+                export.join(", ")
+            ))
+        })
+        .collect()
 }
 
 /// Adoption settings handed to the engine.

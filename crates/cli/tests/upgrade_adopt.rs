@@ -199,6 +199,8 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
             u.snapshot_home.to_str().unwrap(),
             "--insecure-plaintext-backup",
             "--adopt-installer-migration",
+            "--developer-role",
+            "viewer",
             "--kubeconfig",
             &kc,
         ])
