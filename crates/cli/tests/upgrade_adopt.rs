@@ -398,8 +398,17 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
         rewritten,
         "{md}"
     );
+    let mut by_kind = BTreeMap::new();
+    for o in apply["per_object"].as_array().unwrap() {
+        if o["message"].as_str().unwrap().starts_with("adopted") {
+            let kind = o["key"].as_str().unwrap().split('/').next().unwrap().to_string();
+            *by_kind.entry(kind).or_insert(0) += 1;
+        }
+    }
     eprintln!(
-        "sample: {} objects adopted, {} jobs restored, {} left alone, {} manual tasks",
+        "sample: the installer's Job wrote {} objects, the controller rewrote {rewritten} jobs {damaged:?}; \
+         {} objects adopted {by_kind:?}, {} jobs restored, {} left alone, {} manual tasks",
+        objects.len(),
         adoption["adopted"],
         adoption["jobs_restored"],
         adoption["left_alone"],
