@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use cluster_support::*;
 use ksdm_test_apiserver::installer_job::installer_job_objects;
-use ksdm_test_jenkins::{DoubleConfig, JenkinsDouble};
+use ksdm_test_jenkins::{DoubleConfig, FaultAction, FaultRule, JenkinsDouble};
 use serde_json::Value;
 
 const WORKSPACES: [&str; 2] = ["alpha-workspace", "beta-workspace"];
@@ -401,7 +401,13 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let mut by_kind = BTreeMap::new();
     for o in apply["per_object"].as_array().unwrap() {
         if o["message"].as_str().unwrap().starts_with("adopted") {
-            let kind = o["key"].as_str().unwrap().split('/').next().unwrap().to_string();
+            let kind = o["key"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .next()
+                .unwrap()
+                .to_string();
             *by_kind.entry(kind).or_insert(0) += 1;
         }
     }
@@ -628,4 +634,103 @@ async fn snapshot_with_key_files_from_the_jenkins_volume() {
         "{}",
         show(&o)
     );
+}
+
+/// Jenkins refuses to take back one job's original `config.xml`: that Pipeline fails alone, its
+/// spec stays as it was (the order matters), the others are repaired, the exit status says so,
+/// and a rerun once Jenkins takes it finishes the repair.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_job_restore_fails_that_pipeline_alone_and_a_rerun_finishes() {
+    let u = upgraded().await;
+    let dir = u.h.path();
+    std::fs::write(dir.join("pass"), "correct horse battery staple\n").unwrap();
+    std::fs::write(dir.join("token"), format!("{}\n", u.double.token())).unwrap();
+    let dump = u.dump();
+    let o =
+        u.h.run(&[
+            "backup",
+            "--mysql-dump",
+            dump.to_str().unwrap(),
+            "--jenkins-home",
+            u.snapshot_home.to_str().unwrap(),
+            "--passphrase-file",
+            "pass",
+        ])
+        .await;
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let snapshot = backup_runs(dir).pop().expect("the snapshot");
+    let url = u.double.url();
+    let kc = u.h.kc();
+    let args = [
+        "migrate",
+        "--from-backup",
+        &snapshot,
+        "--passphrase-file",
+        "pass",
+        "--jenkins-url",
+        &url,
+        "--jenkins-user",
+        u.double.user(),
+        "--jenkins-token-file",
+        "token",
+        "--adopt-installer-migration",
+        "--kubeconfig",
+        &kc,
+    ];
+    let migrate = || u.h.run(&args);
+    let spec_of = |name: &str| {
+        u.h.server
+            .get_object(
+                "devops.kubesphere.io/v1alpha3",
+                "Pipeline",
+                Some("project-w4znlwjlzgrb"),
+                name,
+            )
+            .unwrap()["spec"]
+            .clone()
+    };
+    let installer_spec = spec_of("build-app");
+    let rewritten =
+        job_files(&u.live_home)[&("project-W4zNlwJLzgRB".into(), "build-app".into())].clone();
+    let rule = u.double.faults().add(
+        FaultRule::path_contains("build-app/config.xml", FaultAction::Status(403)).method("POST"),
+    );
+    let o = migrate().await;
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    assert!(u.double.faults().fired(rule) >= 1);
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    let failed: Vec<&Value> = apply["per_object"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["action"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0]["key"], "Pipeline/project-w4znlwjlzgrb/build-app");
+    assert!(
+        failed[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("spec not changed"),
+        "{failed:?}"
+    );
+    assert_eq!(spec_of("build-app"), installer_spec);
+    let live = job_files(&u.live_home);
+    let snap = job_files(&u.snapshot_home);
+    let key = |j: &str| ("project-W4zNlwJLzgRB".to_string(), j.to_string());
+    assert_eq!(live[&key("build-app")], rewritten);
+    assert_eq!(live[&key("api-gateway")], snap[&key("api-gateway")]);
+
+    u.double.faults().remove(rule);
+    let o = migrate().await;
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    assert_eq!(apply["failed"], 0, "{apply}");
+    assert_eq!(apply["adoption"]["jobs_restored"], 1);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(job_files(&u.live_home), snap);
+    assert_ne!(spec_of("build-app"), installer_spec);
+    u.double.shutdown();
 }
