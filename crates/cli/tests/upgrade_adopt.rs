@@ -9,6 +9,8 @@
 
 mod cluster_support;
 mod common;
+#[path = "../../source-mysql/tests/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -733,4 +735,148 @@ async fn a_refused_job_restore_fails_that_pipeline_alone_and_a_rerun_finishes() 
     assert_eq!(job_files(&u.live_home), snap);
     assert_ne!(spec_of("build-app"), installer_spec);
     u.double.shutdown();
+}
+
+/// The README's "Upgrade" runbook block, as commands: `VAR="…"` definitions expanded, comments
+/// dropped; `None` marks the upgrade itself (the `# 3.` line).
+fn readme_runbook() -> Vec<Option<Vec<String>>> {
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Upgrade: the runbook")
+        .expect("the runbook section")..];
+    let block = &section[section.find("```sh\n").unwrap() + 6..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let mut steps = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in block.lines() {
+        if let Some((name, mut value)) = open.take() {
+            value.push(' ');
+            value.push_str(line.trim().trim_end_matches('"'));
+            if line.trim_end().ends_with('"') {
+                vars.push((name, value));
+            } else {
+                open = Some((name, value));
+            }
+            continue;
+        }
+        let t = line.trim();
+        if t.starts_with("# 3.") {
+            steps.push(None);
+            continue;
+        }
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if let Some((name, rest)) = t.split_once("=\"") {
+            let value = rest.trim_end_matches('"').to_string();
+            if rest.ends_with('"') {
+                vars.push((name.to_string(), value));
+            } else {
+                open = Some((name.to_string(), value));
+            }
+            continue;
+        }
+        let command = t.split("  #").next().unwrap();
+        let mut words = Vec::new();
+        for w in command.split_whitespace() {
+            match w.strip_prefix('$') {
+                Some(v) => {
+                    let value = &vars.iter().find(|(n, _)| n == v).expect("defined").1;
+                    words.extend(value.split_whitespace().map(str::to_string));
+                }
+                None => words.push(w.to_string()),
+            }
+        }
+        assert_eq!(words.remove(0), "ks-devops-migrate", "{command}");
+        steps.push(Some(words));
+    }
+    steps
+}
+
+/// Runs the README's runbook, word for word (in-cluster URLs, file names and placeholders
+/// replaced by the test's), on the simulated upgrade.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readme_runbook_commands_work_on_the_simulated_upgrade() {
+    let steps = readme_runbook();
+    assert!(
+        steps.iter().filter(|s| s.is_none()).count() == 1,
+        "{steps:?}"
+    );
+    let db = tokio::task::block_in_place(support::TestDb::with_sample);
+    let tmp = tempfile::tempdir().unwrap();
+    let live_home = tmp.path().join("jenkins_home");
+    common::copy_dir(&common::repo().join("sample/jenkins_home"), &live_home);
+    let snapshot_jobs = job_files(&live_home);
+    let double = JenkinsDouble::start(DoubleConfig::new(&live_home)).expect("Jenkins double");
+    let opts = default_options()
+        .with_workspaces(&WORKSPACES)
+        .with_jenkins_home(&live_home)
+        .with_job_rewrites();
+    let h = Harness::start(opts).await;
+    std::fs::write(h.path().join("token"), format!("{}\n", double.token())).unwrap();
+    std::fs::write(h.path().join("pass"), "correct horse battery staple\n").unwrap();
+    let store = h.path().join("snapshots");
+    let mut run_id = None;
+    for step in steps {
+        let Some(words) = step else {
+            // 3. The upgrade: KubeSphere's migration Job, then the v3.0 controller.
+            let dump = common::repo().join("sample/devops.sql");
+            let mysql = ksdm_source::mysqldump::read_dump_file(&dump).unwrap().data;
+            let objects = installer_job_objects(&mysql, &live_home, &WORKSPACES);
+            h.server
+                .apply_installer_job(&objects, Duration::from_secs(10))
+                .await
+                .unwrap();
+            assert!(wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0).await);
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert_ne!(job_files(&live_home), snapshot_jobs);
+            continue;
+        };
+        let args: Vec<String> = words
+            .iter()
+            .map(|w| match w.as_str() {
+                "mysql://root@mysql.kubesphere-system.svc:3306/devops" => db.url(),
+                "http://ks-jenkins.kubesphere-devops-system.svc/" => double.url(),
+                "STORE" => store.display().to_string(),
+                "K" => h.kc(),
+                "RUN" => run_id.clone().expect("RUN before the snapshot was taken"),
+                _ => w.clone(),
+            })
+            .collect();
+        // The README relies on the default Jenkins user, admin (the double's too).
+        assert_eq!(double.user(), "admin");
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = h.run(&refs).await;
+        let code = o.status.code();
+        // The sample's unreadable job makes reading runs exit 4; `backup verify` and the final
+        // `verify` must be clean.
+        let clean =
+            matches!(args[0].as_str(), "verify") || args.get(1).is_some_and(|a| a == "verify");
+        if clean {
+            assert_eq!(code, Some(0), "{args:?}\n{}", show(&o));
+        } else {
+            assert!(matches!(code, Some(0) | Some(4)), "{args:?}\n{}", show(&o));
+        }
+        if args[0] == "backup" && run_id.is_none() {
+            let runs: Vec<String> = std::fs::read_dir(&store)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(runs.len(), 1, "{runs:?}");
+            run_id = Some(runs[0].clone());
+        }
+    }
+    assert_eq!(job_files(&live_home), snapshot_jobs);
+    assert!(h.path().join("assess/report.html").is_file());
+    let apply: Value =
+        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    assert_eq!(apply["adoption"]["jobs_restored"], 2, "{apply}");
+    let verify: Value =
+        serde_json::from_slice(&std::fs::read(h.out().join("verify.json")).unwrap()).unwrap();
+    assert!(!verify["jenkins_jobs"]["jobs"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    double.shutdown();
 }
