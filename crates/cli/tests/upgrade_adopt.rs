@@ -125,10 +125,12 @@ async fn upgraded() -> Upgraded {
     let installer_keys = objects.iter().map(snapshot_key).collect();
     // The v3.0 pipeline controller rewrites the jobs whose lossy spec differs from their parse.
     assert!(
-        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0).await,
+        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
+            && h.server.pipelines_settled())
+        .await,
         "the simulated controller rewrote no job"
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
     Upgraded {
         _tmp: tmp,
         live_home,
@@ -343,8 +345,12 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
         .apply_installer_job(&objects, Duration::from_secs(10))
         .await
         .unwrap();
-    assert!(wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0).await);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
+            && h.server.pipelines_settled())
+        .await
+    );
+    assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
     let rewritten = h.server.jobs_rewritten();
     let damaged: Vec<_> = job_files(&live_home)
         .into_iter()
@@ -424,7 +430,7 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     );
     // Jenkins: every job byte-equal to the snapshot (except the one our run could not read,
     // which nobody touched either).
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
     assert_eq!(job_files(&live_home), snapshot_jobs, "{md}");
     assert_eq!(
         h.server.jobs_rewritten(),
@@ -731,7 +737,7 @@ async fn a_refused_job_restore_fails_that_pipeline_alone_and_a_rerun_finishes() 
         serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
     assert_eq!(apply["failed"], 0, "{apply}");
     assert_eq!(apply["adoption"]["jobs_restored"], 1);
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(wait_until(Duration::from_secs(10), || u.h.server.pipelines_settled()).await);
     assert_eq!(job_files(&u.live_home), snap);
     assert_ne!(spec_of("build-app"), installer_spec);
     u.double.shutdown();
@@ -828,8 +834,12 @@ async fn readme_runbook_commands_work_on_the_simulated_upgrade() {
                 .apply_installer_job(&objects, Duration::from_secs(10))
                 .await
                 .unwrap();
-            assert!(wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0).await);
-            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert!(
+                wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
+                    && h.server.pipelines_settled())
+                .await
+            );
+            assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
             assert_ne!(job_files(&live_home), snapshot_jobs);
             continue;
         };

@@ -159,6 +159,27 @@ impl TestApiServer {
         self.shared.store().jobs_rewritten
     }
 
+    /// Whether the simulated pipeline controller has handled the current version of every
+    /// Pipeline (parsed its job, and rewritten it when asked to): nothing is left for it to do.
+    pub fn pipelines_settled(&self) -> bool {
+        let store = self.shared.store();
+        let Some(kind) = store.kind_for(crate::crd::DEVOPS_GROUP, "v1alpha3", "pipelines") else {
+            return true;
+        };
+        store.list_objects(&kind, None, |_| true).iter().all(|p| {
+            let version = format!(
+                "{}@{}",
+                p.pointer("/metadata/uid")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                p.pointer("/metadata/resourceVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            );
+            store.parsed_pipelines.contains(&version)
+        })
+    }
+
     /// Base URL, `http://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
