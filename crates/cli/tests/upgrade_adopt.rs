@@ -96,6 +96,30 @@ fn snapshot_key(o: &Value) -> String {
     }
 }
 
+/// The upgrade itself: KubeSphere's migration Job writes its objects for the sample into the
+/// API server, and the simulated v3.0 pipeline controller rewrites the jobs whose lossy spec
+/// differs from their parse. Returns the Job's objects once the controller has nothing left to do.
+async fn run_installer_job(h: &Harness, live_home: &Path) -> Vec<Value> {
+    let dump = common::repo().join("sample/devops.sql");
+    let mysql = ksdm_source::mysqldump::read_dump_file(&dump)
+        .expect("sample dump")
+        .data;
+    let objects = installer_job_objects(&mysql, live_home, &WORKSPACES);
+    let written = h
+        .server
+        .apply_installer_job(&objects, Duration::from_secs(10))
+        .await
+        .expect("installer Job objects");
+    assert_eq!(written, objects.len(), "every namespace appeared");
+    assert!(
+        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
+            && h.server.pipelines_settled())
+        .await,
+        "the simulated controller rewrote no job"
+    );
+    objects
+}
+
 async fn upgraded() -> Upgraded {
     let tmp = tempfile::tempdir().unwrap();
     let live_home = tmp.path().join("jenkins_home");
@@ -110,27 +134,8 @@ async fn upgraded() -> Upgraded {
         .with_job_rewrites();
     let h = Harness::start(opts).await;
 
-    // The upgrade: ks-installer runs its migration Job against the v2.1 data.
-    let dump = common::repo().join("sample/devops.sql");
-    let mysql = ksdm_source::mysqldump::read_dump_file(&dump)
-        .expect("sample dump")
-        .data;
-    let objects = installer_job_objects(&mysql, &live_home, &WORKSPACES);
-    let written = h
-        .server
-        .apply_installer_job(&objects, Duration::from_secs(10))
-        .await
-        .expect("installer Job objects");
-    assert_eq!(written, objects.len(), "every namespace appeared");
+    let objects = run_installer_job(&h, &live_home).await;
     let installer_keys = objects.iter().map(snapshot_key).collect();
-    // The v3.0 pipeline controller rewrites the jobs whose lossy spec differs from their parse.
-    assert!(
-        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
-            && h.server.pipelines_settled())
-        .await,
-        "the simulated controller rewrote no job"
-    );
-    assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
     Upgraded {
         _tmp: tmp,
         live_home,
@@ -339,18 +344,7 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let snapshot = runs[0].clone();
 
     // 2. The upgrade: KubeSphere's migration Job, and the v3.0 controller rewriting jobs.
-    let mysql = ksdm_source::mysqldump::read_dump_file(&dump).unwrap().data;
-    let objects = installer_job_objects(&mysql, &live_home, &WORKSPACES);
-    h.server
-        .apply_installer_job(&objects, Duration::from_secs(10))
-        .await
-        .unwrap();
-    assert!(
-        wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
-            && h.server.pipelines_settled())
-        .await
-    );
-    assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
+    let objects = run_installer_job(&h, &live_home).await;
     let rewritten = h.server.jobs_rewritten();
     let damaged: Vec<_> = job_files(&live_home)
         .into_iter()
@@ -827,19 +821,7 @@ async fn readme_runbook_commands_work_on_the_simulated_upgrade() {
     for step in steps {
         let Some(words) = step else {
             // 3. The upgrade: KubeSphere's migration Job, then the v3.0 controller.
-            let dump = common::repo().join("sample/devops.sql");
-            let mysql = ksdm_source::mysqldump::read_dump_file(&dump).unwrap().data;
-            let objects = installer_job_objects(&mysql, &live_home, &WORKSPACES);
-            h.server
-                .apply_installer_job(&objects, Duration::from_secs(10))
-                .await
-                .unwrap();
-            assert!(
-                wait_until(Duration::from_secs(10), || h.server.jobs_rewritten() > 0
-                    && h.server.pipelines_settled())
-                .await
-            );
-            assert!(wait_until(Duration::from_secs(10), || h.server.pipelines_settled()).await);
+            run_installer_job(&h, &live_home).await;
             assert_ne!(job_files(&live_home), snapshot_jobs);
             continue;
         };
