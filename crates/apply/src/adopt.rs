@@ -263,8 +263,8 @@ pub async fn survey(
         crate::provenance::FIELD_MANAGER,
     );
     let mut out = Survey::default();
-    // Per project: one GET of the DevOpsProject and one LIST per kind in its namespace, projects
-    // in parallel (bounded), so that a large estate is surveyed in a few requests per project.
+    // Per project: a GET of the DevOpsProject and of each Secret, one LIST of Pipelines and one
+    // of RoleBindings in its namespace; projects in parallel (bounded).
     type Found<'p> = (Vec<(&'p DesiredObject, Value)>, Vec<String>);
     let found: Vec<Result<Found<'_>, ClusterError>> = futures::stream::iter(&plan.projects)
         .map(|pp| async move {
@@ -278,11 +278,17 @@ pub async fn survey(
             if !cluster.namespace_exists(&pp.name).await? {
                 return Ok((existing, tasks));
             }
-            for kind in [
-                ObjectKind::Secret,
-                ObjectKind::Pipeline,
-                ObjectKind::RoleBinding,
-            ] {
+            // Secrets one by one: a list would read every Secret of the namespace, not only the
+            // migrated ones.
+            for obj in pp.children().filter(|o| o.kind == ObjectKind::Secret) {
+                if let Some(o) = cluster
+                    .get(obj.kind, obj.namespace.as_deref(), &obj.name)
+                    .await?
+                {
+                    existing.push((obj, o));
+                }
+            }
+            for kind in [ObjectKind::Pipeline, ObjectKind::RoleBinding] {
                 let wanted: Vec<&DesiredObject> =
                     pp.children().filter(|o| o.kind == kind).collect();
                 if wanted.is_empty() {
