@@ -807,3 +807,55 @@ fn problems_found_reading_mysql_are_reported_again_from_the_backup() {
         report_without_inputs(&t.join("direct"))
     );
 }
+
+/// In a pod the identity comes from the environment (`job --env-from-secret`):
+/// `KSDM_BACKUP_IDENTITY` holds the identity text; a wrong one is named without its value.
+#[test]
+fn the_identity_may_come_from_the_environment() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let t = tmp.path();
+    let (id, public) = identity(t, "id.txt");
+    let (other, _) = identity(t, "other.txt");
+    let store = t.join("store");
+    let b = common::run(&[
+        "backup",
+        "--sample",
+        "--store",
+        s(&store),
+        "--recipient",
+        &public,
+        "--out",
+        s(&t.join("backup-out")),
+    ]);
+    assert_eq!(b.status.code(), Some(4), "{}", show(&b));
+    let run = run_of(&b);
+    let export = |identity_text: &str, out: &str| {
+        std::process::Command::new(common::bin())
+            .current_dir(t)
+            .env("KSDM_BACKUP_IDENTITY", identity_text)
+            .env_remove("KSDM_BACKUP_PASSPHRASE")
+            .args([
+                "export",
+                "--from-backup",
+                &run,
+                "--store",
+                s(&store),
+                "--out",
+                s(&t.join(out)),
+            ])
+            .output()
+            .expect("run")
+    };
+    let text = std::fs::read_to_string(&id).unwrap();
+    let o = export(&text, "from-env");
+    assert_eq!(o.status.code(), Some(4), "{}", show(&o));
+    assert!(t.join("from-env/resources").is_dir());
+    let wrong = std::fs::read_to_string(&other).unwrap();
+    let o = export(&wrong, "wrong");
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    let (stdout, stderr) = texts(&o);
+    assert!(!stdout.contains(wrong.trim()) && !stderr.contains(wrong.trim()));
+    let o = export("not an identity", "bad");
+    assert_eq!(o.status.code(), Some(3), "{}", show(&o));
+    assert!(texts(&o).1.contains("KSDM_BACKUP_IDENTITY"), "{}", show(&o));
+}

@@ -27,6 +27,9 @@ fn first_line(path: &Path) -> Result<SecretString> {
     Ok(SecretString::from(line))
 }
 
+/// Environment variable holding an age identity (`AGE-SECRET-KEY-1…`) that opens a backup.
+pub const IDENTITY_ENV: &str = "KSDM_BACKUP_IDENTITY";
+
 fn env_passphrase() -> Option<SecretString> {
     std::env::var(PASSPHRASE_ENV)
         .ok()
@@ -98,7 +101,8 @@ pub fn key(a: &KeyArgs) -> Result<Option<DecryptionKey>> {
     )
 }
 
-/// The key from `--identity-file`, else `--passphrase-file`, else `KSDM_BACKUP_PASSPHRASE`.
+/// The key from `--identity-file`, else `--passphrase-file`, else the identity text in
+/// `KSDM_BACKUP_IDENTITY` (for a pod: `job --env-from-secret`), else `KSDM_BACKUP_PASSPHRASE`.
 pub fn key_from(
     passphrase_file: Option<&Path>,
     identity_file: Option<&Path>,
@@ -108,6 +112,16 @@ pub fn key_from(
     }
     if let Some(f) = passphrase_file {
         return Ok(Some(DecryptionKey::Passphrase(first_line(f)?)));
+    }
+    if let Some(text) = std::env::var(IDENTITY_ENV)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+    {
+        let text = zeroize::Zeroizing::new(text);
+        return Ok(Some(DecryptionKey::parse_identities(
+            Path::new(&format!("${IDENTITY_ENV}")),
+            &text,
+        )?));
     }
     Ok(env_passphrase().map(DecryptionKey::Passphrase))
 }
