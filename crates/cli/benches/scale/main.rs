@@ -540,7 +540,7 @@ fn apply_section(
     let objects = count_objects(export_out);
     let load_before = load();
     // Floor first: a fresh server, the namespaces there already, POSTs only.
-    let (floor_server, floor_kc) = api_server(rt, work, "floor", false);
+    let (floor_server, floor_kc) = api_server(rt, work, "floor", true);
     let (projects, namespaces) = floors::load_objects(&export_out.join("resources"));
     for ns in &namespaces {
         floor_server
