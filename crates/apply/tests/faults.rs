@@ -146,7 +146,8 @@ async fn slow_answers_time_out_and_are_retried() {
     let slow = server.faults().add(
         FaultRule::new(
             Some("GET"),
-            "/secrets/git-cred",
+            // The project's Secrets are read with one list (`…/namespaces/<ns>/secrets`).
+            "/secrets",
             FaultAction::Delay(Duration::from_millis(800)),
         )
         .times(1),
