@@ -33,7 +33,9 @@
 //! × N pipelines), `KSDM_BENCH_RUNS` (interleaved pairs per measurement, default 3),
 //! `KSDM_BENCH_ONLY` (comma-separated sections, default all), `KSDM_BENCH_RESUME` (size label
 //! for `resume`, default the largest size), `KSDM_BENCH_DIR` (estates and outputs; default
-//! `/dev/shm/ksdm-bench` when `/dev/shm` exists, else `target/bench-estates`).
+//! `/dev/shm/ksdm-bench` when `/dev/shm` exists, else `target/bench-estates`),
+//! `KSDM_BENCH_MIGRATE_ARGS` (extra `migrate` flags for `apply` and `resume`, e.g.
+//! `--journal-configmap=` to measure without the journal's ConfigMap mirror).
 
 mod floors;
 mod proc;
@@ -513,7 +515,14 @@ fn migrate_args(dump: &Path, jhome: &Path, out: &Path, store: &Path, kc: &Path) 
         s(kc),
     ]
     .map(String::from)
-    .to_vec()
+    .into_iter()
+    .chain(
+        std::env::var("KSDM_BENCH_MIGRATE_ARGS")
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(String::from),
+    )
+    .collect()
 }
 
 /// Seconds of the apply phase of a `migrate` run: from the backup line to the applied line.
