@@ -552,11 +552,12 @@ impl Engine<'_> {
 
     /// The objects of the kinds `pp` applies in its namespace, one list per kind (instead of
     /// one GET per object: a first run then only creates, a rerun only compares). A kind whose
-    /// list fails is left out, and its objects are read one by one.
+    /// list fails is left out, and its objects are read one by one. Secrets are always read one
+    /// by one: a list would read every Secret of the namespace, not only the migrated ones.
     async fn list_children(&self, pp: &ProjectPlan) -> Listed {
         let mut listed = Listed::new();
         for child in pp.children() {
-            if listed.contains_key(&child.kind) {
+            if child.kind == ObjectKind::Secret || listed.contains_key(&child.kind) {
                 continue;
             }
             match self

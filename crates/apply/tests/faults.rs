@@ -146,8 +146,7 @@ async fn slow_answers_time_out_and_are_retried() {
     let slow = server.faults().add(
         FaultRule::new(
             Some("GET"),
-            // The project's Secrets are read with one list (`…/namespaces/<ns>/secrets`).
-            "/secrets",
+            "/secrets/git-cred",
             FaultAction::Delay(Duration::from_millis(800)),
         )
         .times(1),
