@@ -423,7 +423,12 @@ fn pad_jenkinsfile<R: Rng>(rng: &mut R, script: &mut String, target: usize) {
         return;
     }
     script.truncate(script.len() - CLOSE.len());
-    let tools = ["mvn -B verify", "npm ci && npm test", "go test ./...", "make lint"];
+    let tools = [
+        "mvn -B verify",
+        "npm ci && npm test",
+        "go test ./...",
+        "make lint",
+    ];
     let mut stage = 100;
     while script.len() + CLOSE.len() < target {
         let tool = pick(rng, &tools);

@@ -156,7 +156,10 @@ fn benchmark_realism_pads_jenkinsfiles_and_adds_secret_files_only() {
         in_range * 10 >= scripts.len() * 9 && scripts.iter().all(|&n| n <= 60 * 1024),
         "script sizes out of range: {scripts:?}"
     );
-    assert!(scripts.iter().any(|&n| n > 5 * 1024), "a spread of sizes: {scripts:?}");
+    assert!(
+        scripts.iter().any(|&n| n > 5 * 1024),
+        "a spread of sizes: {scripts:?}"
+    );
     let folder_xml: String = b
         .iter()
         .filter(|(n, _)| n.matches('/').count() == 3 && n.ends_with("config.xml"))

@@ -420,7 +420,11 @@ impl Report {
         section(w, "totals", &self.totals())?;
         section(w, "manual_tasks", &self.manual_tasks())?;
         section(w, "credential_usage", &self.credential_usage)?;
-        section(w, "credential_usage_totals", &self.credential_usage_totals())?;
+        section(
+            w,
+            "credential_usage_totals",
+            &self.credential_usage_totals(),
+        )?;
         section(w, "glossary", &glossary)?;
         section(w, "failed", &self.failed())?;
         w.write_all(b"\n}\n")

@@ -16,7 +16,11 @@ pub fn parallel_read(estate: &Path, threads: usize) -> (f64, u64) {
     let start = Instant::now();
     let home = estate.join("jenkins_home");
     let mut bytes = read_all(&estate.join("devops.sql"), &mut Vec::new());
-    for key in ["secrets/master.key", "secrets/hudson.util.Secret", "config.xml"] {
+    for key in [
+        "secrets/master.key",
+        "secrets/hudson.util.Secret",
+        "config.xml",
+    ] {
         bytes += read_all(&home.join(key), &mut Vec::new());
     }
     let folders: Vec<PathBuf> = std::fs::read_dir(home.join("jobs"))
@@ -86,16 +90,18 @@ pub fn load_objects(resources: &Path) -> (Vec<Vec<Obj>>, Vec<String>) {
         let text = std::fs::read_to_string(&path).expect("read an exported object");
         let value: serde_json::Value =
             serde_saphyr::from_str(&text).expect("parse an exported object");
-        let object: DynamicObject =
-            serde_json::from_value(value.clone()).expect("an exported object as DynamicObject");
-        let api_version = value["apiVersion"].as_str().unwrap_or("v1");
-        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-        let kind = value["kind"].as_str().unwrap_or_default();
+        let api_version = value["apiVersion"].as_str().unwrap_or("v1").to_owned();
+        let (group, version) = api_version
+            .split_once('/')
+            .unwrap_or(("", api_version.as_str()));
+        let kind = value["kind"].as_str().unwrap_or_default().to_owned();
         let plural = res.split('.').next().unwrap_or(&res).to_owned();
         let resource = ApiResource::from_gvk_with_plural(
-            &GroupVersionKind::gvk(group, version, kind),
+            &GroupVersionKind::gvk(group, version, &kind),
             &plural,
         );
+        let object: DynamicObject =
+            serde_json::from_value(value).expect("an exported object as DynamicObject");
         let (project, rank) = match &ns {
             None => (object.metadata.name.clone().unwrap_or_default(), 0),
             Some(ns) => (

@@ -149,7 +149,10 @@ pub fn start_weed(data: &Path) -> Weed {
             "-master.telemetry=false",
         ])
         .arg(format!("-s3.config={}", config.display()))
-        .arg(format!("-s3.localSocket={}", data.join("s3.sock").display()))
+        .arg(format!(
+            "-s3.localSocket={}",
+            data.join("s3.sock").display()
+        ))
         .arg(format!(
             "-filer.localSocket={}",
             data.join("filer.sock").display()
@@ -173,10 +176,7 @@ pub fn start_weed(data: &Path) -> Weed {
         if created {
             return weed;
         }
-        assert!(
-            Instant::now() < deadline,
-            "weed mini not ready within 90 s"
-        );
+        assert!(Instant::now() < deadline, "weed mini not ready within 90 s");
         std::thread::sleep(Duration::from_millis(500));
     }
 }
