@@ -497,7 +497,7 @@ pub fn write_synthetic_with(
         }
         let id = &project.row.project_id;
         // The extras' own stream: the rest of the estate does not change with them.
-        let mut extra = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed_0f_e57a7e);
+        let mut extra = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x005e_ed0f_e57a_7e00);
         extra.set_stream(i as u64);
         let credentials: Vec<SampleCredential> = (0..opts.credentials_per_project)
             .map(|k| {
