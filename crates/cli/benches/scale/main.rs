@@ -577,7 +577,8 @@ fn apply_section(
     for ns in &namespaces {
         floor_server
             .insert_object(serde_json::json!({
-                "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}
+                "apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": ns, "labels": {"kubesphere.io/devopsproject": ns}}
             }))
             .expect("insert a namespace");
     }
