@@ -844,7 +844,7 @@ fn backup_section(
         label,
         "backup to a local folder",
         format!("{:.0} MB/s ({:.2} s)", mb / min(&tool_s), min(&tool_s)),
-        format!("{:.0} MB/s ({:.2} s, `tar | gzip -1`)", mb / min(&floor_s), min(&floor_s)),
+        format!("{:.0} MB/s ({:.2} s, `tar \\| gzip -1`)", mb / min(&floor_s), min(&floor_s)),
         format!("**{:.2}** (MB/s ratio)", min(&floor_s) / min(&tool_s)),
         "≥ 0.8",
         res(&last),
@@ -858,7 +858,7 @@ fn backup_section(
         label,
         "backup step of `migrate` (archive, encrypt, write, verify; local folder)",
         format!("{:.0} MB/s ({:.2} s)", mb / min(&step_s), min(&step_s)),
-        format!("{:.0} MB/s ({:.2} s, `tar | gzip -1`)", mb / min(&floor_s), min(&floor_s)),
+        format!("{:.0} MB/s ({:.2} s, `tar \\| gzip -1`)", mb / min(&floor_s), min(&floor_s)),
         format!("**{:.2}** (MB/s ratio)", min(&floor_s) / min(&step_s)),
         "≥ 0.8",
         "—".into(),
@@ -918,7 +918,7 @@ fn backup_section(
         "backup to S3 (SeaweedFS)",
         format!("{:.0} MB/s ({:.2} s)", mb / min(&s3_s), min(&s3_s)),
         format!(
-            "{:.0} MB/s ({floor:.2} s = `tar | gzip -1` {:.2} s + plain PUT {:.2} s)",
+            "{:.0} MB/s ({floor:.2} s = `tar \\| gzip -1` {:.2} s + plain PUT {:.2} s)",
             mb / floor,
             min(&floor_s),
             min(&put_s)
