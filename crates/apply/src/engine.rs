@@ -308,7 +308,7 @@ impl Engine<'_> {
                 Some((ProjectStatus::Failed, message))
             }
             (Some(dp), Ok(())) => {
-                let r = self.reconcile(&pp.name, dp, false).await;
+                let r = self.reconcile(&pp.name, dp, false, None).await;
                 let action = r.action;
                 let message = r.message.clone();
                 objects.push(r);
@@ -361,6 +361,11 @@ impl Engine<'_> {
             return self.finish(pp, objects, rights, status, message).await;
         }
 
+        let listed = if parent_missing {
+            Listed::new()
+        } else {
+            self.list_children(pp).await
+        };
         let mut held: Option<BTreeMap<String, Vec<String>>> = None;
         for child in pp.children() {
             if child.kind == ObjectKind::RoleBinding && held.is_none() {
@@ -374,7 +379,8 @@ impl Engine<'_> {
                 };
                 held = Some(roles_by_user(&existing));
             }
-            let r = self.reconcile(&pp.name, child, parent_missing).await;
+            let known = prefetched(&listed, child);
+            let r = self.reconcile(&pp.name, child, parent_missing, known).await;
             if child.kind == ObjectKind::RoleBinding && r.action == Action::Create {
                 if let Some(held) = &held {
                     rights.extend(rights_changes(
@@ -563,11 +569,46 @@ impl Engine<'_> {
         }
     }
 
+    /// The objects of the kinds `pp` applies in its namespace, one list per kind (instead of
+    /// one GET per object: a first run then only creates, a rerun only compares). A kind whose
+    /// list fails is left out, and its objects are read one by one. Secrets are always read one
+    /// by one: a list would read every Secret of the namespace, not only the migrated ones.
+    async fn list_children(&self, pp: &ProjectPlan) -> Listed {
+        let mut listed = Listed::new();
+        for child in pp.children() {
+            if child.kind == ObjectKind::Secret || listed.contains_key(&child.kind) {
+                continue;
+            }
+            match self
+                .cluster
+                .list(child.kind, child.namespace.as_deref(), "")
+                .await
+            {
+                Ok(items) => {
+                    let by_name = items
+                        .into_iter()
+                        .filter_map(|item| {
+                            let name = item.pointer("/metadata/name")?.as_str()?.to_string();
+                            Some((name, item))
+                        })
+                        .collect();
+                    listed.insert(child.kind, Some(by_name));
+                }
+                Err(e) => {
+                    tracing::debug!(project = %pp.name, kind = ?child.kind, error = %e, "listing failed; reading objects one by one");
+                    listed.insert(child.kind, None);
+                }
+            }
+        }
+        listed
+    }
+
     async fn reconcile(
         &self,
         project: &str,
         obj: &DesiredObject,
         parent_missing: bool,
+        known: Option<Option<Value>>,
     ) -> ObjectResult {
         let key = obj.key();
         let step = if parent_missing {
@@ -577,11 +618,15 @@ impl Engine<'_> {
             )
             .diff(creation_diff(obj))
         } else {
-            match self
-                .cluster
-                .get(obj.kind, obj.namespace.as_deref(), &obj.name)
-                .await
-            {
+            let found = match known {
+                Some(listed) => Ok(listed),
+                None => {
+                    self.cluster
+                        .get(obj.kind, obj.namespace.as_deref(), &obj.name)
+                        .await
+                }
+            };
+            match found {
                 Err(e) => Step::new(Action::Failed, format!("cannot read {key}: {e}")),
                 Ok(None) => self.create_missing(obj, &key).await,
                 Ok(Some(existing)) => self.reconcile_existing(obj, &key, existing).await,
@@ -1037,4 +1082,25 @@ impl Engine<'_> {
         )
         .diff(diff)
     }
+}
+
+/// A project's listed objects per kind, by name; `None` for a kind whose list failed (see
+/// `Engine::list_children`).
+type Listed = BTreeMap<ObjectKind, Option<BTreeMap<String, Value>>>;
+
+/// What the lists say about `obj`: `Some(None)` = listed and absent, `Some(Some(v))` = listed,
+/// `None` = not listed (read it with a GET). List items may lack `apiVersion`/`kind`; they are
+/// filled in from the desired object.
+fn prefetched(listed: &Listed, obj: &DesiredObject) -> Option<Option<Value>> {
+    let objects = listed.get(&obj.kind)?.as_ref()?;
+    Some(objects.get(&obj.name).cloned().map(|mut v| {
+        for field in ["apiVersion", "kind"] {
+            if v.get(field).is_none() {
+                if let (Some(m), Some(value)) = (v.as_object_mut(), obj.body.get(field)) {
+                    m.insert(field.to_string(), value.clone());
+                }
+            }
+        }
+        v
+    }))
 }

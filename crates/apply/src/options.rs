@@ -33,7 +33,7 @@ pub enum SsaMode {
 pub struct NamespaceWait {
     /// Give up after this long (the project fails, the run goes on). Default 5 minutes.
     pub timeout: Duration,
-    /// First poll interval; doubles up to `max_interval`.
+    /// First poll interval (default 25 ms: a controller usually acts within a few hundred); doubles up to `max_interval`.
     pub initial_interval: Duration,
     /// Largest poll interval.
     pub max_interval: Duration,
@@ -43,7 +43,7 @@ impl Default for NamespaceWait {
     fn default() -> Self {
         NamespaceWait {
             timeout: Duration::from_secs(300),
-            initial_interval: Duration::from_millis(200),
+            initial_interval: Duration::from_millis(25),
             max_interval: Duration::from_secs(5),
         }
     }

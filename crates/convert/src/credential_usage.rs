@@ -93,6 +93,9 @@ pub fn jenkinsfile_references(script: &str) -> Vec<CredentialRef> {
     let b = script.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
+    // The line number of `counted`, kept up to date as the scan moves forward (counting from
+    // the start for every word made the scan quadratic in the script's size).
+    let (mut line, mut counted) = (1, 0);
     while i < b.len() {
         // Skip comments and string literals as wholes, so words inside strings are not matched.
         if b[i] == b'/' && b.get(i + 1) == Some(&b'/') {
@@ -121,7 +124,8 @@ pub fn jenkinsfile_references(script: &str) -> Vec<CredentialRef> {
             i += 1;
         }
         let word = &script[start..i];
-        let line = script[..start].matches('\n').count() + 1;
+        line += script[counted..start].matches('\n').count();
+        counted = start;
         match word {
             "credentialsId" => {
                 let j = skip_ws(b, i);

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 
 pub use folder_xml::{folder_config_xml, SampleCredential, SampleCredentialKind};
 pub use sample::{sample_plaintexts, write_sample};
-pub use synthetic::{write_synthetic, SyntheticOptions};
+pub use synthetic::{write_synthetic, write_synthetic_with, Realism, SyntheticOptions};
 pub use v21_xml::{
     create_multi_branch_pipeline_config_xml, create_pipeline_config_xml, jenkins_resaved,
     pipeline_config_xml, GenerateError, ResaveOptions,

@@ -393,11 +393,68 @@ fn random_spec<R: Rng>(rng: &mut R, name: &str, credential_ids: &[String]) -> Pi
     }
 }
 
+/// Extras for benchmark estates that [`write_synthetic`] leaves out (its output stays as it was):
+/// Jenkinsfiles of realistic size and a credential of the one type KubeSphere cannot migrate.
+/// Drawn from their own random stream, so the rest of the estate is the same with or without.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Realism {
+    /// Pads each inline Jenkinsfile to a size drawn log-uniformly from `min..=max` bytes (most
+    /// small, some large, as in real estates); `None` = the short generated scripts only.
+    pub jenkinsfile_bytes: Option<(usize, usize)>,
+    /// Makes every fifth credential a secret file (`FileCredentialsImpl`), so every credential
+    /// type Jenkins stores in a folder occurs.
+    pub every_credential_type: bool,
+}
+
+impl Realism {
+    /// Jenkinsfiles of 1–50 KB and every credential type: the benchmark estates.
+    pub fn benchmark() -> Self {
+        Realism {
+            jenkinsfile_bytes: Some((1024, 50 * 1024)),
+            every_credential_type: true,
+        }
+    }
+}
+
+/// Pads `script` (a generated declarative pipeline) with more stages up to `target` bytes.
+fn pad_jenkinsfile<R: Rng>(rng: &mut R, script: &mut String, target: usize) {
+    const CLOSE: &str = "  }\n}\n";
+    if script.len() >= target || !script.ends_with(CLOSE) {
+        return;
+    }
+    script.truncate(script.len() - CLOSE.len());
+    let tools = [
+        "mvn -B verify",
+        "npm ci && npm test",
+        "go test ./...",
+        "make lint",
+    ];
+    let mut stage = 100;
+    while script.len() + CLOSE.len() < target {
+        let tool = pick(rng, &tools);
+        let n: u32 = rng.random_range(0..1_000_000);
+        script.push_str(&format!(
+            "    stage('extra-{stage}') {{\n      steps {{\n        sh '{tool} -Dbuild.id={n}'\n        echo \"stage {stage} of the pipeline: {n} < limit && ok\"\n      }}\n    }}\n"
+        ));
+        stage += 1;
+    }
+    script.push_str(CLOSE);
+}
+
 /// Writes a synthetic estate: `dir/devops.sql` and `dir/jenkins_home/…`, streamed project by
 /// project. Identical options give identical bytes.
 pub fn write_synthetic(
     dir: &Path,
     opts: &SyntheticOptions,
+) -> Result<SyntheticSummary, EstateError> {
+    write_synthetic_with(dir, opts, &Realism::default())
+}
+
+/// [`write_synthetic`] with the benchmark extras of `realism`.
+pub fn write_synthetic_with(
+    dir: &Path,
+    opts: &SyntheticOptions,
+    realism: &Realism,
 ) -> Result<SyntheticSummary, EstateError> {
     let sql_path = dir.join("devops.sql");
     std::fs::create_dir_all(dir).map_err(|source| EstateError::Io {
@@ -439,8 +496,24 @@ pub fn write_synthetic(
             continue;
         }
         let id = &project.row.project_id;
+        // The extras' own stream: the rest of the estate does not change with them.
+        let mut extra = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x005e_ed0f_e57a_7e00);
+        extra.set_stream(i as u64);
         let credentials: Vec<SampleCredential> = (0..opts.credentials_per_project)
-            .map(|k| synth_credential(&mut rng, k))
+            .map(|k| {
+                let c = synth_credential(&mut rng, k);
+                if realism.every_credential_type && k % 5 == 4 {
+                    SampleCredential {
+                        kind: SampleCredentialKind::SecretFile {
+                            file_name: format!("settings-{k}.xml"),
+                            data: format!("<settings><id>{k}</id></settings>\n").into_bytes(),
+                        },
+                        ..c
+                    }
+                } else {
+                    c
+                }
+            })
             .collect();
         let folder = home.join("jobs").join(id);
         let xml = folder_config_xml(&project.row.description, &credentials, &key, &mut rng);
@@ -454,7 +527,13 @@ pub fn write_synthetic(
             } else {
                 format!("pipeline-{j}")
             };
-            let spec = random_spec(&mut rng, &name, &cred_ids);
+            let mut spec = random_spec(&mut rng, &name, &cred_ids);
+            if let (Some((min, max)), Some(p)) = (realism.jenkinsfile_bytes, spec.pipeline.as_mut())
+            {
+                let (lo, hi) = ((min.max(1) as f64).ln(), (max.max(min).max(1) as f64).ln());
+                let target = extra.random_range(lo..=hi).exp() as usize;
+                pad_jenkinsfile(&mut extra, &mut p.jenkinsfile, target);
+            }
             let xml = match (&spec.pipeline, rng.random_bool(0.1)) {
                 (Some(p), true) => jenkins_resaved(p, &ResaveOptions::default(), &key, &mut rng),
                 _ => pipeline_config_xml(id, &spec).map_err(|source| EstateError::Generate {

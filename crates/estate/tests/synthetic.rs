@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use ksdm_estate::{write_synthetic, SyntheticOptions};
+use ksdm_estate::{write_synthetic, write_synthetic_with, Realism, SyntheticOptions};
 
 fn opts() -> SyntheticOptions {
     SyntheticOptions {
@@ -118,4 +118,60 @@ fn synthetic_jobs_parse_and_secrets_decrypt() {
     }
     assert!(parsed >= 60, "{parsed}");
     assert!(secrets >= 55, "{secrets}");
+}
+
+#[test]
+fn benchmark_realism_pads_jenkinsfiles_and_adds_secret_files_only() {
+    let plain = tempfile::tempdir().expect("tempdir");
+    let real = tempfile::tempdir().expect("tempdir");
+    let sp = write_synthetic(plain.path(), &opts()).expect("write plain");
+    let sr = write_synthetic_with(real.path(), &opts(), &Realism::benchmark()).expect("write real");
+    assert_eq!(sp, sr, "same counts");
+    let (a, b) = (files(plain.path()), files(real.path()));
+    assert_eq!(
+        a.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        b.iter().map(|f| &f.0).collect::<Vec<_>>(),
+        "same files"
+    );
+    let dump = |f: &[(String, Vec<u8>)]| f.iter().find(|x| x.0 == "devops.sql").cloned();
+    assert_eq!(dump(&a), dump(&b), "the dump does not change");
+    // Inline Jenkinsfiles (`<script>`) are padded to 1–50 KB; nothing else about a job changes size much.
+    let scripts: Vec<usize> = b
+        .iter()
+        .filter(|(n, _)| n.contains("/jobs/") && n.ends_with("config.xml"))
+        .filter_map(|(_, x)| {
+            let t = String::from_utf8_lossy(x);
+            let start = t.find("<script>")?;
+            let end = t.find("</script>")?;
+            Some(end - start)
+        })
+        .collect();
+    assert!(!scripts.is_empty(), "some pipelines have inline scripts");
+    // (A few re-saved jobs keep the generator's short script.)
+    let in_range = scripts
+        .iter()
+        .filter(|&&n| (1000..=60 * 1024).contains(&n))
+        .count();
+    assert!(
+        in_range * 10 >= scripts.len() * 9 && scripts.iter().all(|&n| n <= 60 * 1024),
+        "script sizes out of range: {scripts:?}"
+    );
+    assert!(
+        scripts.iter().any(|&n| n > 5 * 1024),
+        "a spread of sizes: {scripts:?}"
+    );
+    let folder_xml: String = b
+        .iter()
+        .filter(|(n, _)| n.matches('/').count() == 3 && n.ends_with("config.xml"))
+        .map(|(_, x)| String::from_utf8_lossy(x).into_owned())
+        .collect();
+    for class in [
+        "UsernamePasswordCredentialsImpl",
+        "BasicSSHUserPrivateKey",
+        "StringCredentialsImpl",
+        "KubeconfigCredentials",
+        "FileCredentialsImpl",
+    ] {
+        assert!(folder_xml.contains(class), "no {class} credential");
+    }
 }

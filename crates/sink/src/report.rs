@@ -414,28 +414,19 @@ impl Report {
         w.write_all(if first { b"]" } else { b"\n  ]" })?;
         let glossary: BTreeMap<&str, &Explanation> =
             self.glossary().into_iter().map(|e| (e.code, e)).collect();
-        for (key, value) in [
-            (
-                "projects",
-                serde_json::to_value(self.projects.values().collect::<Vec<_>>()),
-            ),
-            ("totals", serde_json::to_value(self.totals())),
-            ("manual_tasks", serde_json::to_value(self.manual_tasks())),
-            (
-                "credential_usage",
-                serde_json::to_value(&self.credential_usage),
-            ),
-            (
-                "credential_usage_totals",
-                serde_json::to_value(self.credential_usage_totals()),
-            ),
-            ("glossary", serde_json::to_value(glossary)),
-            ("failed", serde_json::to_value(self.failed())),
-        ] {
-            let text = serde_json::to_string_pretty(&value.map_err(io::Error::other)?)
-                .map_err(io::Error::other)?;
-            write!(w, ",\n  \"{key}\": {}", text.replace('\n', "\n  "))?;
-        }
+        // Serialised straight into the writer (no intermediate `serde_json::Value`, no copy of
+        // the text: these sections grow with the estate), indented one level.
+        section(w, "projects", &self.projects.values().collect::<Vec<_>>())?;
+        section(w, "totals", &self.totals())?;
+        section(w, "manual_tasks", &self.manual_tasks())?;
+        section(w, "credential_usage", &self.credential_usage)?;
+        section(
+            w,
+            "credential_usage_totals",
+            &self.credential_usage_totals(),
+        )?;
+        section(w, "glossary", &glossary)?;
+        section(w, "failed", &self.failed())?;
         w.write_all(b"\n}\n")
     }
 
@@ -730,6 +721,36 @@ pub(crate) fn severity_label(s: Severity) -> &'static str {
 /// Escapes text for a Markdown table cell or list item.
 fn md(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Writes `,\n  "key": <value as pretty JSON, indented one level>`.
+fn section<T: serde::Serialize + ?Sized>(
+    w: &mut impl Write,
+    key: &str,
+    value: &T,
+) -> io::Result<()> {
+    write!(w, ",\n  \"{key}\": ")?;
+    serde_json::to_writer_pretty(Indented(w), value).map_err(io::Error::other)
+}
+
+/// A writer that indents every line after the first by two spaces.
+struct Indented<W>(W);
+
+impl<W: Write> Write for Indented<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = rest.iter().position(|&b| b == b'\n') {
+            self.0.write_all(&rest[..=i])?;
+            self.0.write_all(b"  ")?;
+            rest = &rest[i + 1..];
+        }
+        self.0.write_all(rest)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
 }
 
 #[cfg(test)]
