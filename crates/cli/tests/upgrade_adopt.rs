@@ -146,6 +146,12 @@ async fn upgraded() -> Upgraded {
     }
 }
 
+/// `<out>/apply.json` of the last cluster run.
+fn apply_json(h: &Harness) -> Value {
+    serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).expect("apply.json"))
+        .expect("apply.json is JSON")
+}
+
 /// The export tree's object keys of kind `resource` (e.g. `pipelines.devops.kubesphere.io`).
 fn exported(h: &Harness, resource: &str) -> Vec<String> {
     tree_keys(&h.out().join("resources"))
@@ -181,8 +187,7 @@ async fn without_the_flag_nothing_the_installer_job_wrote_is_touched() {
         jobs_before,
         "a Jenkins job changed"
     );
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&u.h);
     assert!(apply["conflicts"].as_u64().unwrap() > 0, "{apply}");
     assert!(apply.get("adoption").is_none());
     u.double.shutdown();
@@ -215,8 +220,7 @@ async fn adopting_without_a_live_jenkins_fills_secrets_and_leaves_pipelines_as_m
         ])
         .await;
     assert!(matches!(o.status.code(), Some(0) | Some(4)), "{}", show(&o));
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&u.h);
     let adoption = &apply["adoption"];
     assert!(adoption["adopted"].as_u64().unwrap() > 0, "{apply}");
     assert_eq!(adoption["jobs_restored"], 0);
@@ -390,8 +394,7 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let o = run(from("migrate", &["--adopt-installer-migration"])).await;
     // The sample's unreadable job fails alone (exit 4); everything else must be repaired.
     assert_eq!(o.status.code(), Some(4), "{}", show(&o));
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&h);
     let adoption = &apply["adoption"];
     let md = std::fs::read_to_string(h.out().join("apply.md")).unwrap();
     assert_eq!(apply["failed"], 0, "{md}");
@@ -482,8 +485,7 @@ async fn runbook_snapshot_then_adopt_repairs_the_installer_jobs_damage() {
     let writes_before = h.write_requests().len();
     let o = run(from("migrate", &["--adopt-installer-migration"])).await;
     assert_eq!(o.status.code(), Some(4), "{}", show(&o));
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&h);
     assert_eq!(
         (apply["created"].as_u64(), apply["updated"].as_u64()),
         (Some(0), Some(0)),
@@ -700,8 +702,7 @@ async fn a_refused_job_restore_fails_that_pipeline_alone_and_a_rerun_finishes() 
     let o = migrate().await;
     assert_eq!(o.status.code(), Some(4), "{}", show(&o));
     assert!(u.double.faults().fired(rule) >= 1);
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&u.h);
     let failed: Vec<&Value> = apply["per_object"]
         .as_array()
         .unwrap()
@@ -727,8 +728,7 @@ async fn a_refused_job_restore_fails_that_pipeline_alone_and_a_rerun_finishes() 
     u.double.faults().remove(rule);
     let o = migrate().await;
     assert_eq!(o.status.code(), Some(4), "{}", show(&o));
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(u.h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&u.h);
     assert_eq!(apply["failed"], 0, "{apply}");
     assert_eq!(apply["adoption"]["jobs_restored"], 1);
     assert!(wait_until(Duration::from_secs(10), || u.h.server.pipelines_settled()).await);
@@ -861,8 +861,7 @@ async fn readme_runbook_commands_work_on_the_simulated_upgrade() {
     }
     assert_eq!(job_files(&live_home), snapshot_jobs);
     assert!(h.path().join("assess/report.html").is_file());
-    let apply: Value =
-        serde_json::from_slice(&std::fs::read(h.out().join("apply.json")).unwrap()).unwrap();
+    let apply: Value = apply_json(&h);
     assert_eq!(apply["adoption"]["jobs_restored"], 2, "{apply}");
     let verify: Value =
         serde_json::from_slice(&std::fs::read(h.out().join("verify.json")).unwrap()).unwrap();

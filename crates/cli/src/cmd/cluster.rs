@@ -341,7 +341,6 @@ pub fn prepare_adoption(
     })
 }
 
-/// Verifies the tree under `export_dir` against the cluster; writes `verify.md`/`verify.json`.
 /// `step`, naming the kubeconfig when one was given (for error messages).
 fn step_label(step: &str, c: &ClusterArgs) -> String {
     match &c.kubeconfig {
@@ -373,6 +372,7 @@ pub fn check_reachable(
     })
 }
 
+/// Verifies the tree under `export_dir` against the cluster; writes `verify.md`/`verify.json`.
 pub fn verify(
     rt: &tokio::runtime::Runtime,
     c: &ClusterArgs,
